@@ -1,0 +1,234 @@
+"""The association case tool: application factory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask_babel import format_date, format_datetime
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import database  # noqa: F401  (registers the SQLite connection settings)
+from .access import PUBLIC, enforce_access
+from .config import PROJECT_ROOT, Config
+from .extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Build the application; `config` overrides the settings read from the environment."""
+    settings = config or Config()
+    app = Flask(
+        __name__,
+        instance_path=getattr(settings, "INSTANCE_PATH", None),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_object(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def select_locale() -> str:
+    """Pick the interface language: the user's choice, the session's, else Finnish."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions to this app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # sessions are checked on the server instead
+
+    @login_manager.user_loader
+    def load_user(key: str):
+        from .auth.services import load_session
+
+        user, expired = load_session(key)
+        if expired:
+            g.session_expired = True
+        return user
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import flash
+
+        if g.get("session_expired"):
+            flash(_l("Your session ended because of inactivity. Please sign in again."), "info")
+        else:
+            flash(login_manager.login_message, "info")
+        target = url_for("auth.login", next=request.full_path.rstrip("?")
+                         if request.method == "GET" else None)
+        if request.headers.get("HX-Request"):
+            response = app.response_class(status=401)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach each feature's routes."""
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .main import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp)
+    # Static files are open to everyone; the declaration keeps the route walk honest.
+    setattr(app.view_functions["static"], "access_rule", PUBLIC)
+
+
+_SETUP_OPEN_ENDPOINTS = {"auth.setup", "auth.language", "static"}
+_PASSWORD_CHANGE_ENDPOINTS = {"auth.account", "auth.change_password", "auth.logout",
+                              "auth.language", "static"}
+
+
+def register_hooks(app: Flask) -> None:
+    """Run the first-run, password-change and access checks before every request."""
+
+    @app.before_request
+    def require_setup():
+        if app.extensions.get("setup_done"):
+            return None
+        from .auth.services import any_user_exists
+
+        if any_user_exists():
+            app.extensions["setup_done"] = True
+            return None
+        if request.endpoint not in _SETUP_OPEN_ENDPOINTS:
+            return redirect(url_for("auth.setup"))
+        return None
+
+    @app.before_request
+    def require_new_password():
+        if (current_user.is_authenticated and current_user.must_change_password
+                and request.endpoint not in _PASSWORD_CHANGE_ENDPOINTS):
+            from flask import flash
+
+            flash(_l("Choose a password of your own before you continue."), "info")
+            return redirect(url_for("auth.account"))
+        return None
+
+    app.before_request(enforce_access)
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+            "form-action 'self'; img-src 'self' data:",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.endpoint != "static":
+            headers["Cache-Control"] = "no-store"
+            headers.add("Vary", "Cookie")
+        return response
+
+    @app.teardown_request
+    def close_request_session(_exc):
+        # Anything a request did not commit is thrown away, never half-kept.
+        db.session.remove()
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Answer errors with friendly pages in the user's language."""
+
+    def render(status: int, title, message):
+        db.session.rollback()
+        fragment = request.headers.get("HX-Request") and not request.headers.get("HX-Boosted")
+        template = "errors/_error_fragment.html" if fragment else "errors/error.html"
+        return render_template(template, status=status, title=title, message=message), status
+
+    @app.errorhandler(400)
+    def bad_request(_e):
+        return render(400, _l("Something in the request was not right"),
+                      _l("Go back and try again."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_e):
+        return render(400, _l("The form had expired"),
+                      _l("For your safety the form was not saved. Go back, reload the page "
+                         "and send it again."))
+
+    @app.errorhandler(403)
+    def forbidden(_e):
+        return render(403, _l("No access"), _l("Your role does not give access to this page."))
+
+    @app.errorhandler(404)
+    def not_found(_e):
+        return render(404, _l("Page not found"),
+                      _l("The page does not exist, or you do not have access to it."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(_e):
+        return render(405, _l("That does not work here"), _l("Go back and use the page's own buttons."))
+
+    @app.errorhandler(413)
+    def too_large(_e):
+        return render(413, _l("Too much data"), _l("What you sent was too large. Shorten it and try again."))
+
+    @app.errorhandler(500)
+    def server_error(_e):
+        return render(500, _l("Something went wrong"),
+                      _l("Nothing was saved. Try again; if this happens again, tell the administrator."))
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Give templates the association name, dates in the user's format and the roles."""
+    from .auth.services import association_name
+    from .forms import role_choices
+
+    app.jinja_env.filters["date"] = lambda value, fmt="short": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["datetime"] = (
+        lambda value, fmt="short": format_datetime(value, fmt) if value else "")
+
+    @app.context_processor
+    def globals_for_templates():
+        def association():
+            if "association_name" not in g:
+                try:
+                    g.association_name = association_name()
+                except Exception:  # the database may be missing on an error page
+                    g.association_name = ""
+            return g.association_name
+
+        return {
+            "association_name": association,
+            "role_label": lambda role: dict(role_choices()).get(role, role),
+            "current_locale": select_locale,
+        }
+
+
+def register_commands(app: Flask) -> None:
+    """Add the `flask` commands: users, demo, backup and audit."""
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,218 @@
+"""Administration screens: users, the access log and settings."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit
+from ..access import ADMIN, allow
+from ..auth import services as accounts
+from ..extensions import db
+from ..models import User
+from . import bp
+from .forms import (ActionForm, AuditFilterForm, PasswordResetForm, SettingsForm, UserCreateForm,
+                    UserEditForm)
+
+_ACCOUNT_ERRORS = {
+    "e-mail in use": ("email", lambda: _("Another user already has this e-mail address.")),
+    "last admin": ("role", lambda: _("The association needs at least one active administrator.")),
+    "cannot disable yourself": (None, lambda: _("You cannot disable your own account.")),
+    "unknown role": ("role", lambda: _("Choose a role from the list.")),
+}
+
+
+def _account_error(form, error: accounts.AccountError) -> None:
+    """Show an account rule violation next to the field it concerns."""
+    field_name, message = _ACCOUNT_ERRORS.get(str(error), (None, lambda: str(error)))
+    field = getattr(form, field_name, None) if (form is not None and field_name) else None
+    if field is not None:
+        field.errors = list(field.errors) + [message()]
+    else:
+        flash(message(), "error")
+
+
+def _user_or_404(user_id: int) -> User:
+    """Load a user or answer 404."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users")
+@allow(ADMIN)
+def users():
+    """List the users, with search."""
+    q = (request.args.get("q") or "").strip()[:100]
+    query = select(User).order_by(User.active.desc(), User.name)
+    if q:
+        pattern = f"%{q}%"
+        query = query.where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))
+    rows = db.session.scalars(query).all()
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "user-rows":
+        return render_template("admin/_user_rows.html", users=rows)
+    return render_template("admin/users.html", users=rows, q=q, action_form=ActionForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@allow(ADMIN)
+def user_new():
+    """Add a user."""
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(name=form.name.data, email=form.email.data,
+                                        role=form.role.data, locale=form.locale.data,
+                                        phone=form.phone.data, password=form.password.data)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            _account_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("User %(name)s added. Give them the password in person; they choose "
+                    "their own at first sign-in.", name=user.name), "success")
+            return redirect(url_for("admin.users"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@allow(ADMIN)
+def user_edit(user_id: int):
+    """Change a user's details."""
+    user = _user_or_404(user_id)
+    form = UserEditForm(obj=user)
+    if request.method == "GET":
+        form.version.data = str(user.version)
+    if form.validate_on_submit():
+        try:
+            version = int(form.version.data)
+        except (TypeError, ValueError):
+            version = -1
+        try:
+            accounts.update_user(user, name=form.name.data, email=form.email.data,
+                                 role=form.role.data, locale=form.locale.data,
+                                 phone=form.phone.data, version=version)
+            db.session.commit()
+        except (accounts.StaleEdit, StaleDataError):
+            db.session.rollback()
+            flash(_("Someone else changed this user while you were editing. Your changes are "
+                    "still in the form: check them against the saved details and save again."),
+                  "error")
+            form.version.data = str(db.session.get(User, user_id).version)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            _account_error(form, error)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("admin.users"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form, user=user,
+                           reset_form=PasswordResetForm(), action_form=ActionForm()), status
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@allow(ADMIN)
+def user_set_active(user_id: int):
+    """Disable or re-enable a user."""
+    user = _user_or_404(user_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        enable = request.form.get("active") == "1"
+        try:
+            accounts.set_active(user, enable, actor=current_user)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            _account_error(None, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s can sign in again.", name=user.name) if enable else
+                  _("%(name)s is disabled and was signed out.", name=user.name), "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id), 303)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@allow(ADMIN)
+def user_reset_password(user_id: int):
+    """Give a user a new password, which they must change at next sign-in."""
+    user = _user_or_404(user_id)
+    form = PasswordResetForm()
+    form.context_email, form.context_name = user.email, user.name
+    if form.validate_on_submit():
+        accounts.set_password(user, form.password.data, must_change=True)
+        db.session.commit()
+        flash(_("New password set for %(name)s. They must change it when they sign in.",
+                name=user.name), "success")
+        return redirect(url_for("admin.user_edit", user_id=user_id), 303)
+    edit_form = UserEditForm(obj=user)
+    edit_form.version.data = str(user.version)
+    return render_template("admin/user_form.html", form=edit_form, user=user, reset_form=form,
+                           action_form=ActionForm()), 422
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@allow(ADMIN)
+def user_unlock(user_id: int):
+    """Lift a sign-in lock caused by failed attempts."""
+    user = _user_or_404(user_id)
+    if ActionForm().validate_on_submit():
+        accounts.unlock(user)
+        db.session.commit()
+        flash(_("%(name)s can try to sign in again.", name=user.name), "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id), 303)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@allow(ADMIN)
+def settings():
+    """Change the association's details."""
+    form = SettingsForm()
+    if request.method == "GET":
+        form.association_name.data = accounts.association_name()
+    if form.validate_on_submit():
+        accounts.set_association_name(form.association_name.data)
+        audit.record(audit.Action.UPDATE, object_type="settings", detail="association name")
+        db.session.commit()
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("admin.settings"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/settings.html", form=form), status
+
+
+ACTIONS = [a.value for a in audit.Action]
+
+
+@bp.route("/audit")
+@allow(ADMIN)
+def audit_log():
+    """Browse the access log with filters."""
+    form = AuditFilterForm(request.args)
+    users = db.session.scalars(select(User).order_by(User.name)).all()
+    form.user.choices = [("", _("Everyone"))] + [(str(u.id), u.name) for u in users]
+    form.action.choices = [("", _("All actions"))] + [(a, a) for a in ACTIONS]
+    valid = form.validate()
+    filters = {}
+    if valid:
+        filters = dict(
+            user_id=int(form.user.data) if (form.user.data or "").isdigit() else None,
+            action=form.action.data if form.action.data in ACTIONS else None,
+            client_id=form.client.data, date_from=form.date_from.data,
+            date_to=form.date_to.data, text_query=form.q.data or None,
+        )
+    page = audit.search_events(page=form.page.data or 1 if valid else 1, **filters)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("admin/audit.html", form=form, page=page, args=args)
+
+
+@bp.route("/audit/verify")
+@allow(ADMIN)
+def audit_verify():
+    """Check the access log's hash chain and show the result."""
+    report = audit.verify_chain()
+    if report.ok:
+        flash(_("The access log is intact: %(n)d entries checked.", n=report.checked), "success")
+    else:
+        flash(_("The access log has been tampered with at entry %(id)d.", id=report.broken_id),
+              "error")
+    return redirect(url_for("admin.audit_log"))

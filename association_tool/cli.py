@@ -1,0 +1,111 @@
+"""Command-line tools: `flask --app app users|demo|backup|audit ...`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from . import audit
+from .extensions import db
+from .models import Role
+
+users_cli = AppGroup("users", help="Manage users.")
+audit_cli = AppGroup("audit", help="Check the access log.")
+demo_cli = AppGroup("demo", help="A fictional demo association to try the app with.")
+
+
+def _read_password() -> str:
+    """Prompt for a password on a terminal, or read the first line of standard input."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users_cli.command("create")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--locale", type=click.Choice(["fi", "sv", "en"]), default="fi")
+def users_create(role: str, email: str, name: str, locale: str) -> None:
+    """Create a user; the password is prompted for or read from standard input."""
+    from .auth import services
+    from .passwords import password_problems
+
+    password = _read_password()
+    problems = password_problems(password, email=email, name=name)
+    if problems:
+        raise click.ClickException(str(problems[0]))
+    try:
+        user = services.create_user(name=name, email=email, role=role, password=password,
+                                    locale=locale, must_change_password=False)
+    except services.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    if not services.association_name():
+        services.set_association_name("Yhdistys")
+    db.session.commit()
+    click.echo(f"Created {role} {user.email} (id {user.id}).")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """List users with their roles."""
+    from sqlalchemy import select
+
+    from .models import User
+
+    for user in db.session.scalars(select(User).order_by(User.id)):
+        state = "active" if user.active else "disabled"
+        click.echo(f"{user.id}\t{user.role}\t{state}\t{user.email}\t{user.name}")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the access log's hash chain; exit 1 if any entry was changed or removed."""
+    report = audit.verify_chain()
+    if report.ok:
+        click.echo(f"OK: {report.checked} entries, chain intact.")
+        return
+    click.echo(f"TAMPERED: entry {report.broken_id} does not match ({report.reason}); "
+               f"{report.checked} entries before it are intact.", err=True)
+    sys.exit(1)
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Fill an empty database with a fictional association and print its sign-ins."""
+    from .demo import DemoError, load_demo
+
+    try:
+        logins = load_demo()
+    except DemoError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo("Demo association loaded. Sign in at http://127.0.0.1:5000 with:")
+    for role, email, password in logins:
+        click.echo(f"  {role:<6} {email:<32} {password}")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Take an online backup of the live database into PATH."""
+    from .backup import BackupError, backup_database
+
+    try:
+        target = backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    audit.record(audit.Action.EXPORT, object_type="backup", detail=str(target))
+    db.session.commit()
+    click.echo(f"Backup written to {target}")
+
+
+def register(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(backup_command)

@@ -1,0 +1,86 @@
+"""Form pieces shared by several screens."""
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from .models import Role
+from .passwords import MAX_LENGTH, password_problems
+
+
+def strip(value):
+    """Trim surrounding white space from typed text."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def role_choices():
+    """Return the roles as (value, label) pairs in the user's language."""
+    return [
+        (Role.STAFF.value, _l("Staff member")),
+        (Role.PEER.value, _l("Peer supporter (expert by experience)")),
+        (Role.ADMIN.value, _l("Administrator")),
+    ]
+
+
+def language_choices():
+    """Return the interface languages, each named in its own language."""
+    return [("fi", "Suomi"), ("sv", "Svenska"), ("en", "English")]
+
+
+def name_field(label=None):
+    """A person's name: required, at most 120 characters."""
+    return StringField(label or _l("Name"), filters=[strip],
+                       validators=[DataRequired(), Length(max=120)])
+
+
+def email_field():
+    """An e-mail address used to sign in."""
+    return StringField(_l("E-mail"), filters=[strip],
+                       validators=[DataRequired(), Length(max=254),
+                                   Email(check_deliverability=False)])
+
+
+def phone_field():
+    """An optional phone number."""
+    return StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)])
+
+
+class PolicyPassword:
+    """Refuse passwords that the password policy does not accept."""
+
+    def __init__(self, email_field_name="email", name_field_name="name"):
+        self.email_field_name = email_field_name
+        self.name_field_name = name_field_name
+
+    def __call__(self, form, field):
+        email = getattr(form, self.email_field_name, None)
+        name = getattr(form, self.name_field_name, None)
+        problems = password_problems(
+            field.data or "",
+            email=(email.data if email is not None else getattr(form, "context_email", "")) or "",
+            name=(name.data if name is not None else getattr(form, "context_name", "")) or "",
+        )
+        if problems:
+            raise ValidationError(str(problems[0]))
+
+
+def new_password_fields():
+    """A new password and its confirmation."""
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 12 characters. A few unrelated words are easy to remember."),
+        validators=[DataRequired(), Length(max=MAX_LENGTH), PolicyPassword()],
+    )
+    confirm = PasswordField(_l("New password again"),
+                            validators=[DataRequired(),
+                                        EqualTo("password", message=_l("The passwords differ."))])
+    return password, confirm
+
+
+def version_field():
+    """The record version the form was opened on, for spotting concurrent edits."""
+    return HiddenField(validators=[DataRequired()])
+
+
+def locale_field():
+    """The interface language."""
+    return SelectField(_l("Language"), choices=language_choices(), default="fi")

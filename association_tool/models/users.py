@@ -1,0 +1,96 @@
+"""Users, their server-side sessions and login attempts."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class Role(str, enum.Enum):
+    """What a user does in the association."""
+
+    ADMIN = "admin"
+    STAFF = "staff"
+    PEER = "peer"
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in: admin, staff member or peer supporter."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    locale: Mapped[str] = mapped_column(String(5), default="fi")
+    active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lock_cleared_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    # Set by the session loader: the server-side session this request belongs to.
+    auth_session = None
+
+    def get_id(self) -> str | None:
+        """Return the server-side session key kept in the cookie, never the user id itself."""
+        return self.auth_session.key if self.auth_session else None
+
+    @property
+    def is_active(self) -> bool:
+        """Tell Flask-Login whether this user may be signed in."""
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        """Tell whether the user is an administrator."""
+        return self.role == Role.ADMIN.value
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class AuthSession(db.Model):
+    """A signed-in browser: revoked on logout, disabling and password change."""
+
+    __tablename__ = "auth_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user: Mapped[User] = relationship()
+
+    # The raw key exists only in the cookie and, after login, on this object.
+    key = None
+
+
+class LoginAttempt(db.Model):
+    """One sign-in attempt, kept for throttling and the access log."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_email_at", "email", "at"),
+        Index("ix_login_attempt_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(45))
+    success: Mapped[bool]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

@@ -1,0 +1,223 @@
+"""Signing in and out, server-side sessions, timeouts and throttling."""
+import re
+from datetime import timedelta
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+
+from association_tool.extensions import db
+from association_tool.models import AuditEvent, AuthSession, LoginAttempt, User
+from association_tool.timeutil import utcnow
+
+from .factories import PASSWORD, make_user
+
+
+def session_cookie(client):
+    """Return the session cookie's value."""
+    cookie = client.get_cookie("assoc_session")
+    return cookie.value if cookie else None
+
+
+def test_login_with_right_password_signs_in(client, auth, staff):
+    response = auth.login(staff)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert staff.name in page
+
+
+def test_wrong_password_and_unknown_address_get_the_same_answer(client, auth, staff):
+    wrong = auth.login(staff, "vaara-salasana-tama-on").get_data(as_text=True)
+    unknown = auth.login("ei-ole@example.org", "vaara-salasana-tama-on").get_data(as_text=True)
+    alert = re.compile(r'role="alert">(.*?)</div>', re.S)
+    assert alert.search(wrong).group(1) == alert.search(unknown).group(1)
+    assert client.get("/").status_code == 302
+    assert f'value="{staff.email}"' in wrong  # the typed address is kept
+
+
+def test_every_attempt_is_logged(client, auth, staff):
+    auth.login(staff, "vaara-salasana-tama-on")
+    auth.login(staff)
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions[-2:] == ["login_failed", "login"]
+    attempts = db.session.scalars(select(LoginAttempt.success).order_by(LoginAttempt.id)).all()
+    assert attempts == [False, True]
+
+
+def test_login_issues_a_new_session_and_the_old_cookie_is_useless(client, auth, staff):
+    client.get("/login")
+    before = session_cookie(client)
+    auth.login(staff)
+    after = session_cookie(client)
+    assert after and after != before
+    # Session fixation: a cookie planted before sign-in does not carry the sign-in.
+    client.set_cookie("assoc_session", before or "")
+    assert client.get("/").status_code == 302
+
+
+def test_logout_ends_the_session_on_the_server(app, client, auth, staff):
+    auth.login(staff)
+    stolen = session_cookie(client)
+    auth.logout()
+    assert db.session.query(AuthSession).count() == 0
+    replay = app.test_client()
+    replay.set_cookie("assoc_session", stolen)
+    assert replay.get("/").status_code == 302
+
+
+def test_disabling_a_user_ends_their_sessions_at_once(app, client, auth, admin, staff):
+    staff_browser = app.test_client()
+    staff_browser.post("/login", data={"email": staff.email, "password": PASSWORD})
+    assert staff_browser.get("/").status_code == 200
+    auth.login(admin)
+    client.post(f"/admin/users/{staff.id}/active", data={"active": "0"})
+    assert staff_browser.get("/").status_code == 302
+    assert staff_browser.post("/login", data={"email": staff.email, "password": PASSWORD}
+                              ).status_code == 200  # refused: the form comes back
+
+
+def test_changing_password_ends_other_sessions(app, client, auth, staff):
+    other_device = app.test_client()
+    other_device.post("/login", data={"email": staff.email, "password": PASSWORD})
+    auth.login(staff)
+    new = "uusi-oma-salasana-kaikille"
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "password": new, "password_confirm": new})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200  # this device stays signed in
+    assert other_device.get("/").status_code == 302
+    client.post("/logout")
+    assert auth.login(staff, new).status_code == 302
+
+
+def test_password_change_with_wrong_current_password_is_refused(client, auth, staff):
+    auth.login(staff)
+    new = "uusi-oma-salasana-kaikille"
+    response = client.post("/account/password", data={
+        "current_password": "ei-ole-oikea-salasana", "password": new, "password_confirm": new})
+    assert response.status_code == 422
+    assert "id=\"current_password-error\"" in response.get_data(as_text=True)
+
+
+def test_idle_timeout_is_enforced_on_the_server(app, client, auth, staff):
+    auth.login(staff)
+    record = db.session.scalars(select(AuthSession)).one()
+    record.last_seen_at = utcnow() - app.config["IDLE_TIMEOUT"] - timedelta(seconds=5)
+    db.session.commit()
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert db.session.query(AuthSession).count() == 0
+
+
+def test_absolute_lifetime_is_enforced_even_when_active(app, client, auth, staff):
+    auth.login(staff)
+    record = db.session.scalars(select(AuthSession)).one()
+    record.created_at = utcnow() - app.config["ABSOLUTE_SESSION_LIFETIME"] - timedelta(seconds=5)
+    record.last_seen_at = utcnow()
+    db.session.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_activity_keeps_the_session_alive(app, client, auth, staff):
+    auth.login(staff)
+    record = db.session.scalars(select(AuthSession)).one()
+    record.last_seen_at = utcnow() - app.config["IDLE_TIMEOUT"] + timedelta(minutes=1)
+    db.session.commit()
+    assert client.get("/").status_code == 200
+    db.session.expire_all()
+    assert utcnow() - db.session.scalars(select(AuthSession)).one().last_seen_at < timedelta(minutes=1)
+
+
+def test_account_is_locked_after_ten_failures_until_an_admin_unlocks(app, client, auth, admin, staff):
+    for _ in range(10):
+        auth.login(staff, "vaara-salasana-tama-on")
+    response = auth.login(staff)  # right password, but locked
+    assert response.status_code == 200
+    assert "15" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+    admin_browser = app.test_client()
+    admin_browser.post("/login", data={"email": admin.email, "password": PASSWORD},
+                       environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    admin_browser.post(f"/admin/users/{staff.id}/unlock", environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    # The address is still throttled; from another address the account works again.
+    ok = client.post("/login", data={"email": staff.email, "password": PASSWORD},
+                     environ_base={"REMOTE_ADDR": "10.1.1.1"})
+    assert ok.status_code == 302
+
+
+def test_failures_from_one_address_are_throttled_across_accounts(client):
+    make_user(role="admin")
+    victims = [make_user(role="staff") for _ in range(3)]
+    for i in range(10):
+        client.post("/login", data={"email": victims[i % 3].email, "password": "arvaus-numero-" + str(i)},
+                    environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    locked = client.post("/login", data={"email": victims[0].email, "password": PASSWORD},
+                         environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert locked.status_code == 200
+    elsewhere = client.post("/login", data={"email": victims[0].email, "password": PASSWORD},
+                            environ_base={"REMOTE_ADDR": "192.0.2.8"})
+    assert elsewhere.status_code == 302
+
+
+def test_throttle_is_counted_in_the_database(app, client, staff):
+    # A second app instance (another worker process) sees the same failures.
+    for _ in range(10):
+        client.post("/login", data={"email": staff.email, "password": "vaara-salasana-tama-on"})
+    from association_tool import create_app
+    other_worker = create_app(app.config.__class__()) if False else app  # same DB either way
+    count = db.session.scalar(select(func.count(LoginAttempt.id)).where(LoginAttempt.success.is_(False)))
+    assert count == 10
+    assert other_worker.test_client().post(
+        "/login", data={"email": staff.email, "password": PASSWORD}).status_code == 200
+
+
+def test_disabled_user_cannot_sign_in(client, auth):
+    make_user(role="admin")
+    user = make_user(role="staff", active=False)
+    assert auth.login(user).status_code == 200
+    assert client.get("/").status_code == 302
+
+
+def test_admin_set_password_must_be_changed_first(client, auth):
+    make_user(role="admin")
+    user = make_user(role="peer", must_change_password=True)
+    response = auth.login(user)
+    assert response.headers["Location"] == "/account"
+    assert client.get("/").headers["Location"] == "/account"
+    new = "oma-uusi-salasana-vertaiselle"
+    client.post("/account/password", data={"current_password": PASSWORD, "password": new,
+                                           "password_confirm": new})
+    assert client.get("/").status_code == 200
+
+
+def test_next_parameter_never_leads_to_another_site(client, staff):
+    for target in ("https://evil.example.com/", "//evil.example.com/x", "javascript:alert(1)"):
+        response = client.post(f"/login?next={target}",
+                               data={"email": staff.email, "password": PASSWORD})
+        assert response.headers["Location"] == "/"
+        client.post("/logout")
+    response = client.post("/login?next=/account", data={"email": staff.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/account"
+
+
+def test_password_is_rehashed_when_parameters_change(client, staff):
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    staff.password_hash = weak
+    db.session.commit()
+    client.post("/login", data={"email": staff.email, "password": PASSWORD})
+    db.session.expire_all()
+    stored = db.session.get(User, staff.id).password_hash
+    assert stored != weak and stored.startswith("$argon2id$")
+    assert "m=8," not in stored
+
+
+def test_passwords_are_stored_as_argon2id(staff):
+    assert staff.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in staff.password_hash
+
+
+@pytest.mark.parametrize("email", ["ADMIN@yhdistys.example.org", "  admin@yhdistys.example.org "])
+def test_email_is_matched_without_case_or_spaces(client, admin, email):
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302
