@@ -7,9 +7,12 @@ from .models import Role
 from .passwords import MAX_LENGTH, password_problems
 
 
+_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+
+
 def strip(value):
-    """Trim surrounding white space from typed text."""
-    return value.strip() if isinstance(value, str) else value
+    """Trim surrounding white space and drop control characters that no database can store."""
+    return value.translate(_CONTROL).strip() if isinstance(value, str) else value
 
 
 def role_choices():

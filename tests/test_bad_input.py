@@ -1,0 +1,68 @@
+"""Malformed and oversized input to every form gets a clear answer, never a 500."""
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from .factories import PASSWORD
+from .test_access import _concrete, _routes
+
+JUNK_VALUES = ["", " ", "\x00", "x" * 5000, "<script>alert(1)</script>", "' OR 1=1 --",
+               "2026-02-30", "-1", "9" * 40, "ä" * 300, "\ud800".encode("utf-8", "surrogatepass")
+               .decode("utf-8", "replace"), "../../etc/passwd"]
+FIELDS = ["email", "password", "password_confirm", "current_password", "name", "phone", "role",
+          "locale", "version", "association_name", "active", "next", "csrf_token"]
+
+
+def _post_routes(app):
+    return [r for r, _ in _routes(app) if "POST" in r.methods]
+
+
+@pytest.mark.parametrize("junk", JUNK_VALUES)
+def test_junk_in_every_field_of_every_form(app, client, admin, junk):
+    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    for url_rule in _post_routes(app):
+        if url_rule.endpoint == "auth.logout":
+            continue
+        data = {field: junk for field in FIELDS}
+        response = client.post(_concrete(url_rule), data=data)
+        assert response.status_code < 500, (url_rule.rule, junk[:20], response.status_code)
+
+
+def test_oversized_body_gets_413(app, client, admin):
+    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    huge = "x" * (app.config["MAX_CONTENT_LENGTH"] + 10)
+    response = client.post("/admin/settings", data={"association_name": huge})
+    assert response.status_code == 413
+    assert "<h1>" in response.get_data(as_text=True)
+
+
+def test_repeated_and_missing_fields(app, client, admin):
+    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    for url_rule in _post_routes(app):
+        if url_rule.endpoint == "auth.logout":
+            continue
+        response = client.post(_concrete(url_rule), data={"name": ["a", "b"], "role": ["admin", "peer"]})
+        assert response.status_code < 500, url_rule.rule
+        response = client.post(_concrete(url_rule), data={"x": "1"})  # nothing expected
+        assert response.status_code < 500, url_rule.rule
+        response = client.post(_concrete(url_rule), data=b"\xff\xfe garbage",
+                               content_type="application/x-www-form-urlencoded")
+        assert response.status_code < 500, url_rule.rule
+        response = client.post(_concrete(url_rule), json={"name": ["a"]})
+        assert response.status_code < 500, url_rule.rule
+
+
+def test_unknown_urls_get_a_friendly_404(client, staff):
+    client.post("/login", data={"email": staff.email, "password": PASSWORD})
+    for path in ("/ei-ole", "/admin/users/abc", "/static/../app.py", "/%00"):
+        response = client.get(path)
+        assert response.status_code in (403, 404), path
+        assert response.status_code != 500
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.dictionaries(st.sampled_from(FIELDS), st.text(max_size=300), max_size=8))
+def test_property_user_form_never_500(app, client, admin, data):
+    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    assert client.post("/admin/users/new", data=data).status_code < 500
+    assert client.post("/setup", data=data).status_code < 500

@@ -1,0 +1,109 @@
+"""SQLite runs safely (WAL, foreign keys, full sync, BEGIN IMMEDIATE); migrations match the models."""
+import multiprocessing
+import os
+
+import pytest
+from sqlalchemy import event, select, text
+
+from association_tool.extensions import db
+from association_tool.models import Setting
+
+
+def _sqlite_only():
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite connection settings")
+
+
+def test_sqlite_pragmas_on_every_connection(app):
+    _sqlite_only()
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_transactions_begin_immediate(app):
+    _sqlite_only()
+    statements = []
+
+    @event.listens_for(db.engine, "before_cursor_execute")
+    def capture(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    try:
+        db.session.execute(select(Setting)).all()
+        db.session.rollback()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert statements[0] == "BEGIN IMMEDIATE"
+
+
+def _increment(database_url: str, instance: str, times: int) -> None:
+    """Read-modify-write a counter `times` times in its own process."""
+    os.environ["INSTANCE_PATH"] = instance
+    os.environ["SECRET_KEY"] = "x"
+    from association_tool import create_app
+    from association_tool.config import Config
+
+    config = Config()
+    config.SQLALCHEMY_DATABASE_URI = database_url
+    app = create_app(config)
+    with app.app_context():
+        for _ in range(times):
+            setting = db.session.get(Setting, "counter")
+            setting.value = str(int(setting.value) + 1)
+            db.session.commit()
+
+
+def test_concurrent_writers_lose_no_update(app, database_url, tmp_path):
+    db.session.add(Setting(key="counter", value="0"))
+    db.session.commit()
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_increment, args=(database_url, str(tmp_path), 25))
+               for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+    db.session.rollback()
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.get(Setting, "counter").value == "100"
+    else:
+        # PostgreSQL's default READ COMMITTED needs row locks for this; the ORM's version
+        # columns guard real records. Here we only check that nothing crashed.
+        assert int(db.session.get(Setting, "counter").value) >= 25
+
+
+def test_foreign_keys_are_enforced(app):
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        db.session.execute(text(
+            "INSERT INTO auth_session (key_hash, user_id, created_at, last_seen_at) "
+            "VALUES ('x', 424242, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_migrations_match_the_models(app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"render_as_batch": True})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == []
+
+
+def test_downgrade_and_upgrade_round_trip(app):
+    from flask_migrate import downgrade, upgrade
+
+    downgrade(revision="base")
+    with db.engine.connect() as conn:
+        names = set(db.inspect(conn).get_table_names())
+    assert "user" not in names
+    upgrade()
+    with db.engine.connect() as conn:
+        assert "audit_event" in set(db.inspect(conn).get_table_names())
