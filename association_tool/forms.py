@@ -39,7 +39,8 @@ def email_field():
     """An e-mail address used to sign in."""
     return StringField(_l("E-mail"), filters=[strip],
                        validators=[DataRequired(), Length(max=254),
-                                   Email(check_deliverability=False)])
+                                   Email(check_deliverability=False)],
+                       render_kw={"autocomplete": "email"})
 
 
 def phone_field():
@@ -72,10 +73,12 @@ def new_password_fields():
         _l("New password"),
         description=_l("At least 12 characters. A few unrelated words are easy to remember."),
         validators=[DataRequired(), Length(max=MAX_LENGTH), PolicyPassword()],
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(_l("New password again"),
                             validators=[DataRequired(),
-                                        EqualTo("password", message=_l("The passwords differ."))])
+                                        EqualTo("password", message=_l("The passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
     return password, confirm
 
 

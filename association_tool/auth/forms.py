@@ -11,8 +11,10 @@ from ..passwords import MAX_LENGTH
 class LoginForm(FlaskForm):
     """Sign in with e-mail and password."""
 
-    email = StringField(_l("E-mail"), filters=[strip], validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    email = StringField(_l("E-mail"), filters=[strip], validators=[DataRequired(), Length(max=254)],
+                        render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
+                             render_kw={"autocomplete": "current-password"})
     submit = SubmitField(_l("Sign in"))
 
 
@@ -32,7 +34,8 @@ class PasswordChangeForm(FlaskForm):
     """Change one's own password."""
 
     current_password = PasswordField(_l("Current password"),
-                                     validators=[DataRequired(), Length(max=MAX_LENGTH)])
+                                     validators=[DataRequired(), Length(max=MAX_LENGTH)],
+                                     render_kw={"autocomplete": "current-password"})
     password, password_confirm = new_password_fields()
     submit = SubmitField(_l("Change password"))
 
