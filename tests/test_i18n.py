@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def extracted(tmp_path_factory):
     """The messages the code and templates use right now."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "--ignore-dirs=.* node_modules",
                     "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."],
                    cwd=ROOT, check=True, capture_output=True)
     with pot.open("rb") as handle:
