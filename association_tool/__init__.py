@@ -92,11 +92,14 @@ def register_blueprints(app: Flask) -> None:
     """Attach each feature's routes."""
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .clients import bp as clients_bp
+    from .contacts import bp as contacts_bp
+    from .goals import bp as goals_bp
     from .main import bp as main_bp
+    from .tasks import bp as tasks_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(main_bp)
-    app.register_blueprint(admin_bp)
+    for blueprint in (auth_bp, main_bp, admin_bp, clients_bp, goals_bp, contacts_bp, tasks_bp):
+        app.register_blueprint(blueprint)
     # Static files are open to everyone; the declaration keeps the route walk honest.
     setattr(app.view_functions["static"], "access_rule", PUBLIC)
 
@@ -205,6 +208,7 @@ def register_template_helpers(app: Flask) -> None:
     """Give templates the association name, dates in the user's format and the roles."""
     from .auth.services import association_name
     from .forms import role_choices
+    from .labels import label
 
     app.jinja_env.filters["date"] = lambda value, fmt="short": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = (
@@ -224,6 +228,7 @@ def register_template_helpers(app: Flask) -> None:
             "association_name": association,
             "role_label": lambda role: dict(role_choices()).get(role, role),
             "current_locale": select_locale,
+            "label": label,
         }
 
 

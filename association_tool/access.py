@@ -86,3 +86,87 @@ def deny(detail: str, client_id: int | None = None) -> None:
 def is_admin(user) -> bool:
     """Tell whether a user is an administrator."""
     return bool(user.is_authenticated and user.role == Role.ADMIN.value)
+
+
+# --- per-client rules ---------------------------------------------------------------------------
+
+def _active_pairing(client_id: int, user):
+    """Return the user's pairing with the client if it is in force today."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import PeerPairing
+    from .timeutil import local_today
+
+    pairing = db.session.execute(
+        select(PeerPairing).where(PeerPairing.client_id == client_id,
+                                  PeerPairing.peer_id == user.id)
+    ).scalar_one_or_none()
+    if pairing is None or not pairing.active_on(local_today()):
+        return None
+    return pairing
+
+
+def sees_all_clients(user) -> bool:
+    """Tell whether a user sees every client of the association (staff and admins)."""
+    return bool(user.is_authenticated and user.role in STAFF.roles)
+
+
+def visible_sections(client, user) -> list[str]:
+    """Return the sections of this client's record the user may see."""
+    from .models import Section
+
+    if sees_all_clients(user):
+        return [s.value for s in Section] + ["consents", "notifications", "staff_notes",
+                                             "ending", "peers"]
+    pairing = _active_pairing(client.id, user) if user.is_authenticated else None
+    if pairing is None:
+        return []
+    from .models.clients import STAFF_ONLY_SECTIONS
+
+    return [s for s in pairing.section_list if s not in STAFF_ONLY_SECTIONS]
+
+
+def client_or_404(client_id: int, section: str | None = None, *, write: bool = False):
+    """Return the client if the current user may see it (and the section); otherwise log and 404.
+
+    `section=None` asks for the client's overview, which every paired peer sees.
+    Peers never change the client's own details (`write=True` without a section).
+    """
+    from .extensions import db
+    from .models import Client
+
+    client = db.session.get(Client, client_id) if 0 < client_id < 2**31 else None
+    if client is None:
+        abort(404)
+    if sees_all_clients(current_user):
+        return client
+    allowed = (not (write and section is None)) and (
+        _active_pairing(client.id, current_user) is not None
+        if section is None else section in visible_sections(client, current_user))
+    if not allowed:
+        deny(f"client {client_id} section {section or 'overview'}", client_id=client_id)
+        abort(404)
+    return client
+
+
+def visible_clients_filter(user, section: str | None = None):
+    """Return a SQL condition limiting a Client query to what the user may see (None = all).
+
+    With `section`, a peer sees only the clients who allow them that section.
+    """
+    from sqlalchemy import and_, exists, or_
+
+    from .models import Client, PeerPairing
+    from .timeutil import local_today
+
+    if sees_all_clients(user):
+        return None
+    conditions = [PeerPairing.client_id == Client.id, PeerPairing.peer_id == user.id,
+                  or_(PeerPairing.ends_on.is_(None), PeerPairing.ends_on >= local_today())]
+    if section is not None:
+        # Sections are stored comma-separated; wrap both sides in commas to match whole names.
+        from sqlalchemy import literal
+
+        conditions.append((literal(",") + PeerPairing.sections + literal(",")).contains(f",{section},"))
+    return exists().where(and_(*conditions))

@@ -170,3 +170,10 @@ def search_events(*, user_id: int | None = None, action: str | None = None,
         )
     query = query.order_by(AuditEvent.id.desc())
     return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=200)
+
+
+def log_view(client_id: int, what: str, object_id: object = None) -> None:
+    """Record that the current user looked at part of a client's record, and commit it."""
+    record(Action.VIEW, object_type=what, object_id=object_id if object_id is not None else client_id,
+           client_id=client_id)
+    db.session.commit()

@@ -23,3 +23,28 @@ def make_user(*, role: str = "staff", name: str | None = None, email: str | None
     user.active = active
     db.session.commit()
     return user
+
+
+def make_client(*, display_name: str | None = None, actor=None, **fields):
+    """Create and commit a client; `fields` are any of the client form's fields."""
+    from association_tool.clients import services as clients
+    from association_tool.models import User
+    from sqlalchemy import select
+
+    actor = actor or db.session.scalars(select(User).order_by(User.id)).first()
+    client = clients.create_client(
+        dict(display_name=display_name or f"Asiakas {next(_seq)}", **fields), actor=actor)
+    db.session.commit()
+    return client
+
+
+def pair(peer, client, sections=("goals", "contacts", "tasks", "errands"), ends_on=None):
+    """Pair a peer supporter with a client, allowing the given sections; commit."""
+    from association_tool.clients import services as clients
+    from association_tool.timeutil import local_today
+
+    pairing = clients.save_pairing(client, peer=peer, sections=list(sections),
+                                   agreed_on=local_today(), agreed_how="suullisesti tapaamisessa",
+                                   ends_on=ends_on)
+    db.session.commit()
+    return pairing

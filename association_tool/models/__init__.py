@@ -1,6 +1,15 @@
 """Database models, one module per aggregate."""
 from .audit import AuditEvent
+from .clients import (AGE_GROUPS, ANSWERS, CONTACT_CHANNELS, DEFAULT_PEER_SECTIONS, LIFE_AREAS,
+                      OPEN_GOAL_STATUSES, Client, ClientEnding, ClientStatus, Contact, FollowUpTask,
+                      Goal, GoalProgress, GoalReview, GoalStatus, Level, PeerPairing, Section,
+                      TaskStatus)
 from .settings import Setting
 from .users import AuthSession, LoginAttempt, Role, User
 
-__all__ = ["AuditEvent", "AuthSession", "LoginAttempt", "Role", "Setting", "User"]
+__all__ = [
+    "AGE_GROUPS", "ANSWERS", "CONTACT_CHANNELS", "DEFAULT_PEER_SECTIONS", "LIFE_AREAS",
+    "OPEN_GOAL_STATUSES", "AuditEvent", "AuthSession", "Client", "ClientEnding", "ClientStatus",
+    "Contact", "FollowUpTask", "Goal", "GoalProgress", "GoalReview", "GoalStatus", "Level",
+    "LoginAttempt", "PeerPairing", "Role", "Section", "Setting", "TaskStatus", "User",
+]

@@ -1,0 +1,365 @@
+"""Client services: create, update, list, pair peers, end and reopen; no request access here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from .. import audit
+from ..access import visible_clients_filter
+from ..extensions import db
+from ..models import (OPEN_GOAL_STATUSES, Client, ClientEnding, ClientStatus, Contact,
+                      FollowUpTask, Goal, Level, PeerPairing, Role, TaskStatus, User)
+from ..tasks.services import create_task
+from ..timeutil import local_today, utcnow
+
+INTENSIVE_CAP = 40
+CLIENT_FIELDS = (
+    "display_name", "full_name", "birth_year", "phone", "email", "language", "language_other",
+    "interpreter_needed", "plain_language", "contact_channel", "contact_notes", "level", "status",
+    "start_date", "referral_source", "referral_note", "responsible_id", "backup_id", "staff_notes",
+)
+
+
+class StaleEdit(Exception):
+    """The record changed after the form was opened."""
+
+
+class ClientRuleError(Exception):
+    """A change the rules of the client record do not allow."""
+
+
+def workers() -> list[User]:
+    """Return the active staff members and admins who can be responsible for clients."""
+    return db.session.scalars(
+        select(User).where(User.active.is_(True), User.role.in_([Role.STAFF.value, Role.ADMIN.value]))
+        .order_by(User.name)).all()
+
+
+def peers() -> list[User]:
+    """Return the active peer supporters."""
+    return db.session.scalars(
+        select(User).where(User.active.is_(True), User.role == Role.PEER.value).order_by(User.name)
+    ).all()
+
+
+def intensive_count(worker_id: int, exclude_client_id: int | None = None) -> int:
+    """Count the worker's active and paused clients at the intensive level."""
+    query = select(func.count(Client.id)).where(
+        Client.responsible_id == worker_id, Client.level == Level.INTENSIVE.value,
+        Client.status != ClientStatus.ENDED.value)
+    if exclude_client_id is not None:
+        query = query.where(Client.id != exclude_client_id)
+    return db.session.execute(query).scalar_one()
+
+
+def over_intensive_cap(worker_id: int | None, level: str, client_id: int | None = None) -> int | None:
+    """Return the worker's new intensive count if it would exceed the quality criterion of 40."""
+    if not worker_id or level != Level.INTENSIVE.value:
+        return None
+    count = intensive_count(worker_id, exclude_client_id=client_id) + 1
+    return count if count > INTENSIVE_CAP else None
+
+
+def _apply(client: Client, data: dict) -> list[str]:
+    """Copy form values onto the client; return the names of the fields that changed."""
+    changed = []
+    for field in CLIENT_FIELDS:
+        if field not in data:
+            continue
+        value = data[field]
+        if isinstance(value, str):
+            value = value.strip() or None
+            if field in ("display_name",):
+                value = value or ""
+        if getattr(client, field) != value:
+            setattr(client, field, value)
+            changed.append(field)
+    client.refresh_search_text()
+    return changed
+
+
+def create_client(data: dict, *, actor: User) -> Client:
+    """Create a client; a nickname alone is enough."""
+    data = dict(data)
+    data.setdefault("start_date", local_today())
+    data.setdefault("status", ClientStatus.ACTIVE.value)
+    if data.get("status") == ClientStatus.ENDED.value:
+        raise ClientRuleError("a new client cannot start as ended")
+    client = Client(start_date=data["start_date"], display_name="")
+    _apply(client, data)
+    db.session.add(client)
+    db.session.flush()
+    audit.record(audit.Action.CREATE, object_type="client", object_id=client.id, client_id=client.id)
+    return client
+
+
+def update_client(client: Client, data: dict, *, version: int, actor: User) -> list[str]:
+    """Change a client's details; a stale version is refused.
+
+    A change of responsible worker creates a task for the new worker to tell the client.
+    """
+    if client.version != version:
+        raise StaleEdit()
+    if data.get("status") == ClientStatus.ENDED.value and client.status != ClientStatus.ENDED.value:
+        raise ClientRuleError("use the ending form to end a client relationship")
+    old_responsible = client.responsible_id
+    changed = _apply(client, data)
+    if "responsible_id" in changed and client.responsible_id:
+        create_task(client, title=_worker_change_title(), owner_id=client.responsible_id,
+                    due_date=local_today() + timedelta(days=7), source="worker_change",
+                    created_by_id=actor.id,
+                    details=f"previous={old_responsible or '-'}")
+    db.session.flush()
+    audit.record(audit.Action.UPDATE, object_type="client", object_id=client.id,
+                 client_id=client.id, detail="changed: " + ", ".join(changed) if changed else None)
+    return changed
+
+
+def _worker_change_title() -> str:
+    """The task text for a change of responsible worker, in the association's language."""
+    from flask_babel import force_locale, gettext
+
+    with force_locale("fi"):
+        return gettext("Tell the client who their new responsible worker is")
+
+
+@dataclass
+class ClientFilters:
+    """What the client list is asked to show."""
+
+    q: str = ""
+    mine: bool = False
+    level: str = ""
+    status: str = ""  # "" = active and paused; "all"; or one status
+    worker_id: int | None = None
+    sort: str = "name"
+    page: int = 1
+
+
+SORTS = {
+    "name": (Client.display_name, Client.id),
+    "-start": (Client.start_date.desc(), Client.id.desc()),
+    "start": (Client.start_date, Client.id),
+    "level": (Client.level, Client.display_name, Client.id),
+}
+PER_PAGE = 25
+
+
+def list_clients(user: User, filters: ClientFilters):
+    """Return one page of the clients the user may see, filtered, sorted and with workers loaded."""
+    query = select(Client).options(joinedload(Client.responsible))
+    visible = visible_clients_filter(user)
+    if visible is not None:
+        query = query.where(visible)
+    if filters.q:
+        for word in filters.q.lower().split()[:5]:
+            query = query.where(Client.search_text.contains(word, autoescape=True))
+    if filters.mine:
+        query = query.where(or_(Client.responsible_id == user.id, Client.backup_id == user.id))
+    if filters.level:
+        query = query.where(Client.level == filters.level)
+    if filters.status == "all":
+        pass
+    elif filters.status:
+        query = query.where(Client.status == filters.status)
+    else:
+        query = query.where(Client.status != ClientStatus.ENDED.value)
+    if filters.worker_id:
+        query = query.where(or_(Client.responsible_id == filters.worker_id,
+                                Client.backup_id == filters.worker_id))
+    query = query.order_by(*SORTS.get(filters.sort, SORTS["name"]))
+    return db.paginate(query, page=filters.page, per_page=PER_PAGE, error_out=False)
+
+
+@dataclass
+class DueItem:
+    """The next thing due for a client."""
+
+    on: date
+    kind: str  # "task" or "review"
+    text: str
+
+
+def next_due(client_ids: list[int]) -> dict[int, DueItem]:
+    """Return each client's earliest open task or goal review, in two queries whatever the count."""
+    if not client_ids:
+        return {}
+    due: dict[int, DueItem] = {}
+    tasks = db.session.execute(
+        select(FollowUpTask.client_id, FollowUpTask.due_date, FollowUpTask.title)
+        .where(FollowUpTask.client_id.in_(client_ids), FollowUpTask.status == TaskStatus.OPEN.value,
+               FollowUpTask.due_date.is_not(None))
+        .order_by(FollowUpTask.client_id, FollowUpTask.due_date)).all()
+    reviews = db.session.execute(
+        select(Goal.client_id, Goal.review_date, Goal.text)
+        .where(Goal.client_id.in_(client_ids), Goal.status.in_(OPEN_GOAL_STATUSES),
+               Goal.review_date.is_not(None))
+        .order_by(Goal.client_id, Goal.review_date)).all()
+    for client_id, on, text in tasks:
+        if client_id not in due or on < due[client_id].on:
+            due[client_id] = DueItem(on, "task", text)
+    for client_id, on, text in reviews:
+        if client_id not in due or on < due[client_id].on:
+            due[client_id] = DueItem(on, "review", text)
+    return due
+
+
+@dataclass
+class Overview:
+    """What the top of the client page shows."""
+
+    active_goals: list
+    latest_contacts: list
+    open_tasks: list
+    next_item: DueItem | None
+    pairings: list
+    ending: ClientEnding | None
+
+
+def overview(client: Client, sections: list[str]) -> Overview:
+    """Collect the client page's summary, limited to the sections the viewer may see."""
+    goals = contacts = tasks = []
+    if "goals" in sections:
+        goals = db.session.scalars(
+            select(Goal).where(Goal.client_id == client.id, Goal.status.in_(OPEN_GOAL_STATUSES))
+            .order_by(Goal.review_date.is_(None), Goal.review_date, Goal.id).limit(5)).all()
+    if "contacts" in sections:
+        contacts = db.session.scalars(
+            select(Contact).options(joinedload(Contact.worker), joinedload(Contact.peer))
+            .where(Contact.client_id == client.id)
+            .order_by(Contact.on.desc(), Contact.id.desc()).limit(5)).all()
+    if "tasks" in sections:
+        tasks = db.session.scalars(
+            select(FollowUpTask).options(joinedload(FollowUpTask.owner))
+            .where(FollowUpTask.client_id == client.id, FollowUpTask.status == TaskStatus.OPEN.value)
+            .order_by(FollowUpTask.due_date.is_(None), FollowUpTask.due_date, FollowUpTask.id)
+            .limit(5)).all()
+    due = next_due([client.id]).get(client.id) if {"goals", "tasks"} <= set(sections) else None
+    pairings = db.session.scalars(
+        select(PeerPairing).options(joinedload(PeerPairing.peer))
+        .where(PeerPairing.client_id == client.id).order_by(PeerPairing.id)).all() \
+        if "peers" in sections else []
+    return Overview(goals, contacts, tasks, due, pairings, current_ending(client))
+
+
+# --- peer pairings ------------------------------------------------------------------------------
+
+def save_pairing(client: Client, *, peer: User, sections: list[str], agreed_on: date,
+                 agreed_how: str, ends_on: date | None) -> PeerPairing:
+    """Pair a peer supporter with a client, or change what the client lets them see."""
+    from ..models.clients import STAFF_ONLY_SECTIONS
+
+    if peer.role != Role.PEER.value:
+        raise ClientRuleError("only peer supporters are paired")
+    clean = [s for s in sections if s not in STAFF_ONLY_SECTIONS]
+    pairing = db.session.execute(
+        select(PeerPairing).where(PeerPairing.client_id == client.id,
+                                  PeerPairing.peer_id == peer.id)).scalar_one_or_none()
+    action = audit.Action.UPDATE
+    if pairing is None:
+        pairing = PeerPairing(client_id=client.id, peer_id=peer.id)
+        db.session.add(pairing)
+        action = audit.Action.CREATE
+    pairing.sections = ",".join(dict.fromkeys(clean))
+    pairing.agreed_on, pairing.agreed_how, pairing.ends_on = agreed_on, agreed_how.strip(), ends_on
+    db.session.flush()
+    audit.record(action, object_type="peer_pairing", object_id=pairing.id, client_id=client.id,
+                 detail=f"peer={peer.id} sections={pairing.sections} ends={ends_on or '-'}")
+    return pairing
+
+
+def remove_pairing(pairing: PeerPairing) -> None:
+    """End a pairing at once."""
+    client_id, pairing_id, peer_id = pairing.client_id, pairing.id, pairing.peer_id
+    db.session.delete(pairing)
+    db.session.flush()
+    audit.record(audit.Action.DELETE, object_type="peer_pairing", object_id=pairing_id,
+                 client_id=client_id, detail=f"peer={peer_id}")
+
+
+# --- ending -------------------------------------------------------------------------------------
+
+ENDING_FIELDS = ("end_date", "reason", "final_evaluation", "continuation_plan",
+                 "contact_if_difficulties", "follow_up_date", "partners_informed", "warm_handover")
+
+
+def current_ending(client: Client) -> ClientEnding | None:
+    """Return the ending in force, if the client relationship has ended."""
+    if client.status != ClientStatus.ENDED.value:
+        return None
+    return db.session.scalars(
+        select(ClientEnding).where(ClientEnding.client_id == client.id,
+                                   ClientEnding.reopened_at.is_(None))
+        .order_by(ClientEnding.id.desc()).limit(1)).first()
+
+
+def end_client(client: Client, data: dict, *, actor: User) -> ClientEnding:
+    """End the client relationship; a follow-up date becomes a task for the responsible worker."""
+    if client.status == ClientStatus.ENDED.value:
+        raise ClientRuleError("already ended")
+    ending = ClientEnding(client_id=client.id, recorded_by_id=actor.id,
+                          **{f: (data.get(f).strip() or None) if isinstance(data.get(f), str)
+                             else data.get(f) for f in ENDING_FIELDS})
+    db.session.add(ending)
+    client.status = ClientStatus.ENDED.value
+    db.session.flush()
+    if ending.follow_up_date:
+        from flask_babel import force_locale, gettext
+
+        with force_locale("fi"):
+            title = gettext("Follow-up call after the client relationship ended")
+        create_task(client, title=title, due_date=ending.follow_up_date,
+                    owner_id=client.responsible_id or actor.id, source="ending",
+                    source_id=ending.id, created_by_id=actor.id)
+    audit.record(audit.Action.UPDATE, object_type="client", object_id=client.id,
+                 client_id=client.id, detail=f"ended: {ending.reason}")
+    return ending
+
+
+def reopen_client(client: Client, *, actor: User) -> None:
+    """Open an ended client relationship again; the ending stays in the history."""
+    if client.status != ClientStatus.ENDED.value:
+        raise ClientRuleError("not ended")
+    ending = current_ending(client)
+    if ending is not None:
+        ending.reopened_at = utcnow()
+        ending.reopened_by_id = actor.id
+    client.status = ClientStatus.ACTIVE.value
+    db.session.flush()
+    audit.record(audit.Action.UPDATE, object_type="client", object_id=client.id,
+                 client_id=client.id, detail="reopened")
+
+
+def ending_history(client: Client) -> list[ClientEnding]:
+    """Return every ending recorded for the client, newest first."""
+    return db.session.scalars(
+        select(ClientEnding).options(joinedload(ClientEnding.recorded_by))
+        .where(ClientEnding.client_id == client.id).order_by(ClientEnding.id.desc())).all()
+
+
+# --- home page ----------------------------------------------------------------------------------
+
+def my_clients(user: User, limit: int = 50) -> list[Client]:
+    """Return the user's own clients: responsible or backup for staff, paired for peers."""
+    query = select(Client).where(Client.status != ClientStatus.ENDED.value)
+    if user.role == Role.PEER.value:
+        query = query.where(visible_clients_filter(user))
+    else:
+        query = query.where(or_(Client.responsible_id == user.id, Client.backup_id == user.id))
+    return db.session.scalars(query.order_by(Client.display_name).limit(limit)).all()
+
+
+def reviews_due(user: User, today: date, *, days: int = 7, limit: int = 50) -> list[Goal]:
+    """Return open goals of the user's clients whose review is overdue or due soon."""
+    query = (select(Goal).options(joinedload(Goal.client)).join(Client, Goal.client_id == Client.id)
+             .where(Goal.status.in_(OPEN_GOAL_STATUSES), Goal.review_date.is_not(None),
+                    Goal.review_date <= today + timedelta(days=days),
+                    Client.status != ClientStatus.ENDED.value))
+    if user.role == Role.PEER.value:
+        query = query.where(visible_clients_filter(user, section="goals"))
+    else:
+        query = query.where(or_(Client.responsible_id == user.id, Client.backup_id == user.id))
+    return db.session.scalars(query.order_by(Goal.review_date, Goal.id).limit(limit)).all()

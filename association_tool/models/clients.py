@@ -1,0 +1,295 @@
+"""The client record: the client, peer pairings, goals, contacts, follow-up tasks and endings."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+from .users import User
+
+
+class Level(str, enum.Enum):
+    """Level of service guidance (palveluohjauksen taso)."""
+
+    ADVICE = "advice"
+    CLIENT_GUIDANCE = "client_guidance"
+    INTENSIVE = "intensive"
+
+
+class ClientStatus(str, enum.Enum):
+    """Where the client relationship stands."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+class Section(str, enum.Enum):
+    """Parts of a client's record that a paired peer supporter may be allowed to see."""
+
+    GOALS = "goals"
+    CONTACTS = "contacts"
+    TASKS = "tasks"
+    ERRANDS = "errands"
+    NETWORK = "network"
+    MEETINGS = "meetings"
+    AGREEMENT = "agreement"
+    CONTACT_DETAILS = "contact_details"
+
+
+# What a peer sees unless the client decides otherwise.
+DEFAULT_PEER_SECTIONS = (Section.GOALS, Section.CONTACTS, Section.TASKS, Section.ERRANDS)
+# Never shown to a peer supporter, whatever is recorded: consents, notifications, staff notes.
+STAFF_ONLY_SECTIONS = ("consents", "notifications", "staff_notes", "ending", "peers")
+
+LIFE_AREAS = ("housing", "money", "health", "mental_health", "substances", "relationships",
+              "daily_life", "work_studies", "meaningful_activity", "other")
+CONTACT_CHANNELS = ("drop_in", "phone", "message", "home_visit", "accompanied_errand", "group",
+                    "network_meeting", "remote")
+AGE_GROUPS = ("under_18", "18_29", "30_44", "45_64", "65_plus", "unknown")
+
+
+class Client(db.Model):
+    """A person the association walks beside; a nickname is enough."""
+
+    __tablename__ = "client"
+    __table_args__ = (
+        Index("ix_client_status_name", "status", "display_name"),
+        Index("ix_client_responsible_status", "responsible_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    # Lower-case copies for search that works the same on SQLite and PostgreSQL.
+    search_text: Mapped[str] = mapped_column(String(330), default="", index=True)
+    birth_year: Mapped[int | None]
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(8), default="fi")
+    language_other: Mapped[str | None] = mapped_column(String(60))
+    interpreter_needed: Mapped[bool] = mapped_column(default=False)
+    plain_language: Mapped[bool] = mapped_column(default=False)
+    contact_channel: Mapped[str | None] = mapped_column(String(20))
+    contact_notes: Mapped[str | None] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(20), default=Level.CLIENT_GUIDANCE.value)
+    status: Mapped[str] = mapped_column(String(10), default=ClientStatus.ACTIVE.value)
+    start_date: Mapped[date]
+    referral_source: Mapped[str] = mapped_column(String(20), default="self")
+    referral_note: Mapped[str | None] = mapped_column(String(300))
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    backup_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    staff_notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    responsible: Mapped[User | None] = relationship(foreign_keys=[responsible_id])
+    backup: Mapped[User | None] = relationship(foreign_keys=[backup_id])
+    pairings: Mapped[list[PeerPairing]] = relationship(back_populates="client",
+                                                       cascade="all, delete-orphan")
+
+    def refresh_search_text(self) -> None:
+        """Keep the lower-case search column in step with the names."""
+        self.search_text = " ".join(filter(None, [self.display_name, self.full_name])).lower()
+
+
+class PeerPairing(db.Model):
+    """A peer supporter paired with a client, and the sections the client lets them see."""
+
+    __tablename__ = "peer_pairing"
+    __table_args__ = (UniqueConstraint("client_id", "peer_id", name="uq_peer_pairing_client_peer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), index=True)
+    peer_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    sections: Mapped[str] = mapped_column(String(200), default="")
+    agreed_on: Mapped[date]
+    agreed_how: Mapped[str] = mapped_column(String(300))
+    ends_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    client: Mapped[Client] = relationship(back_populates="pairings")
+    peer: Mapped[User] = relationship()
+
+    @property
+    def section_list(self) -> list[str]:
+        """The allowed sections as a list."""
+        return [s for s in self.sections.split(",") if s]
+
+    def active_on(self, day: date) -> bool:
+        """Tell whether the pairing is in force on a day."""
+        return self.ends_on is None or day <= self.ends_on
+
+
+class GoalStatus(str, enum.Enum):
+    """Where a goal stands."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    ACHIEVED = "achieved"
+    CHANGED = "changed"
+    DROPPED = "dropped"
+
+
+OPEN_GOAL_STATUSES = (GoalStatus.OPEN.value, GoalStatus.IN_PROGRESS.value)
+ANSWERS = ("yes", "partly", "no")
+
+
+class Goal(db.Model):
+    """A goal in the client's own words, with means and a review date."""
+
+    __tablename__ = "goal"
+    __table_args__ = (Index("ix_goal_client_status", "client_id", "status"),
+                      Index("ix_goal_review_date", "review_date"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    term: Mapped[str] = mapped_column(String(10), default="short")
+    life_area: Mapped[str | None] = mapped_column(String(30))
+    means: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=GoalStatus.OPEN.value)
+    target_date: Mapped[date | None]
+    review_date: Mapped[date | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    client: Mapped[Client] = relationship()
+    progress: Mapped[list[GoalProgress]] = relationship(
+        back_populates="goal", cascade="all, delete-orphan", order_by="GoalProgress.id.desc()")
+    reviews: Mapped[list[GoalReview]] = relationship(
+        back_populates="goal", cascade="all, delete-orphan", order_by="GoalReview.id.desc()")
+
+
+class GoalProgress(db.Model):
+    """A step along the way; small successes count."""
+
+    __tablename__ = "goal_progress"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), index=True)
+    on: Mapped[date]
+    note: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    goal: Mapped[Goal] = relationship(back_populates="progress")
+    author: Mapped[User | None] = relationship()
+
+
+class GoalReview(db.Model):
+    """A joint review: was the support sufficient, and did it match needs, expectations, goals."""
+
+    __tablename__ = "goal_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), index=True)
+    on: Mapped[date]
+    sufficient: Mapped[str] = mapped_column(String(8))
+    matched_needs: Mapped[str] = mapped_column(String(8))
+    matched_expectations: Mapped[str] = mapped_column(String(8))
+    matched_goals: Mapped[str] = mapped_column(String(8))
+    client_comment: Mapped[str | None] = mapped_column(Text)
+    next_review_date: Mapped[date | None]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    goal: Mapped[Goal] = relationship(back_populates="reviews")
+    author: Mapped[User | None] = relationship()
+
+
+class Contact(db.Model):
+    """A meeting, call, message, visit or accompanied errand; anonymous when it has no client."""
+
+    __tablename__ = "contact"
+    __table_args__ = (Index("ix_contact_client_on", "client_id", "on"),
+                      Index("ix_contact_on", "on"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
+    on: Mapped[date]
+    channel: Mapped[str] = mapped_column(String(24))
+    minutes: Mapped[int | None]
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    peer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    topics: Mapped[str] = mapped_column(String(300), default="")
+    note: Mapped[str | None] = mapped_column(Text)
+    age_group: Mapped[str | None] = mapped_column(String(10))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    worker: Mapped[User | None] = relationship(foreign_keys=[worker_id])
+    peer: Mapped[User | None] = relationship(foreign_keys=[peer_id])
+
+    @property
+    def topic_list(self) -> list[str]:
+        """The life areas discussed."""
+        return [t for t in self.topics.split(",") if t]
+
+
+class TaskStatus(str, enum.Enum):
+    """Where a follow-up task stands."""
+
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class FollowUpTask(db.Model):
+    """Something to do by a date: owned by a user or by a named outside party."""
+
+    __tablename__ = "follow_up_task"
+    __table_args__ = (Index("ix_task_owner_status_due", "owner_id", "status", "due_date"),
+                      Index("ix_task_client_status", "client_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    details: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    owner_party: Mapped[str | None] = mapped_column(String(200))
+    due_date: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(10), default=TaskStatus.OPEN.value)
+    # What made the task: manual, worker_change, goal_review, meeting, errand, agreement, ending.
+    source: Mapped[str] = mapped_column(String(20), default="manual")
+    source_id: Mapped[int | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
+
+    client: Mapped[Client] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+
+
+class ClientEnding(db.Model):
+    """The end of a client relationship; a reopened one stays as history."""
+
+    __tablename__ = "client_ending"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"), index=True)
+    end_date: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(30))
+    final_evaluation: Mapped[str | None] = mapped_column(Text)
+    continuation_plan: Mapped[str | None] = mapped_column(Text)
+    contact_if_difficulties: Mapped[str | None] = mapped_column(Text)
+    follow_up_date: Mapped[date | None]
+    partners_informed: Mapped[str | None] = mapped_column(Text)
+    warm_handover: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reopened_at: Mapped[datetime | None]
+    reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])

@@ -1,0 +1,2 @@
+"""Routes (to be written)."""
+from . import bp  # noqa: F401
