@@ -209,6 +209,7 @@ def register_template_helpers(app: Flask) -> None:
     from .auth.services import association_name
     from .forms import role_choices
     from .labels import label
+    from .timeutil import local_today
 
     app.jinja_env.filters["date"] = lambda value, fmt="short": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = (
@@ -229,6 +230,7 @@ def register_template_helpers(app: Flask) -> None:
             "role_label": lambda role: dict(role_choices()).get(role, role),
             "current_locale": select_locale,
             "label": label,
+            "today": local_today,
         }
 
 

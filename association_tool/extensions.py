@@ -32,7 +32,9 @@ def _session_scope():
     return ("app", id(flask_globals._cv_app.get(None)))
 
 
-db = SQLAlchemy(model_class=Base, session_options={"scopefunc": _session_scope})
+# Objects stay readable after the request's commit (the access log commits before rendering).
+db = SQLAlchemy(model_class=Base,
+               session_options={"scopefunc": _session_scope, "expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -16,3 +16,14 @@ def render_section(client, template: str, status: int = 200, **context):
     if wants_fragment():
         return render_template(template, **context), status
     return render_template("clients/section_page.html", section_template=template, **context), status
+
+
+def see_other(url: str):
+    """Send the browser to another page after a successful form: a full reload for htmx too."""
+    from flask import make_response, redirect
+
+    if request.headers.get("HX-Request"):
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)

@@ -12,7 +12,6 @@ from ..access import visible_clients_filter
 from ..extensions import db
 from ..models import (OPEN_GOAL_STATUSES, Client, ClientEnding, ClientStatus, Contact,
                       FollowUpTask, Goal, Level, PeerPairing, Role, TaskStatus, User)
-from ..tasks.services import create_task
 from ..timeutil import local_today, utcnow
 
 INTENSIVE_CAP = 40
@@ -116,6 +115,13 @@ def update_client(client: Client, data: dict, *, version: int, actor: User) -> l
     audit.record(audit.Action.UPDATE, object_type="client", object_id=client.id,
                  client_id=client.id, detail="changed: " + ", ".join(changed) if changed else None)
     return changed
+
+
+def create_task(*args, **kwargs):
+    """Add a follow-up task (imported late: the tasks package imports this module)."""
+    from ..tasks.services import create_task as create
+
+    return create(*args, **kwargs)
 
 
 def _worker_change_title() -> str:

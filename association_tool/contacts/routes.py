@@ -1,2 +1,91 @@
-"""Routes (to be written)."""
-from . import bp  # noqa: F401
+"""The contacts section of the client page, and anonymous contacts counted without identity."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import audit
+from ..access import SIGNED_IN, allow, client_or_404, sees_all_clients
+from ..clients.sections import render_section, wants_fragment
+from ..clients.services import peers, workers
+from ..extensions import db
+from . import bp, services
+from .forms import AnonymousContactForm, ContactForm
+
+MAX_PAGE = 10_000
+
+
+def _contact_form(*, fresh: bool = True) -> ContactForm:
+    """Build the contact form: staff choose the people, a peer supporter records as themselves."""
+    staff = sees_all_clients(current_user)
+    staff_members = workers()
+    kwargs = {"formdata": None} if fresh else {}
+    form = ContactForm(workers=staff_members, peers=peers() if staff else (), peer_fixed=not staff,
+                       **kwargs)
+    if fresh and staff and any(w.id == current_user.id for w in staff_members):
+        form.worker_id.data = current_user.id
+    return form
+
+
+def _page() -> int:
+    """The page of the contact log asked for, 1 when missing or malformed."""
+    page = request.args.get("page", 1, type=int)
+    return min(max(page or 1, 1), MAX_PAGE)
+
+
+def _section(client, form=None, status=200, message=None):
+    """Render the contact log with the form, and log the view."""
+    contacts = services.list_contacts(client, _page())
+    audit.log_view(client.id, "contacts")
+    return render_section(client, "contacts/_section.html", status=status,
+                          form=form or _contact_form(), contacts=contacts, message=message,
+                          peer_fixed=not sees_all_clients(current_user))
+
+
+@bp.route("/clients/<int:client_id>/contacts")
+@allow(SIGNED_IN)
+def section(client_id: int):
+    """Show the client's contacts, newest first, and the form to record one."""
+    client = client_or_404(client_id, "contacts")
+    return _section(client)
+
+
+@bp.route("/clients/<int:client_id>/contacts", methods=["POST"])
+@allow(SIGNED_IN)
+def create(client_id: int):
+    """Record a contact with the client."""
+    client = client_or_404(client_id, "contacts")
+    form = _contact_form(fresh=False)
+    if not form.validate_on_submit():
+        return _section(client, form, 422)
+    staff = sees_all_clients(current_user)
+    services.create_contact(
+        client, on=form.on.data, channel=form.channel.data, minutes=form.minutes.data,
+        worker_id=form.worker_id.data, peer_id=form.peer_id.data if staff else current_user.id,
+        topics=form.topics.data or [], note=form.note.data, created_by_id=current_user.id)
+    db.session.commit()
+    message = _("Contact recorded.")
+    if wants_fragment():
+        return _section(client, message=message)
+    flash(message, "success")
+    return redirect(url_for("contacts.section", client_id=client.id), 303)
+
+
+@bp.route("/contacts/anonymous", methods=["POST"])
+@allow(SIGNED_IN)
+def anonymous_create():
+    """Count an anonymous contact: date, channel, minutes, age group and topics only."""
+    form = AnonymousContactForm()
+    if not form.validate_on_submit():
+        template = "contacts/_anonymous_form.html" if wants_fragment() else "contacts/anonymous_page.html"
+        return render_template(template, anon_form=form), 422
+    services.create_anonymous_contact(
+        on=form.on.data, channel=form.channel.data, minutes=form.minutes.data,
+        age_group=form.age_group.data, topics=form.topics.data or [],
+        created_by_id=current_user.id)
+    db.session.commit()
+    message = _("The anonymous contact was counted.")
+    if wants_fragment():
+        return render_template("contacts/_anonymous_form.html",
+                               anon_form=AnonymousContactForm(formdata=None), anon_message=message)
+    flash(message, "success")
+    return redirect(url_for("main.home"), 303)

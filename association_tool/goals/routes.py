@@ -1,2 +1,201 @@
-"""Routes (to be written)."""
-from . import bp  # noqa: F401
+"""The Goals section of the client page: list, add, edit, progress entries and reviews."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit
+from ..access import SIGNED_IN, allow, client_or_404, deny, sees_all_clients
+from ..clients.sections import render_section, wants_fragment
+from ..extensions import db
+from ..models import OPEN_GOAL_STATUSES
+from ..timeutil import local_today
+from . import bp
+from . import services
+from .forms import GoalEditForm, GoalForm, ProgressForm, ReviewForm, scope_ids
+
+
+@dataclass
+class GoalForms:
+    """The forms shown under one goal, and which of them is open (after an error)."""
+
+    progress: ProgressForm
+    review: ReviewForm
+    open: str | None = None
+    message: str | None = None
+
+
+def _blank_forms(goal, **kwargs) -> GoalForms:
+    """Return empty progress and review forms for a goal, never filled from this request."""
+    return GoalForms(progress=scope_ids(ProgressForm(formdata=None), f"goal-{goal.id}-progress"),
+                     review=scope_ids(ReviewForm(formdata=None), f"goal-{goal.id}-review"), **kwargs)
+
+
+def _edit_form(goal, formdata=None) -> GoalEditForm:
+    """Return the edit form of a goal, filled from the goal or from what was sent."""
+    form = GoalEditForm(formdata=formdata, obj=goal if formdata is None else None)
+    if formdata is None:
+        form.life_area.data = goal.life_area or ""
+        form.version.data = str(goal.version)
+    return scope_ids(form, f"goal-{goal.id}")
+
+
+def _manager_only(client) -> None:
+    """Let only staff and admins add or change goals; peers get the same 404 as elsewhere."""
+    if not sees_all_clients(current_user):
+        deny(f"client {client.id} goals write", client_id=client.id)
+        abort(404)
+
+
+def _goal_or_404(client, goal_id: int):
+    """Load the client's own goal, or answer 404 (and log the attempt) for any other id."""
+    goal = services.goal_for_client(client.id, goal_id)
+    if goal is None:
+        deny(f"goal {goal_id} of client {client.id}", client_id=client.id)
+        abort(404)
+    return goal
+
+
+def _shared() -> dict:
+    """Return what every goals template needs besides the goals themselves."""
+    return {"can_manage": sees_all_clients(current_user), "today": local_today(),
+            "open_statuses": OPEN_GOAL_STATUSES}
+
+
+def _section(client, status: int = 200, *, new_form=None, forms=None, editing=None,
+             stale=False, message=None):
+    """Render the whole Goals section, with any forms that carry errors in their place."""
+    current, closed = services.list_goals(client.id)
+    forms = forms or {}
+    goal_forms = {goal.id: forms.get(goal.id) or _blank_forms(goal)
+                  for goal in [*current, *closed]}
+    can_manage = sees_all_clients(current_user)
+    if can_manage and new_form is None:
+        new_form = scope_ids(GoalForm(formdata=None), "goal-new")
+    audit.log_view(client.id, "goals")
+    return render_section(client, "goals/_section.html", status, current_goals=current,
+                          closed_goals=closed, new_form=new_form if can_manage else None,
+                          goal_forms=goal_forms, editing=editing or {}, stale=stale,
+                          message=message, **_shared())
+
+
+def _goal(client, goal, status: int = 200, *, forms: GoalForms | None = None):
+    """Render one goal for htmx, or the whole section for a plain request."""
+    forms = forms or _blank_forms(goal)
+    if not wants_fragment():
+        return _section(client, status, forms={goal.id: forms})
+    audit.log_view(client.id, "goal", goal.id)
+    return render_section(client, "goals/_goal.html", status, goal=goal,
+                          goal_forms={goal.id: forms}, **_shared())
+
+
+def _done(client, goal, message: str):
+    """Answer a successful change: the fresh goal for htmx, a redirect for a plain form."""
+    if wants_fragment():
+        return _goal(client, goal, forms=_blank_forms(goal, message=message))
+    flash(message, "success")
+    return redirect(url_for("goals.section", client_id=client.id, _anchor=f"goal-{goal.id}"), 303)
+
+
+@bp.route("/clients/<int:client_id>/goals")
+@allow(SIGNED_IN)
+def section(client_id: int):
+    """Show the client's goals, current ones first."""
+    client = client_or_404(client_id, "goals")
+    return _section(client)
+
+
+@bp.route("/clients/<int:client_id>/goals", methods=["POST"])
+@allow(SIGNED_IN)
+def create(client_id: int):
+    """Add a goal."""
+    client = client_or_404(client_id, "goals", write=True)
+    _manager_only(client)
+    form = scope_ids(GoalForm(), "goal-new")
+    if not form.validate_on_submit():
+        return _section(client, 422, new_form=form)
+    goal = services.create_goal(client, created_by_id=current_user.id, **form.goal_data())
+    db.session.commit()
+    message = _("Goal added.")
+    if wants_fragment():
+        return _section(client, message=message)
+    flash(message, "success")
+    return redirect(url_for("goals.section", client_id=client.id, _anchor=f"goal-{goal.id}"), 303)
+
+
+@bp.route("/clients/<int:client_id>/goals/<int:goal_id>/edit", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def edit(client_id: int, goal_id: int):
+    """Change a goal in place; a save over someone else's newer save is refused."""
+    client = client_or_404(client_id, "goals", write=True)
+    _manager_only(client)
+    goal = _goal_or_404(client, goal_id)
+    if request.method == "GET":
+        return _edit_page(client, goal, _edit_form(goal))
+    form = _edit_form(goal, formdata=request.form)
+    if not form.validate_on_submit():
+        if form.version.errors:
+            form.form_errors.extend(form.version.errors)
+        return _edit_page(client, goal, form, 422)
+    try:
+        services.update_goal(goal, form.goal_data(), int(form.version.data))
+        db.session.commit()
+    except (services.StaleEdit, StaleDataError):
+        db.session.rollback()
+        goal = _goal_or_404(client, goal_id)
+        form.form_errors.append(_(
+            "Someone else changed this goal while you were editing. Your changes are still "
+            "in the form: compare them with the saved goal below and save again."))
+        form.version.data = str(goal.version)
+        return _edit_page(client, goal, form, 422, stale=True)
+    return _done(client, goal, _("Changes saved."))
+
+
+def _edit_page(client, goal, form, status: int = 200, stale: bool = False):
+    """Render the edit form in the goal's place: alone for htmx, inside the section otherwise."""
+    if not wants_fragment():
+        return _section(client, status, editing={goal.id: form}, stale=stale)
+    audit.log_view(client.id, "goal", goal.id)
+    return render_section(client, "goals/_goal_form.html", status, goal=goal, form=form,
+                          stale=stale)
+
+
+@bp.route("/clients/<int:client_id>/goals/<int:goal_id>/progress", methods=["POST"])
+@allow(SIGNED_IN)
+def add_progress(client_id: int, goal_id: int):
+    """Note a step along the way; peers allowed the goals section may do this too."""
+    client = client_or_404(client_id, "goals")
+    goal = _goal_or_404(client, goal_id)
+    form = scope_ids(ProgressForm(), f"goal-{goal.id}-progress")
+    if not form.validate_on_submit():
+        forms = _blank_forms(goal, open="progress")
+        forms.progress = form
+        return _goal(client, goal, 422, forms=forms)
+    services.add_progress(goal, on=form.on.data, note=form.note.data, author_id=current_user.id)
+    db.session.commit()
+    return _done(client, goal, _("Progress saved."))
+
+
+@bp.route("/clients/<int:client_id>/goals/<int:goal_id>/review", methods=["POST"])
+@allow(SIGNED_IN)
+def add_review(client_id: int, goal_id: int):
+    """Record a joint review with the client; its next review date becomes the goal's."""
+    client = client_or_404(client_id, "goals")
+    goal = _goal_or_404(client, goal_id)
+    form = scope_ids(ReviewForm(), f"goal-{goal.id}-review")
+    if not form.validate_on_submit():
+        forms = _blank_forms(goal, open="review")
+        forms.review = form
+        return _goal(client, goal, 422, forms=forms)
+    services.add_review(goal, on=form.on.data, sufficient=form.sufficient.data,
+                        matched_needs=form.matched_needs.data,
+                        matched_expectations=form.matched_expectations.data,
+                        matched_goals=form.matched_goals.data,
+                        client_comment=form.client_comment.data,
+                        next_review_date=form.next_review_date.data, author_id=current_user.id)
+    db.session.commit()
+    return _done(client, goal, _("Review saved."))

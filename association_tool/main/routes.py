@@ -1,13 +1,32 @@
-"""Home page."""
+"""Home page: my clients, what is due, and a quick anonymous contact."""
 from flask import render_template
+from flask_login import current_user
 
 from ..access import SIGNED_IN, allow
+from ..clients import services as clients
+from ..tasks.services import due_tasks_for
 from ..timeutil import local_today
 from . import bp
+
+
+def _anonymous_form():
+    """The quick form for an anonymous contact, when that feature is present."""
+    try:
+        from ..contacts.forms import AnonymousContactForm
+    except ImportError:
+        return None
+    return AnonymousContactForm()
 
 
 @bp.route("/")
 @allow(SIGNED_IN)
 def home():
-    """Show the signed-in user's starting page."""
-    return render_template("main/home.html", today=local_today())
+    """Show the signed-in user's clients, tasks due this week and overdue, and goal reviews due."""
+    today = local_today()
+    return render_template(
+        "main/home.html", today_date=today,
+        my_clients=clients.my_clients(current_user),
+        tasks=due_tasks_for(current_user.id, today),
+        reviews=clients.reviews_due(current_user, today),
+        anon_form=_anonymous_form(),
+    )

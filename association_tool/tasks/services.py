@@ -50,3 +50,39 @@ def due_tasks_for(user_id: int, today: date, *, days: int = 7, limit: int = 50):
         .order_by(FollowUpTask.due_date, FollowUpTask.id)
         .limit(limit)
     ).all()
+
+
+RECENT_CLOSED = 20
+
+
+def open_tasks(client: Client) -> list[FollowUpTask]:
+    """Return the client's open tasks, earliest due first, those without a date last."""
+    from sqlalchemy.orm import joinedload
+
+    return db.session.scalars(
+        select(FollowUpTask).options(joinedload(FollowUpTask.owner))
+        .where(FollowUpTask.client_id == client.id, FollowUpTask.status == TaskStatus.OPEN.value)
+        .order_by(FollowUpTask.due_date.is_(None), FollowUpTask.due_date, FollowUpTask.id)
+    ).all()
+
+
+def recently_closed_tasks(client: Client, limit: int = RECENT_CLOSED) -> list[FollowUpTask]:
+    """Return the client's latest done or cancelled tasks, newest first."""
+    from sqlalchemy import func
+    from sqlalchemy.orm import joinedload
+
+    return db.session.scalars(
+        select(FollowUpTask).options(joinedload(FollowUpTask.owner))
+        .where(FollowUpTask.client_id == client.id, FollowUpTask.status != TaskStatus.OPEN.value)
+        .order_by(func.coalesce(FollowUpTask.done_at, FollowUpTask.created_at).desc(),
+                  FollowUpTask.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def client_task(client: Client, task_id: int) -> FollowUpTask | None:
+    """Return the task if it belongs to this client, else None."""
+    if not 0 < task_id < 2**31:
+        return None
+    task = db.session.get(FollowUpTask, task_id)
+    return task if task is not None and task.client_id == client.id else None

@@ -1,6 +1,7 @@
 // Sends the CSRF token with every htmx request and keeps focus sensible after swaps.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
     return meta ? meta.getAttribute("content") : "";

@@ -1,0 +1,174 @@
+"""Forms for the client's details, peer pairings and the ending of the relationship."""
+from flask_babel import lazy_gettext as _l
+from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField,
+                     StringField, SubmitField, TextAreaField, widgets)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from flask_wtf import FlaskForm
+
+from ..forms import strip, version_field
+from ..labels import LABELS, choices
+from ..models.clients import STAFF_ONLY_SECTIONS
+from ..timeutil import local_today
+
+
+def _int_or_none(value):
+    """Turn a select's value into a user id, or None for the empty choice."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # refused by the choices check
+
+
+class ClientForm(FlaskForm):
+    """A client's details; a nickname alone is enough."""
+
+    display_name = StringField(_l("Name or nickname"), filters=[strip],
+                               description=_l("The name the client wants to be called by. A nickname is fine."),
+                               validators=[DataRequired(), Length(max=120)])
+    full_name = StringField(_l("Full name"), filters=[strip], validators=[Optional(), Length(max=200)])
+    birth_year = IntegerField(_l("Year of birth"), validators=[Optional()],
+                              description=_l("Only for age-group statistics."))
+    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)])
+    email = StringField(_l("E-mail"), filters=[strip],
+                        validators=[Optional(), Length(max=254), Email(check_deliverability=False)])
+    language = SelectField(_l("Preferred language"), choices=[])
+    language_other = StringField(_l("Other language"), filters=[strip],
+                                 validators=[Optional(), Length(max=60)])
+    interpreter_needed = BooleanField(_l("Needs an interpreter"))
+    plain_language = BooleanField(_l("Prefers plain language (selkokieli)"))
+    contact_channel = SelectField(_l("Preferred way to keep in touch"), choices=[],
+                                  validators=[Optional()])
+    contact_notes = TextAreaField(_l("Notes on keeping in touch"), filters=[strip],
+                                  validators=[Optional(), Length(max=1000)])
+    level = SelectField(_l("Level of service guidance"), choices=[])
+    status = SelectField(_l("Status"), choices=[])
+    start_date = DateField(_l("Start date"), default=local_today, validators=[DataRequired()])
+    referral_source = SelectField(_l("How they came to us"), choices=[])
+    referral_note = StringField(_l("Who referred them"), filters=[strip],
+                                validators=[Optional(), Length(max=300)])
+    responsible_id = SelectField(_l("Responsible worker"), coerce=_int_or_none, choices=[],
+                                 validate_choice=True)
+    backup_id = SelectField(_l("Backup worker"), coerce=_int_or_none, choices=[])
+    staff_notes = TextAreaField(_l("Staff notes"), filters=[strip],
+                                description=_l("Seen only by staff, never by peer supporters."),
+                                validators=[Optional(), Length(max=5000)])
+    confirm_over_cap = BooleanField(_l("Yes, the worker takes on more than 40 intensive clients"))
+    version = version_field()
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, workers=(), editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not editing:
+            del self.version
+        self.language.choices = choices("language")
+        self.contact_channel.choices = choices("contact_channel_pref", blank=_l("Not decided"))
+        self.level.choices = choices("level")
+        self.status.choices = [c for c in choices("client_status") if c[0] != "ended" or
+                               (kwargs.get("obj") is not None and kwargs["obj"].status == "ended")]
+        self.referral_source.choices = choices("referral")
+        people = [(None, _l("Nobody yet"))] + [(w.id, w.name) for w in workers]
+        self.responsible_id.choices = people
+        self.backup_id.choices = people
+
+    def validate_birth_year(self, field):
+        if field.data is not None and not 1900 <= field.data <= local_today().year:
+            raise ValidationError(_l("Give a year between 1900 and this year."))
+
+    def validate_backup_id(self, field):
+        if field.data and field.data == self.responsible_id.data:
+            raise ValidationError(_l("The backup must be someone other than the responsible worker."))
+
+    def values(self) -> dict:
+        """The client fields as plain values for the services."""
+        skip = {"submit", "csrf_token", "confirm_over_cap", "version"}
+        return {name: field.data for name, field in self._fields.items() if name not in skip}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several checkboxes for one multi-valued field."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def peer_section_choices():
+    """The sections a client may open to a peer supporter."""
+    return [(k, v) for k, v in LABELS["section"].items() if k not in STAFF_ONLY_SECTIONS
+            and k not in ("consents", "notifications", "staff_notes")]
+
+
+class PairingForm(FlaskForm):
+    """Pair a peer supporter with the client, with what the client allows them to see."""
+
+    peer_id = SelectField(_l("Peer supporter"), coerce=_int_or_none, choices=[])
+    sections = MultiCheckboxField(_l("What the peer supporter may see"), choices=[])
+    agreed_on = DateField(_l("The client agreed on"), default=local_today, validators=[DataRequired()])
+    agreed_how = StringField(_l("How the client agreed"), filters=[strip],
+                             description=_l("For example: orally at the drop-in centre, in writing."),
+                             validators=[DataRequired(), Length(max=300)])
+    ends_on = DateField(_l("Valid until"), validators=[Optional()],
+                        description=_l("Leave empty if there is no end date."))
+    submit = SubmitField(_l("Save pairing"))
+
+    def __init__(self, *args, peers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.peer_id.choices = [(p.id, p.name) for p in peers]
+        self.sections.choices = peer_section_choices()
+
+    def validate_ends_on(self, field):
+        if field.data and self.agreed_on.data and field.data < self.agreed_on.data:
+            raise ValidationError(_l("The end date cannot be before the date of agreement."))
+
+
+class EndingForm(FlaskForm):
+    """End the client relationship: evaluation, continuation plan, whom to contact."""
+
+    end_date = DateField(_l("End date"), default=local_today, validators=[DataRequired()])
+    reason = SelectField(_l("Reason"), choices=[])
+    final_evaluation = TextAreaField(_l("Final evaluation together with the client"), filters=[strip],
+                                     validators=[Optional(), Length(max=5000)])
+    continuation_plan = TextAreaField(_l("Continuation plan"), filters=[strip],
+                                      validators=[Optional(), Length(max=5000)])
+    contact_if_difficulties = TextAreaField(_l("Whom to contact if difficulties return"),
+                                            filters=[strip], validators=[Optional(), Length(max=2000)])
+    follow_up_date = DateField(_l("Follow-up date"), validators=[Optional()],
+                               description=_l("A follow-up task is created for this date."))
+    partners_informed = TextAreaField(_l("Partners informed"), filters=[strip],
+                                      validators=[Optional(), Length(max=2000)])
+    warm_handover = TextAreaField(_l("Warm handover to another service"), filters=[strip],
+                                  validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("End the client relationship"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason.choices = choices("end_reason")
+
+    def validate_follow_up_date(self, field):
+        if field.data and self.end_date.data and field.data < self.end_date.data:
+            raise ValidationError(_l("The follow-up date cannot be before the end date."))
+
+
+class ClientSearchForm(FlaskForm):
+    """Search, filters and sorting of the client list (from the query string)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search by name"), filters=[strip], validators=[Optional(), Length(max=100)])
+    mine = BooleanField(_l("Only my clients"))
+    level = SelectField(_l("Level"), choices=[], validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[], validators=[Optional()])
+    worker = SelectField(_l("Worker"), choices=[], validators=[Optional()])
+    sort = SelectField(_l("Sort by"), choices=[], validators=[Optional()])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)])
+
+    def __init__(self, *args, workers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.level.choices = choices("level", blank=_l("All levels"))
+        self.status.choices = [("", _l("Active and paused")), ("active", _l("Active")),
+                               ("paused", _l("Paused")), ("ended", _l("Ended")), ("all", _l("All"))]
+        self.worker.choices = [("", _l("All workers"))] + [(str(w.id), w.name) for w in workers]
+        self.sort.choices = [("name", _l("Name")), ("-start", _l("Newest first")),
+                             ("start", _l("Oldest first")), ("level", _l("Level"))]

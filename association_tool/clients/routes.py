@@ -1,0 +1,234 @@
+"""Client list, create and edit, the client page, peer pairings and ending."""
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit
+from ..access import SIGNED_IN, STAFF, allow, client_or_404, visible_sections
+from ..extensions import db
+from ..models import PeerPairing, User
+from . import bp, services
+from .forms import ClientForm, ClientSearchForm, EndingForm, PairingForm
+from .sections import render_section, see_other, wants_fragment
+
+SECTION_ORDER = ("goals", "contacts", "tasks", "peers", "ending")
+SECTION_ENDPOINTS = {"goals": "goals.section", "contacts": "contacts.section",
+                     "tasks": "tasks.section", "peers": "clients.peers", "ending": "clients.ending"}
+
+
+def _filters(form: ClientSearchForm) -> services.ClientFilters:
+    """Turn the validated search form into list filters, ignoring anything malformed."""
+    valid = form.validate()
+
+    def ok(field):
+        return field.data if (valid or not field.errors) and field.data else ""
+
+    worker = ok(form.worker)
+    return services.ClientFilters(
+        q=ok(form.q), mine=bool(form.mine.data), level=ok(form.level)
+        if form.level.data in dict(form.level.choices) else "",
+        status=ok(form.status) if form.status.data in dict(form.status.choices) else "",
+        worker_id=int(worker) if str(worker).isdigit() else None,
+        sort=ok(form.sort) or "name", page=form.page.data if not form.page.errors and form.page.data else 1)
+
+
+@bp.route("/")
+@allow(SIGNED_IN)
+def index():
+    """List the clients the user may see, with search as you type, filters, sorting and paging."""
+    form = ClientSearchForm(request.args, workers=services.workers())
+    filters = _filters(form)
+    page = services.list_clients(current_user, filters)
+    due = services.next_due([c.id for c in page.items])
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    context = dict(form=form, page=page, due=due, args=args)
+    if wants_fragment() and request.headers.get("HX-Target") == "client-results":
+        return render_template("clients/_results.html", **context)
+    return render_template("clients/index.html", **context)
+
+
+def _client_form_response(form, client, status, cap_count=None):
+    return render_template("clients/form.html", form=form, client=client,
+                           cap_count=cap_count), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(STAFF)
+def new():
+    """Add a client; a nickname alone is enough."""
+    form = ClientForm(workers=services.workers())
+    if request.method == "GET":
+        form.responsible_id.data = current_user.id
+    if form.validate_on_submit():
+        values = form.values()
+        cap = services.over_intensive_cap(values["responsible_id"], values["level"])
+        if cap and not form.confirm_over_cap.data:
+            return _client_form_response(form, None, 422, cap)
+        client = services.create_client(values, actor=current_user)
+        db.session.commit()
+        flash(_("Client %(name)s added.", name=client.display_name), "success")
+        return redirect(url_for("clients.show", client_id=client.id), 303)
+    return _client_form_response(form, None, 422 if form.is_submitted() else 200)
+
+
+@bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
+@allow(STAFF)
+def edit(client_id: int):
+    """Change a client's details; a concurrent change is reported, not overwritten."""
+    client = client_or_404(client_id, write=True)
+    form = ClientForm(obj=client, workers=services.workers(), editing=True)
+    if request.method == "GET":
+        form.version.data = str(client.version)
+        audit.log_view(client.id, "client_form")
+        return _client_form_response(form, client, 200)
+    if form.validate_on_submit():
+        values = form.values()
+        cap = services.over_intensive_cap(values["responsible_id"], values["level"], client.id)
+        if cap and not form.confirm_over_cap.data:
+            return _client_form_response(form, client, 422, cap)
+        try:
+            version = int(form.version.data)
+        except (TypeError, ValueError):
+            version = -1
+        try:
+            services.update_client(client, values, version=version, actor=current_user)
+            db.session.commit()
+        except (services.StaleEdit, StaleDataError):
+            db.session.rollback()
+            form.form_errors.append(_("Someone else saved changes to this client while you were "
+                                      "editing. Your text is still here: compare it with the "
+                                      "current details and save again."))
+            form.version.data = str(db.session.get(type(client), client_id).version)
+        except services.ClientRuleError:
+            db.session.rollback()
+            form.status.errors = list(form.status.errors) + [
+                _("To end the client relationship, use the Ending section.")]
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("clients.show", client_id=client.id), 303)
+    return _client_form_response(form, client, 422)
+
+
+@bp.route("/<int:client_id>")
+@allow(SIGNED_IN)
+def show(client_id: int):
+    """Show the client page: an overview and the sections the user may see."""
+    client = client_or_404(client_id)
+    sections = visible_sections(client, current_user)
+    summary = services.overview(client, sections)
+    audit.log_view(client.id, "client")
+    shown = [s for s in SECTION_ORDER
+             if s in sections and SECTION_ENDPOINTS[s] in current_app.view_functions]
+    return render_template("clients/show.html", client=client, sections=sections, shown=shown,
+                           summary=summary, section_endpoints=SECTION_ENDPOINTS)
+
+
+# --- peer pairings ------------------------------------------------------------------------------
+
+def _peers_section(client, form=None, status=200):
+    pairings = db.session.scalars(
+        select(PeerPairing).where(PeerPairing.client_id == client.id).order_by(PeerPairing.id)).all()
+    if form is None:
+        form = PairingForm(peers=services.peers())
+        if request.method == "GET":
+            form.sections.data = ["goals", "contacts", "tasks", "errands"]
+    return render_section(client, "clients/_peers.html", status=status, form=form,
+                          pairings=pairings)
+
+
+@bp.route("/<int:client_id>/peers")
+@allow(STAFF)
+def peers(client_id: int):
+    """Show the peer supporters paired with the client and what each may see."""
+    client = client_or_404(client_id, "peers")
+    audit.log_view(client.id, "peers")
+    return _peers_section(client)
+
+
+@bp.route("/<int:client_id>/peers", methods=["POST"])
+@allow(STAFF)
+def save_pairing(client_id: int):
+    """Pair a peer supporter, or change what the client lets them see."""
+    client = client_or_404(client_id, "peers")
+    form = PairingForm(peers=services.peers())
+    if form.validate_on_submit():
+        peer = db.session.get(User, form.peer_id.data)
+        services.save_pairing(client, peer=peer, sections=form.sections.data,
+                              agreed_on=form.agreed_on.data, agreed_how=form.agreed_how.data,
+                              ends_on=form.ends_on.data)
+        db.session.commit()
+        flash(_("Saved. %(name)s sees only what the client allowed.", name=peer.name), "success")
+        if wants_fragment():
+            return _peers_section(client)
+        return redirect(url_for("clients.peers", client_id=client.id), 303)
+    return _peers_section(client, form, 422)
+
+
+@bp.route("/<int:client_id>/peers/<int:pairing_id>/remove", methods=["POST"])
+@allow(STAFF)
+def remove_pairing(client_id: int, pairing_id: int):
+    """End a pairing at once."""
+    client = client_or_404(client_id, "peers")
+    pairing = db.session.get(PeerPairing, pairing_id)
+    if pairing is None or pairing.client_id != client.id:
+        abort(404)
+    services.remove_pairing(pairing)
+    db.session.commit()
+    flash(_("The pairing has ended."), "success")
+    if wants_fragment():
+        return _peers_section(client)
+    return redirect(url_for("clients.peers", client_id=client.id), 303)
+
+
+# --- ending -------------------------------------------------------------------------------------
+
+def _ending_section(client, form=None, status=200):
+    return render_section(client, "clients/_ending.html", status=status,
+                          form=form or EndingForm(), ending=services.current_ending(client),
+                          history=services.ending_history(client))
+
+
+@bp.route("/<int:client_id>/ending")
+@allow(STAFF)
+def ending(client_id: int):
+    """Show the ending of the client relationship, or the form to end it."""
+    client = client_or_404(client_id, "ending")
+    audit.log_view(client.id, "ending")
+    return _ending_section(client)
+
+
+@bp.route("/<int:client_id>/ending", methods=["POST"])
+@allow(STAFF)
+def end(client_id: int):
+    """End the client relationship."""
+    client = client_or_404(client_id, "ending")
+    form = EndingForm()
+    if form.validate_on_submit():
+        try:
+            services.end_client(client, form.data, actor=current_user)
+        except services.ClientRuleError:
+            db.session.rollback()
+            form.form_errors.append(_("The client relationship has already ended."))
+        else:
+            db.session.commit()
+            flash(_("The client relationship has ended. The association's door stays open."),
+                  "success")
+            return see_other(url_for("clients.show", client_id=client.id))
+    return _ending_section(client, form, 422)
+
+
+@bp.route("/<int:client_id>/reopen", methods=["POST"])
+@allow(STAFF)
+def reopen(client_id: int):
+    """Open an ended client relationship again."""
+    client = client_or_404(client_id, "ending")
+    try:
+        services.reopen_client(client, actor=current_user)
+    except services.ClientRuleError:
+        db.session.rollback()
+    else:
+        db.session.commit()
+        flash(_("The client relationship is open again."), "success")
+    return redirect(url_for("clients.show", client_id=client.id), 303)

@@ -1,0 +1,78 @@
+"""Forms for recording a client's contact and an anonymous contact."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..clients.forms import MultiCheckboxField
+from ..forms import strip
+from ..labels import choices
+from ..timeutil import local_today
+from .services import MINUTES_MAX, NOTE_MAX
+
+
+def _int_or_none(value):
+    """Turn a select's value into a user id, or None for the empty choice."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # refused by the choices check
+
+
+def _not_in_future(form, field):
+    """A contact has already happened."""
+    if field.data and field.data > local_today():
+        raise ValidationError(_l("The date cannot be in the future."))
+
+
+def _minutes_field(**kwargs):
+    return IntegerField(_l("Duration in minutes"),
+                        validators=[Optional(), NumberRange(min=0, max=MINUTES_MAX,
+                                                            message=_l("Give minutes between 0 and 1440."))],
+                        render_kw={"inputmode": "numeric", "min": 0, "max": MINUTES_MAX}, **kwargs)
+
+
+class ContactForm(FlaskForm):
+    """A contact with a client: when, how, how long, who, what about."""
+
+    on = DateField(_l("Date"), default=local_today, validators=[DataRequired(), _not_in_future])
+    channel = SelectField(_l("Channel"), choices=[], validators=[InputRequired()])
+    minutes = _minutes_field()
+    worker_id = SelectField(_l("Worker"), coerce=_int_or_none, choices=[])
+    peer_id = SelectField(_l("Peer supporter"), coerce=_int_or_none, choices=[])
+    topics = MultiCheckboxField(_l("Topics"), choices=[])
+    note = TextAreaField(_l("Short note"), filters=[strip],
+                         description=_l("Only what is needed. At most 2000 characters."),
+                         validators=[Optional(), Length(max=NOTE_MAX)])
+    submit = SubmitField(_l("Record contact"))
+
+    def __init__(self, *args, workers=(), peers=(), peer_fixed=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.channel.choices = choices("contact_channel")
+        self.worker_id.choices = [(None, _l("No worker"))] + [(w.id, w.name) for w in workers]
+        self.peer_id.choices = [(None, _l("No peer supporter"))] + [(p.id, p.name) for p in peers]
+        self.topics.choices = choices("life_area")
+        if peer_fixed:
+            # A peer supporter records their own contacts; the peer is set by the route.
+            del self.peer_id
+
+
+class AnonymousContactForm(FlaskForm):
+    """A contact counted without identity: no name and no note, only what statistics need."""
+
+    on = DateField(_l("Date"), id="anon-on", default=local_today,
+                   validators=[DataRequired(), _not_in_future])
+    channel = SelectField(_l("Channel"), id="anon-channel", choices=[],
+                          validators=[InputRequired()])
+    minutes = _minutes_field(id="anon-minutes")
+    age_group = SelectField(_l("Age group"), id="anon-age-group", choices=[], default="unknown")
+    topics = MultiCheckboxField(_l("Topics"), id="anon-topics", choices=[])
+    submit = SubmitField(_l("Count the contact"), id="anon-submit")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.channel.choices = choices("contact_channel")
+        self.age_group.choices = choices("age_group")
+        self.topics.choices = choices("life_area")

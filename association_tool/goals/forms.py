@@ -1,0 +1,128 @@
+"""Forms for the client's goals: add and edit a goal, note progress, record a review."""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
+
+from ..forms import strip, version_field
+from ..labels import choices
+from ..models import ANSWERS
+from ..timeutil import local_today
+
+GOAL_TEXT_MAX = 1000
+LONG_TEXT_MAX = 4000
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def sensible_date(form, field):
+    """Refuse dates no goal work can have, such as a mistyped year."""
+    if field.data is not None and not EARLIEST <= field.data <= LATEST:
+        raise ValidationError(_l("Check the year of the date."))
+
+
+def not_in_future(form, field):
+    """Refuse a date that has not come yet: progress and reviews are recorded afterwards."""
+    if field.data is not None and field.data > local_today():
+        raise ValidationError(_l("The date cannot be in the future."))
+
+
+def answer_field(label):
+    """A yes / partly / no question of the review, answered by the client."""
+    return RadioField(label, choices=choices("answer"), validate_choice=False,
+                      validators=[InputRequired(message=_l("Choose one of the answers.")),
+                                  AnyOf(ANSWERS, message=_l("Choose one of the answers."))])
+
+
+def scope_ids(form, key: str):
+    """Give the form's fields ids of their own, so that many forms fit on one page."""
+    for field in form:
+        field.id = f"{key}-{field.name}"
+    return form
+
+
+class GoalForm(FlaskForm):
+    """Add a goal in the client's own words."""
+
+    text = TextAreaField(_l("Goal in the client's own words"), filters=[strip],
+                         description=_l("Write it the way the client says it."),
+                         validators=[DataRequired(), Length(max=GOAL_TEXT_MAX)])
+    term = SelectField(_l("Term"), choices=choices("term"), default="short")
+    life_area = SelectField(_l("Life area"), choices=choices("life_area", blank=_l("Not chosen")),
+                            default="")
+    means = TextAreaField(_l("Means"), filters=[strip],
+                          description=_l("How the goal is reached, and who does what."),
+                          validators=[Optional(), Length(max=LONG_TEXT_MAX)])
+    target_date = DateField(_l("Target date"), validators=[Optional(), sensible_date])
+    review_date = DateField(_l("Review date"), validators=[Optional(), sensible_date])
+    submit = SubmitField(_l("Add goal"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.term.choices = choices("term")
+        self.life_area.choices = choices("life_area", blank=_l("Not chosen"))
+
+    def goal_data(self) -> dict:
+        """Return the goal's values as plain data for the services."""
+        names = ["text", "term", "life_area", "means", "target_date", "review_date"]
+        if "status" in self:
+            names.append("status")
+        return {name: self[name].data for name in names}
+
+
+class GoalEditForm(GoalForm):
+    """Change a goal, its status and dates; carries the version it was opened on."""
+
+    status = SelectField(_l("Status"), choices=choices("goal_status"))
+    version = version_field()
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = choices("goal_status")
+
+    def validate_version(self, field):
+        """Refuse a version that is not a number: the form did not come from this page."""
+        try:
+            int(field.data)
+        except (TypeError, ValueError):
+            raise ValidationError(_l("The form was incomplete. Reload the page and try again."))
+
+
+class ProgressForm(FlaskForm):
+    """A step along the way."""
+
+    on = DateField(_l("Date"), default=local_today,
+                   validators=[DataRequired(), sensible_date, not_in_future])
+    note = TextAreaField(_l("What happened"), filters=[strip],
+                         description=_l("Small successes count."),
+                         validators=[DataRequired(), Length(max=LONG_TEXT_MAX)])
+    submit = SubmitField(_l("Save progress"))
+
+
+class ReviewForm(FlaskForm):
+    """A joint review of the goal with the client."""
+
+    on = DateField(_l("Date of the review"), default=local_today,
+                   validators=[DataRequired(), sensible_date, not_in_future])
+    sufficient = answer_field(_l("Was the support sufficient?"))
+    matched_needs = answer_field(_l("Did the support match the client's needs?"))
+    matched_expectations = answer_field(_l("Did the support match the client's expectations?"))
+    matched_goals = answer_field(_l("Did the support match the client's goals?"))
+    client_comment = TextAreaField(_l("The client's own comment"), filters=[strip],
+                                   validators=[Optional(), Length(max=LONG_TEXT_MAX)])
+    next_review_date = DateField(_l("Next review date"),
+                                 description=_l("Becomes the goal's review date."),
+                                 validators=[Optional(), sensible_date])
+    submit = SubmitField(_l("Save review"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("sufficient", "matched_needs", "matched_expectations", "matched_goals"):
+            self[name].choices = choices("answer")
+
+    def validate_next_review_date(self, field):
+        """The next review comes after this one."""
+        if field.data is not None and self.on.data is not None and field.data < self.on.data:
+            raise ValidationError(_l("The next review cannot be before this review."))
