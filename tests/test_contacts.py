@@ -1,0 +1,332 @@
+"""Contacts: the client's contact log, recording a contact, and anonymous contacts counted."""
+import re
+from datetime import date, timedelta
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from association_tool.contacts import services
+from association_tool.extensions import db
+from association_tool.labels import label
+from association_tool.models import AuditEvent, Contact
+from association_tool.timeutil import local_today
+
+from .factories import PASSWORD, make_client, pair
+
+HTMX = {"HX-Request": "true"}
+
+
+def login(client, user):
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+
+
+def finnish(app, kind, value):
+    """The label a Finnish-speaking user sees."""
+    with app.test_request_context(), force_locale("fi"):
+        return label(kind, value)
+
+
+def checked(body, value):
+    """Tell whether the topic checkbox with this value is ticked."""
+    return re.search(rf'<input checked id="[\w-]+" name="topics" type="checkbox" value="{value}">',
+                     body) is not None
+
+
+def contact_count():
+    return db.session.scalar(select(func.count(Contact.id)))
+
+
+def events(**where):
+    query = select(AuditEvent)
+    for name, value in where.items():
+        query = query.where(getattr(AuditEvent, name) == value)
+    return db.session.scalars(query).all()
+
+
+def valid_contact(**overrides):
+    data = {"on": local_today().isoformat(), "channel": "phone", "minutes": "45",
+            "worker_id": "", "peer_id": "", "topics": ["housing", "money"],
+            "note": "Soitti vuokrarästeistä."}
+    data.update(overrides)
+    return data
+
+
+# --- the section -------------------------------------------------------------------------------
+
+def test_staff_sees_the_section_with_form_defaults_and_the_view_is_logged(app, client, staff):
+    person = make_client(display_name="Tiina")
+    login(client, staff)
+    response = client.get(f"/clients/{person.id}/contacts")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="section-contacts"' in body and "<html" in body
+    assert f'<option selected value="{staff.id}">' in body  # the worker defaults to the user
+    assert f'value="{local_today().isoformat()}"' in body  # the date defaults to today
+    assert events(action="view", object_type="contacts", client_id=person.id, user_id=staff.id)
+
+
+def test_htmx_gets_the_section_alone(client, staff):
+    person = make_client()
+    login(client, staff)
+    body = client.get(f"/clients/{person.id}/contacts", headers=HTMX).get_data(as_text=True)
+    assert body.lstrip().startswith("<section id=\"section-contacts\"") and "<html" not in body
+
+
+def test_staff_records_a_contact(app, client, staff, peer):
+    person = make_client()
+    login(client, staff)
+    response = client.post(f"/clients/{person.id}/contacts", data=valid_contact(
+        worker_id=str(staff.id), peer_id=str(peer.id)))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/clients/{person.id}/contacts")
+    contact = db.session.scalars(select(Contact)).one()
+    assert (contact.client_id, contact.on, contact.channel, contact.minutes) == (
+        person.id, local_today(), "phone", 45)
+    assert (contact.worker_id, contact.peer_id, contact.created_by_id) == (staff.id, peer.id, staff.id)
+    assert contact.topic_list == ["housing", "money"]
+    assert contact.note == "Soitti vuokrarästeistä."
+    assert events(action="create", object_type="contact", object_id=str(contact.id),
+                  client_id=person.id)
+
+    body = client.get(f"/clients/{person.id}/contacts").get_data(as_text=True)
+    assert "Soitti vuokrarästeistä." in body
+    assert staff.name in body and peer.name in body
+    assert finnish(app, "contact_channel", "phone") in body
+    assert finnish(app, "life_area", "money") in body
+
+
+def test_htmx_record_returns_the_section_with_a_fresh_form(client, staff):
+    person = make_client()
+    login(client, staff)
+    response = client.post(f"/clients/{person.id}/contacts",
+                           data=valid_contact(note="Kävi kahvilla."), headers=HTMX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="section-contacts"' in body and "notice-success" in body and "<html" not in body
+    assert "Kävi kahvilla." in body  # in the log ...
+    assert body.count("Kävi kahvilla.") == 1  # ... and not left in the form
+    assert contact_count() == 1
+
+
+def test_minimal_contact_needs_only_date_and_channel(client, staff):
+    person = make_client()
+    login(client, staff)
+    response = client.post(f"/clients/{person.id}/contacts",
+                           data={"on": "2025-03-04", "channel": "drop_in"})
+    assert response.status_code == 303
+    contact = db.session.scalars(select(Contact)).one()
+    assert contact.on == date(2025, 3, 4) and contact.minutes is None and contact.note is None
+    assert contact.topics == "" and contact.worker_id is None and contact.peer_id is None
+
+
+@pytest.mark.parametrize("field, value, kept", [
+    ("minutes", "-5", 'value="-5"'),
+    ("minutes", "abc", 'value="abc"'),
+    ("minutes", "1441", 'value="1441"'),
+    ("on", "2026-02-30", 'value="2026-02-30"'),
+    ("on", "", None),
+    ("on", (date.today() + timedelta(days=3)).isoformat(), None),
+    ("channel", "teleport", None),
+    ("channel", "", None),
+    ("topics", ["housing", "astrology"], None),
+    ("note", "x" * 2001, "x" * 2001),
+    ("worker_id", "99999", None),
+    ("worker_id", "abc", None),
+    ("peer_id", "99999", None),
+])
+def test_bad_contact_input_is_refused_and_kept(client, staff, field, value, kept):
+    person = make_client()
+    login(client, staff)
+    data = valid_contact(note="Tämä teksti säilyy.")
+    data[field] = value
+    for headers in ({}, HTMX):
+        response = client.post(f"/clients/{person.id}/contacts", data=data, headers=headers)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 422, (field, value)
+        assert 'class="field-error"' in body and 'aria-invalid="true"' in body or field == "topics"
+        assert "field-error" in body
+        if field != "note":
+            assert "Tämä teksti säilyy." in body
+        if kept:
+            assert kept in body
+        assert checked(body, "housing") or field == "topics"
+    assert contact_count() == 0
+
+
+def test_garbage_bodies_never_give_a_500(client, staff):
+    person = make_client()
+    login(client, staff)
+    url = f"/clients/{person.id}/contacts"
+    assert client.post(url, data={}).status_code == 422
+    assert client.post(url, data={"minutes": ["1", "2"], "on": ["x", "y"]}).status_code == 422
+    assert client.post(url, data=b"\xff\xfe", content_type="application/x-www-form-urlencoded"
+                       ).status_code == 422
+    assert client.get(url + "?page=abc").status_code == 200
+    assert client.get(url + "?page=-3").status_code == 200
+    assert client.get(url + "?page=99999999999999999999").status_code == 200
+    assert contact_count() == 0
+
+
+def test_the_log_is_newest_first_and_paged(client, staff):
+    person = make_client()
+    start = date(2025, 1, 1)
+    for i in range(25):
+        services.create_contact(person, on=start + timedelta(days=i), channel="phone",
+                                note=f"merkintä-{i:02d}")
+    db.session.commit()
+    login(client, staff)
+    first = client.get(f"/clients/{person.id}/contacts").get_data(as_text=True)
+    assert "merkintä-24" in first and "merkintä-05" in first and "merkintä-04" not in first
+    assert first.index("merkintä-24") < first.index("merkintä-23")
+    assert f"/clients/{person.id}/contacts?page=2" in first
+    second = client.get(f"/clients/{person.id}/contacts?page=2", headers=HTMX).get_data(as_text=True)
+    assert "merkintä-04" in second and "merkintä-00" in second and "merkintä-05" not in second
+
+
+def test_unknown_client_is_404(client, staff):
+    login(client, staff)
+    assert client.get("/clients/999/contacts").status_code == 404
+    assert client.post("/clients/999/contacts", data=valid_contact()).status_code == 404
+    assert contact_count() == 0
+
+
+def test_signed_out_user_is_sent_to_sign_in(client, staff):
+    person = make_client()
+    response = client.get(f"/clients/{person.id}/contacts")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# --- peer supporters ---------------------------------------------------------------------------
+
+def test_peer_allowed_contacts_views_and_records_as_themselves(client, staff, peer):
+    person = make_client()
+    pair(peer, person)
+    services.create_contact(person, on=local_today(), channel="phone", note="Aiempi käynti.")
+    db.session.commit()
+    login(client, peer)
+    body = client.get(f"/clients/{person.id}/contacts").get_data(as_text=True)
+    assert "Aiempi käynti." in body
+    assert 'name="peer_id"' not in body  # a peer records as themselves
+    response = client.post(f"/clients/{person.id}/contacts", data=valid_contact(
+        channel="accompanied_errand", worker_id=str(staff.id), peer_id=str(staff.id),
+        note="Kävimme Kelassa."))
+    assert response.status_code == 303
+    contact = db.session.scalars(select(Contact).where(Contact.note == "Kävimme Kelassa.")).one()
+    assert contact.peer_id == peer.id and contact.worker_id == staff.id
+    assert contact.created_by_id == peer.id
+    assert events(action="view", object_type="contacts", user_id=peer.id, client_id=person.id)
+    assert events(action="create", object_type="contact", user_id=peer.id)
+
+
+@pytest.mark.parametrize("sections", [("goals", "tasks"), None])
+def test_peer_without_the_section_gets_404_and_sees_nothing(client, peer, sections):
+    person = make_client()
+    if sections is not None:
+        pair(peer, person, sections=sections)
+    services.create_contact(person, on=local_today(), channel="phone", note="Salainen muistiinpano.")
+    db.session.commit()
+    login(client, peer)
+    for response in (client.get(f"/clients/{person.id}/contacts"),
+                     client.get(f"/clients/{person.id}/contacts", headers=HTMX),
+                     client.post(f"/clients/{person.id}/contacts", data=valid_contact(note="Uusi."))):
+        assert response.status_code == 404
+        assert "Salainen muistiinpano." not in response.get_data(as_text=True)
+    assert contact_count() == 1
+    assert events(action="denied", user_id=peer.id, client_id=person.id)
+
+
+def test_ended_pairing_gives_404(client, peer):
+    person = make_client()
+    pair(peer, person, ends_on=local_today() - timedelta(days=1))
+    login(client, peer)
+    assert client.get(f"/clients/{person.id}/contacts").status_code == 404
+
+
+# --- anonymous contacts ------------------------------------------------------------------------
+
+def valid_anonymous(**overrides):
+    data = {"on": local_today().isoformat(), "channel": "drop_in", "minutes": "15",
+            "age_group": "30_44", "topics": ["money"]}
+    data.update(overrides)
+    return data
+
+
+def test_anonymous_contact_is_counted_without_identity(client, staff):
+    login(client, staff)
+    response = client.post("/contacts/anonymous",
+                           data=valid_anonymous(note="Nimi ja tarina", name="Matti"), headers=HTMX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<section id="anonymous-contact"') and "<html" not in body
+    assert "notice-success" in body
+    assert 'value="15"' not in body  # the form is empty again
+    contact = db.session.scalars(select(Contact)).one()
+    assert contact.client_id is None and contact.note is None
+    assert (contact.channel, contact.minutes, contact.age_group, contact.topics) == (
+        "drop_in", 15, "30_44", "money")
+    assert services.anonymous_count() == 1
+    assert services.anonymous_count(local_today(), local_today()) == 1
+    assert services.anonymous_count(date_to=local_today() - timedelta(days=1)) == 0
+    [event] = events(action="create", object_type="anonymous_contact")
+    assert event.client_id is None and event.object_id == str(contact.id)
+    assert event.user_id == staff.id
+
+
+def test_anonymous_contacts_are_not_in_any_client_log(client, staff):
+    person = make_client()
+    login(client, staff)
+    client.post("/contacts/anonymous", data=valid_anonymous(channel="group"))
+    services.create_contact(person, on=local_today(), channel="phone", note="Oma käynti.")
+    db.session.commit()
+    assert services.list_contacts(person).total == 1
+    assert services.anonymous_count() == 1
+
+
+def test_anonymous_contact_without_javascript_redirects_home(client, peer):
+    login(client, peer)  # every signed-in user may count one
+    response = client.post("/contacts/anonymous", data=valid_anonymous())
+    assert response.status_code == 303 and response.headers["Location"].endswith("/")
+    assert services.anonymous_count() == 1
+    assert "notice-success" in client.get("/").get_data(as_text=True)
+
+
+def test_anonymous_partial_renders_for_the_home_page(app, staff):
+    from flask import render_template
+    from flask_login import login_user
+
+    from association_tool.contacts.forms import AnonymousContactForm
+
+    with app.test_request_context("/"):
+        login_user(staff)
+        html = render_template("contacts/_anonymous_form.html", anon_form=AnonymousContactForm())
+    assert 'id="anonymous-contact"' in html and 'hx-target="#anonymous-contact"' in html
+    assert 'name="note"' not in html and 'name="name"' not in html
+    assert 'name="age_group"' in html and 'method="post"' in html
+
+
+@pytest.mark.parametrize("field, value, kept", [
+    ("minutes", "-5", 'value="-5"'),
+    ("minutes", "abc", 'value="abc"'),
+    ("on", "2026-02-30", 'value="2026-02-30"'),
+    ("channel", "teleport", None),
+    ("age_group", "ancient", None),
+    ("topics", ["astrology"], None),
+])
+def test_bad_anonymous_input_is_refused_and_kept(client, staff, field, value, kept):
+    login(client, staff)
+    data = valid_anonymous(minutes="33")
+    data[field] = value
+    fragment = client.post("/contacts/anonymous", data=data, headers=HTMX)
+    page = client.post("/contacts/anonymous", data=data)
+    for response in (fragment, page):
+        body = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert 'id="anonymous-contact"' in body and "field-error" in body
+        if field != "minutes":
+            assert 'value="33"' in body
+        if kept:
+            assert kept in body
+    assert "<html" not in fragment.get_data(as_text=True)
+    assert "<html" in page.get_data(as_text=True)
+    assert contact_count() == 0
