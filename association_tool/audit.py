@@ -123,6 +123,7 @@ def verify_chain(batch: int = 5000) -> ChainReport:
     while True:
         rows = db.session.scalars(
             select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+            .execution_options(populate_existing=True)  # what is stored now, not what was read
         ).all()
         if not rows:
             return ChainReport(checked)

@@ -32,9 +32,7 @@ def _session_scope():
     return ("app", id(flask_globals._cv_app.get(None)))
 
 
-# Objects stay readable after the request's commit (the access log commits before rendering).
-db = SQLAlchemy(model_class=Base,
-               session_options={"scopefunc": _session_scope, "expire_on_commit": False})
+db = SQLAlchemy(model_class=Base, session_options={"scopefunc": _session_scope})
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

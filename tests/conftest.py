@@ -101,11 +101,12 @@ class ReleasingClient(FlaskClient):
     """A test browser that ends the test's own transaction before each request.
 
     The test and the app then never wait on each other's SQLite write lock, and what the
-    test reads afterwards is fresh.
+    test reads afterwards is fresh (objects are expired: commits do not expire them).
     """
 
     def open(self, *args, **kwargs):
         db.session.rollback()
+        db.session.expire_all()
         # Serve the request in an app context of its own, as a real server does, so that
         # nothing in `g` leaks from one request to the next through the test's context.
         token = flask_globals._cv_app.set(None)

@@ -116,9 +116,9 @@ def edit(client_id: int):
 def show(client_id: int):
     """Show the client page: an overview and the sections the user may see."""
     client = client_or_404(client_id)
+    audit.log_view(client.id, "client")  # first: its commit would expire what is loaded before
     sections = visible_sections(client, current_user)
     summary = services.overview(client, sections)
-    audit.log_view(client.id, "client")
     shown = [s for s in SECTION_ORDER
              if s in sections and SECTION_ENDPOINTS[s] in current_app.view_functions]
     return render_template("clients/show.html", client=client, sections=sections, shown=shown,

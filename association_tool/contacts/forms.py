@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..clients.forms import MultiCheckboxField
 from ..forms import strip
@@ -27,23 +27,30 @@ def _not_in_future(form, field):
         raise ValidationError(_l("The date cannot be in the future."))
 
 
+def _minutes_in_range(form, field):
+    """Minutes of one day at most; a value that was not a number already has its error."""
+    if field.data is not None and not 0 <= field.data <= MINUTES_MAX:
+        raise ValidationError(_l("Give minutes between 0 and 1440."))
+
+
 def _minutes_field(**kwargs):
-    return IntegerField(_l("Duration in minutes"),
-                        validators=[Optional(), NumberRange(min=0, max=MINUTES_MAX,
-                                                            message=_l("Give minutes between 0 and 1440."))],
+    return IntegerField(_l("Duration in minutes"), validators=[Optional(), _minutes_in_range],
                         render_kw={"inputmode": "numeric", "min": 0, "max": MINUTES_MAX}, **kwargs)
 
 
 class ContactForm(FlaskForm):
     """A contact with a client: when, how, how long, who, what about."""
 
-    on = DateField(_l("Date"), default=local_today, validators=[DataRequired(), _not_in_future])
-    channel = SelectField(_l("Channel"), choices=[], validators=[InputRequired()])
-    minutes = _minutes_field()
-    worker_id = SelectField(_l("Worker"), coerce=_int_or_none, choices=[])
-    peer_id = SelectField(_l("Peer supporter"), coerce=_int_or_none, choices=[])
-    topics = MultiCheckboxField(_l("Topics"), choices=[])
-    note = TextAreaField(_l("Short note"), filters=[strip],
+    on = DateField(_l("Date"), id="contact-on", default=local_today,
+                   validators=[DataRequired(), _not_in_future])
+    channel = SelectField(_l("Channel"), id="contact-channel", choices=[],
+                          validators=[InputRequired()])
+    minutes = _minutes_field(id="contact-minutes")
+    worker_id = SelectField(_l("Worker"), id="contact-worker", coerce=_int_or_none, choices=[])
+    peer_id = SelectField(_l("Peer supporter"), id="contact-peer", coerce=_int_or_none,
+                          choices=[])
+    topics = MultiCheckboxField(_l("Topics"), id="contact-topics", choices=[])
+    note = TextAreaField(_l("Short note"), id="contact-note", filters=[strip],
                          description=_l("Only what is needed. At most 2000 characters."),
                          validators=[Optional(), Length(max=NOTE_MAX)])
     submit = SubmitField(_l("Record contact"))

@@ -37,8 +37,8 @@ def _section(client, form=None, status=200, message=None):
     contacts = services.list_contacts(client, _page())
     audit.log_view(client.id, "contacts")
     return render_section(client, "contacts/_section.html", status=status,
-                          form=form or _contact_form(), contacts=contacts, message=message,
-                          peer_fixed=not sees_all_clients(current_user))
+                          form=form if form is not None else _contact_form(), contacts=contacts,
+                          message=message, peer_fixed=not sees_all_clients(current_user))
 
 
 @bp.route("/clients/<int:client_id>/contacts")
@@ -76,7 +76,8 @@ def anonymous_create():
     """Count an anonymous contact: date, channel, minutes, age group and topics only."""
     form = AnonymousContactForm()
     if not form.validate_on_submit():
-        template = "contacts/_anonymous_form.html" if wants_fragment() else "contacts/anonymous_page.html"
+        template = ("contacts/_anonymous_form.html" if wants_fragment()
+                    else "contacts/anonymous_page.html")
         return render_template(template, anon_form=form), 422
     services.create_anonymous_contact(
         on=form.on.data, channel=form.channel.data, minutes=form.minutes.data,

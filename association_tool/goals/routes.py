@@ -31,8 +31,9 @@ class GoalForms:
 
 def _blank_forms(goal, **kwargs) -> GoalForms:
     """Return empty progress and review forms for a goal, never filled from this request."""
-    return GoalForms(progress=scope_ids(ProgressForm(formdata=None), f"goal-{goal.id}-progress"),
-                     review=scope_ids(ReviewForm(formdata=None), f"goal-{goal.id}-review"), **kwargs)
+    progress = scope_ids(ProgressForm(formdata=None), f"goal-{goal.id}-progress")
+    review = scope_ids(ReviewForm(formdata=None), f"goal-{goal.id}-review")
+    return GoalForms(progress=progress, review=review, **kwargs)
 
 
 def _edit_form(goal, formdata=None) -> GoalEditForm:
@@ -113,7 +114,7 @@ def section(client_id: int):
 @allow(SIGNED_IN)
 def create(client_id: int):
     """Add a goal."""
-    client = client_or_404(client_id, "goals", write=True)
+    client = client_or_404(client_id, "goals")
     _manager_only(client)
     form = scope_ids(GoalForm(), "goal-new")
     if not form.validate_on_submit():
@@ -131,7 +132,7 @@ def create(client_id: int):
 @allow(SIGNED_IN)
 def edit(client_id: int, goal_id: int):
     """Change a goal in place; a save over someone else's newer save is refused."""
-    client = client_or_404(client_id, "goals", write=True)
+    client = client_or_404(client_id, "goals")
     _manager_only(client)
     goal = _goal_or_404(client, goal_id)
     if request.method == "GET":

@@ -21,14 +21,16 @@ def _int_or_none(value):
 class TaskForm(FlaskForm):
     """A follow-up task: what, who does it (a user or an outside party) and by when."""
 
-    title = StringField(_l("Task"), filters=[strip], validators=[DataRequired(), Length(max=300)])
-    details = TextAreaField(_l("Details"), filters=[strip], validators=[Optional(), Length(max=5000)])
-    owner_id = SelectField(_l("Who does it"), coerce=_int_or_none, choices=[])
-    owner_party = StringField(_l("…or an outside party"), filters=[strip],
+    title = StringField(_l("Task"), id="task-title", filters=[strip],
+                        validators=[DataRequired(), Length(max=300)])
+    details = TextAreaField(_l("Details"), id="task-details", filters=[strip],
+                            validators=[Optional(), Length(max=5000)])
+    owner_id = SelectField(_l("Who does it"), id="task-owner-id", coerce=_int_or_none, choices=[])
+    owner_party = StringField(_l("…or an outside party"), id="task-owner-party", filters=[strip],
                               description=_l("For example: the client's social worker. "
                                              "Give either a user or an outside party."),
                               validators=[Optional(), Length(max=200)])
-    due_date = DateField(_l("Due date"), validators=[Optional()])
+    due_date = DateField(_l("Due date"), id="task-due-date", validators=[Optional()])
     submit = SubmitField(_l("Add task"))
 
     def __init__(self, *args, owners=(), own_only=False, **kwargs):
@@ -57,7 +59,7 @@ class TaskForm(FlaskForm):
 class TaskStatusForm(FlaskForm):
     """Mark a task done or cancelled, or open it again."""
 
-    status = SelectField(_l("Status"), choices=[], validators=[InputRequired()])
+    status = SelectField(_l("Status"), id="task-status", choices=[], validators=[InputRequired()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -45,7 +45,7 @@ def _section(client, form=None, status=200, message=None, error=None):
     closed_tasks = services.recently_closed_tasks(client)
     audit.log_view(client.id, "tasks")
     return render_section(client, "tasks/_section.html", status=status,
-                          form=form or _task_form(), open_tasks=open_tasks,
+                          form=form if form is not None else _task_form(), open_tasks=open_tasks,
                           closed_tasks=closed_tasks, message=message, error=error, **_context())
 
 
