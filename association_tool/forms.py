@@ -15,6 +15,16 @@ def strip(value):
     return value.translate(_CONTROL).strip() if isinstance(value, str) else value
 
 
+def optional_id(value):
+    """Turn a select's value into a record id, None for the empty choice, -1 for junk."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # refused by the choices check
+
+
 def role_choices():
     """Return the roles as (value, label) pairs in the user's language."""
     return [

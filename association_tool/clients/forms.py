@@ -5,20 +5,11 @@ from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectM
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 from flask_wtf import FlaskForm
 
-from ..forms import strip, version_field
+from ..forms import optional_id, strip, version_field
 from ..labels import LABELS, choices
 from ..models.clients import STAFF_ONLY_SECTIONS
 from ..timeutil import local_today
 
-
-def _int_or_none(value):
-    """Turn a select's value into a user id, or None for the empty choice."""
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1  # refused by the choices check
 
 
 class ClientForm(FlaskForm):
@@ -48,9 +39,9 @@ class ClientForm(FlaskForm):
     referral_source = SelectField(_l("How they came to us"), choices=[])
     referral_note = StringField(_l("Who referred them"), filters=[strip],
                                 validators=[Optional(), Length(max=300)])
-    responsible_id = SelectField(_l("Responsible worker"), coerce=_int_or_none, choices=[],
+    responsible_id = SelectField(_l("Responsible worker"), coerce=optional_id, choices=[],
                                  validate_choice=True)
-    backup_id = SelectField(_l("Backup worker"), coerce=_int_or_none, choices=[])
+    backup_id = SelectField(_l("Backup worker"), coerce=optional_id, choices=[])
     staff_notes = TextAreaField(_l("Staff notes"), filters=[strip],
                                 description=_l("Seen only by staff, never by peer supporters."),
                                 validators=[Optional(), Length(max=5000)])
@@ -102,7 +93,7 @@ def peer_section_choices():
 class PairingForm(FlaskForm):
     """Pair a peer supporter with the client, with what the client allows them to see."""
 
-    peer_id = SelectField(_l("Peer supporter"), coerce=_int_or_none, choices=[])
+    peer_id = SelectField(_l("Peer supporter"), coerce=optional_id, choices=[])
     sections = MultiCheckboxField(_l("What the peer supporter may see"), choices=[])
     agreed_on = DateField(_l("The client agreed on"), default=local_today, validators=[DataRequired()])
     agreed_how = StringField(_l("How the client agreed"), filters=[strip],

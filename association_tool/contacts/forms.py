@@ -5,20 +5,11 @@ from wtforms import DateField, IntegerField, SelectField, SubmitField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..clients.forms import MultiCheckboxField
-from ..forms import strip
+from ..forms import optional_id, strip
 from ..labels import choices
 from ..timeutil import local_today
 from .services import MINUTES_MAX, NOTE_MAX
 
-
-def _int_or_none(value):
-    """Turn a select's value into a user id, or None for the empty choice."""
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1  # refused by the choices check
 
 
 def _not_in_future(form, field):
@@ -46,8 +37,8 @@ class ContactForm(FlaskForm):
     channel = SelectField(_l("Channel"), id="contact-channel", choices=[],
                           validators=[InputRequired()])
     minutes = _minutes_field(id="contact-minutes")
-    worker_id = SelectField(_l("Worker"), id="contact-worker", coerce=_int_or_none, choices=[])
-    peer_id = SelectField(_l("Peer supporter"), id="contact-peer", coerce=_int_or_none,
+    worker_id = SelectField(_l("Worker"), id="contact-worker", coerce=optional_id, choices=[])
+    peer_id = SelectField(_l("Peer supporter"), id="contact-peer", coerce=optional_id,
                           choices=[])
     topics = MultiCheckboxField(_l("Topics"), id="contact-topics", choices=[])
     note = TextAreaField(_l("Short note"), id="contact-note", filters=[strip],

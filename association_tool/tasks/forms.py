@@ -4,18 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..forms import strip
+from ..forms import optional_id, strip
 from ..labels import choices
 
-
-def _int_or_none(value):
-    """Turn a select's value into a user id, or None for the empty choice."""
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1  # refused by the choices check
 
 
 class TaskForm(FlaskForm):
@@ -25,7 +16,7 @@ class TaskForm(FlaskForm):
                         validators=[DataRequired(), Length(max=300)])
     details = TextAreaField(_l("Details"), id="task-details", filters=[strip],
                             validators=[Optional(), Length(max=5000)])
-    owner_id = SelectField(_l("Who does it"), id="task-owner-id", coerce=_int_or_none, choices=[])
+    owner_id = SelectField(_l("Who does it"), id="task-owner-id", coerce=optional_id, choices=[])
     owner_party = StringField(_l("…or an outside party"), id="task-owner-party", filters=[strip],
                               description=_l("For example: the client's social worker. "
                                              "Give either a user or an outside party."),
