@@ -100,3 +100,22 @@ def test_static_files_are_served_with_nosniff(client):
     response = client.get("/static/js/app.js")
     assert response.status_code == 200
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_templates_need_no_inline_script_or_style():
+    """The CSP forbids inline code, so no template may rely on it, nor htmx settle styles."""
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "templates"
+    for path in root.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\sstyle\s*=", text), path
+        assert not re.search(r"\son[a-z]+\s*=", text), path
+        assert not re.search(r"<script(?![^>]*\ssrc=)", text), path
+        assert "javascript:" not in text, path
+    base = (root / "base.html").read_text(encoding="utf-8")
+    config = json.loads(re.search(r"name=\"htmx-config\" content='([^']+)'", base).group(1))
+    assert "style" not in config["attributesToSettle"]
+    assert config["includeIndicatorStyles"] is False and config["historyCacheSize"] == 0
