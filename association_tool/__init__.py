@@ -94,11 +94,14 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .clients import bp as clients_bp
     from .contacts import bp as contacts_bp
+    from .directory import bp as directory_bp
     from .goals import bp as goals_bp
     from .main import bp as main_bp
+    from .network import bp as network_bp
     from .tasks import bp as tasks_bp
 
-    for blueprint in (auth_bp, main_bp, admin_bp, clients_bp, goals_bp, contacts_bp, tasks_bp):
+    for blueprint in (auth_bp, main_bp, admin_bp, clients_bp, goals_bp, contacts_bp, tasks_bp,
+                      directory_bp, network_bp):
         app.register_blueprint(blueprint)
     # Static files are open to everyone; the declaration keeps the route walk honest.
     setattr(app.view_functions["static"], "access_rule", PUBLIC)
@@ -231,6 +234,7 @@ def register_template_helpers(app: Flask) -> None:
             "current_locale": select_locale,
             "label": label,
             "today": local_today,
+            "config_endpoints": app.view_functions,
         }
 
 

@@ -57,6 +57,22 @@ LABELS = {
         "client_wish": _l("The client's wish"), "no_contact": _l("No contact for a long time"),
         "moved_away": _l("Moved away"), "deceased": _l("Died"), "other": _l("Other"),
     },
+    "organisation_type": {
+        "sote": _l("Wellbeing services county (sote) unit"), "kela": _l("Kela"),
+        "employment": _l("Employment services"), "municipality": _l("Municipality"),
+        "association": _l("Association"), "parish": _l("Parish"), "other": _l("Other"),
+    },
+    "sector": {
+        "family": _l("Family and relatives"), "friends": _l("Friends and neighbours"),
+        "services": _l("Public services and professionals"),
+        "associations": _l("Associations, parishes and peers"), "other": _l("Other"),
+    },
+    "ring": {"inner": _l("Close"), "middle": _l("In between"), "outer": _l("Further away")},
+    "member_kind": {
+        "person": _l("A contact person from the directory"),
+        "organisation": _l("An organisation from the directory"),
+        "private": _l("A private person (relative, friend, neighbour…)"),
+    },
 }
 
 

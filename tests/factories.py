@@ -48,3 +48,15 @@ def pair(peer, client, sections=("goals", "contacts", "tasks", "errands"), ends_
                                    ends_on=ends_on)
     db.session.commit()
     return pairing
+
+
+def make_organisation(*, name: str = "Kuopion kaupunki", unit: str | None = "Aikuissosiaalityö",
+                      type: str = "sote", people=(), **fields):
+    """Create an organisation with contact persons [(name, title, is_liaison), …]; commit."""
+    from association_tool.directory import services as directory
+
+    organisation = directory.create_organisation(dict(type=type, name=name, unit=unit, **fields))
+    for person_name, title, liaison in people:
+        directory.create_person(organisation, dict(name=person_name, title=title, is_liaison=liaison))
+    db.session.commit()
+    return organisation

@@ -13,9 +13,10 @@ from . import bp, services
 from .forms import ClientForm, ClientSearchForm, EndingForm, PairingForm
 from .sections import render_section, see_other, wants_fragment
 
-SECTION_ORDER = ("goals", "contacts", "tasks", "peers", "ending")
+SECTION_ORDER = ("goals", "contacts", "tasks", "network", "peers", "ending")
 SECTION_ENDPOINTS = {"goals": "goals.section", "contacts": "contacts.section",
-                     "tasks": "tasks.section", "peers": "clients.peers", "ending": "clients.ending"}
+                     "tasks": "tasks.section", "network": "network.section",
+                     "peers": "clients.peers", "ending": "clients.ending"}
 
 
 def _filters(form: ClientSearchForm) -> services.ClientFilters:

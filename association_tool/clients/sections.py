@@ -12,7 +12,8 @@ def wants_fragment() -> bool:
 
 def render_section(client, template: str, status: int = 200, **context):
     """Render a section template as a fragment (htmx) or as a page of its own (plain link)."""
-    context.update(client=client, sections=visible_sections(client, current_user))
+    context.update(client=client, sections=visible_sections(client, current_user),
+                   fragment=wants_fragment())
     if wants_fragment():
         return render_template(template, **context), status
     return render_template("clients/section_page.html", section_template=template, **context), status

@@ -4,6 +4,8 @@ from .clients import (AGE_GROUPS, ANSWERS, CONTACT_CHANNELS, DEFAULT_PEER_SECTIO
                       OPEN_GOAL_STATUSES, Client, ClientEnding, ClientStatus, Contact, FollowUpTask,
                       Goal, GoalProgress, GoalReview, GoalStatus, Level, PeerPairing, Section,
                       TaskStatus)
+from .directory import (MEMBER_KINDS, ORGANISATION_TYPES, RINGS, SECTORS, ContactPerson,
+                        NetworkMember, Organisation)
 from .settings import Setting
 from .users import AuthSession, LoginAttempt, Role, User
 
@@ -12,4 +14,6 @@ __all__ = [
     "OPEN_GOAL_STATUSES", "AuditEvent", "AuthSession", "Client", "ClientEnding", "ClientStatus",
     "Contact", "FollowUpTask", "Goal", "GoalProgress", "GoalReview", "GoalStatus", "Level",
     "LoginAttempt", "PeerPairing", "Role", "Section", "Setting", "TaskStatus", "User",
+    "MEMBER_KINDS", "ORGANISATION_TYPES", "RINGS", "SECTORS", "ContactPerson", "NetworkMember",
+    "Organisation",
 ]

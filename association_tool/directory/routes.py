@@ -1,0 +1,190 @@
+"""Directory screens: search, organisations and their contact persons."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..access import SIGNED_IN, STAFF, allow
+from ..clients.sections import wants_fragment
+from ..extensions import db
+from ..models import ContactPerson, Organisation
+from . import bp, services
+from .forms import DirectorySearchForm, OrganisationForm, PersonForm
+
+
+def _error_message(error: services.DirectoryError) -> str:
+    return {"duplicate": _("This is already in the directory."),
+            "type": _("Choose a type from the list.")}.get(error.code, error.code)
+
+
+def _show_error(form, error: services.DirectoryError) -> None:
+    """Put a rule violation next to its field."""
+    field = getattr(form, error.field or "", None)
+    if field is not None:
+        field.errors = list(field.errors) + [_error_message(error)]
+    else:
+        form.form_errors.append(_error_message(error))
+
+
+def _version(form) -> int:
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _organisation_or_404(organisation_id: int) -> Organisation:
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id < 2**31 else None
+    if organisation is None:
+        abort(404)
+    return organisation
+
+
+@bp.route("/")
+@allow(SIGNED_IN)
+def index():
+    """Search the directory as you type."""
+    form = DirectorySearchForm(request.args)
+    valid = form.validate()
+    page = services.search(q=form.q.data if valid else "", type_=form.type.data or "",
+                           include_archived=bool(form.archived.data),
+                           page=form.page.data if valid and form.page.data else 1)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    if wants_fragment() and request.headers.get("HX-Target") == "directory-results":
+        return render_template("directory/_results.html", page=page, args=args)
+    return render_template("directory/index.html", form=form, page=page, args=args)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(STAFF)
+def new():
+    """Add an organisation or unit."""
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            organisation = services.create_organisation(form.values())
+        except services.DirectoryError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Added to the directory."), "success")
+            return redirect(url_for("directory.show", organisation_id=organisation.id), 303)
+    return render_template("directory/organisation_form.html", form=form, organisation=None), \
+        422 if form.is_submitted() else 200
+
+
+def _show(organisation, form=None, person_form=None, status=200):
+    if form is None:
+        form = OrganisationForm(obj=organisation, editing=True)
+        form.version.data = str(organisation.version)
+    return render_template("directory/organisation.html", organisation=organisation, form=form,
+                           person_form=person_form or PersonForm()), status
+
+
+@bp.route("/<int:organisation_id>")
+@allow(SIGNED_IN)
+def show(organisation_id: int):
+    """Show an organisation with its contact persons (and, for staff, the edit forms)."""
+    return _show(_organisation_or_404(organisation_id))
+
+
+@bp.route("/<int:organisation_id>", methods=["POST"])
+@allow(STAFF)
+def edit(organisation_id: int):
+    """Change an organisation's details."""
+    organisation = _organisation_or_404(organisation_id)
+    form = OrganisationForm(editing=True)
+    if form.validate_on_submit():
+        try:
+            services.update_organisation(organisation, form.values(), version=_version(form))
+            db.session.commit()
+        except (services.StaleEdit, StaleDataError):
+            db.session.rollback()
+            form.form_errors.append(_("Someone else changed this entry while you were editing. "
+                                      "Your text is still here: check it and save again."))
+            form.version.data = str(_organisation_or_404(organisation_id).version)
+        except services.DirectoryError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("directory.show", organisation_id=organisation.id), 303)
+    return _show(_organisation_or_404(organisation_id), form=form, status=422)
+
+
+@bp.route("/<int:organisation_id>/archive", methods=["POST"])
+@allow(STAFF)
+def archive(organisation_id: int):
+    """Archive an organisation, or restore it."""
+    organisation = _organisation_or_404(organisation_id)
+    try:
+        services.set_organisation_archived(organisation, request.form.get("archived") == "1")
+    except services.DirectoryError as error:
+        db.session.rollback()
+        flash(_error_message(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Changes saved."), "success")
+    return redirect(url_for("directory.show", organisation_id=organisation_id), 303)
+
+
+@bp.route("/<int:organisation_id>/people", methods=["POST"])
+@allow(STAFF)
+def add_person(organisation_id: int):
+    """Add a contact person to an organisation."""
+    organisation = _organisation_or_404(organisation_id)
+    form = PersonForm()
+    if form.validate_on_submit():
+        try:
+            services.create_person(organisation, form.values())
+        except services.DirectoryError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Contact person added."), "success")
+            return redirect(url_for("directory.show", organisation_id=organisation.id), 303)
+    return _show(_organisation_or_404(organisation_id), person_form=form, status=422)
+
+
+def _person_or_404(organisation_id: int, person_id: int) -> ContactPerson:
+    person = db.session.get(ContactPerson, person_id) if person_id < 2**31 else None
+    if person is None or person.organisation_id != organisation_id:
+        abort(404)
+    return person
+
+
+@bp.route("/<int:organisation_id>/people/<int:person_id>", methods=["GET", "POST"])
+@allow(STAFF)
+def edit_person(organisation_id: int, person_id: int):
+    """Change a contact person's details."""
+    person = _person_or_404(organisation_id, person_id)
+    form = PersonForm(obj=person, editing=True)
+    if request.method == "GET":
+        form.version.data = str(person.version)
+    elif form.validate_on_submit():
+        try:
+            services.update_person(person, form.values(), version=_version(form))
+            db.session.commit()
+        except (services.StaleEdit, StaleDataError):
+            db.session.rollback()
+            form.form_errors.append(_("Someone else changed this entry while you were editing. "
+                                      "Your text is still here: check it and save again."))
+            form.version.data = str(_person_or_404(organisation_id, person_id).version)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("directory.show", organisation_id=organisation_id), 303)
+    person = _person_or_404(organisation_id, person_id)
+    return render_template("directory/person_form.html", form=form, person=person,
+                           organisation=person.organisation), 422 if form.is_submitted() else 200
+
+
+@bp.route("/<int:organisation_id>/people/<int:person_id>/archive", methods=["POST"])
+@allow(STAFF)
+def archive_person(organisation_id: int, person_id: int):
+    """Archive a contact person who has left, or restore them."""
+    person = _person_or_404(organisation_id, person_id)
+    services.set_person_archived(person, request.form.get("archived") == "1")
+    db.session.commit()
+    flash(_("Changes saved."), "success")
+    return redirect(url_for("directory.show", organisation_id=organisation_id), 303)

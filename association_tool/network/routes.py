@@ -1,0 +1,144 @@
+"""The network section of the client page and the network map picture."""
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit
+from ..access import SIGNED_IN, STAFF, allow, client_or_404
+from ..clients.sections import render_section, wants_fragment
+from ..directory.services import active_organisations, active_people
+from ..extensions import db
+from . import bp, services
+from .forms import MemberForm
+
+_MESSAGES = {
+    "missing_person": lambda: _("Choose a contact person from the directory."),
+    "missing_organisation": lambda: _("Choose an organisation from the directory."),
+    "missing_name": lambda: _("Write the person's name."),
+    "kind": lambda: _("Choose who this is."),
+    "sector": lambda: _("Choose a sector."),
+    "ring": lambda: _("Choose how close they are."),
+}
+
+
+def _form(member=None, formdata=None):
+    """The member form with directory choices; an archived entry in use stays choosable."""
+    people, organisations = active_people(), active_organisations()
+    if member is not None and member.contact_person is not None and member.contact_person not in people:
+        people = [member.contact_person] + people
+    if member is not None and member.organisation is not None and member.organisation not in organisations:
+        organisations = [member.organisation] + organisations
+    kwargs = dict(people=people, organisations=organisations, editing=member is not None)
+    if formdata is None and member is not None:
+        form = MemberForm(obj=member, **kwargs)
+        form.version.data = str(member.version)
+        return form
+    return MemberForm(**kwargs) if formdata is None else MemberForm(formdata, **kwargs)
+
+
+def _section(client, form=None, status=200, editing=None):
+    network = services.members(client)
+    nodes, lines = services.layout(network)
+    audit.log_view(client.id, "network")
+    return render_section(client, "network/_section.html", status=status, members=network,
+                          nodes=nodes, lines=lines, form=form or _form(), editing=editing,
+                          can_edit=current_user.role in STAFF.roles)
+
+
+def _fail(form, error: services.NetworkError):
+    field = getattr(form, error.field or "", None)
+    message = _MESSAGES.get(error.code, lambda: error.code)()
+    if field is not None:
+        field.errors = list(field.errors) + [message]
+    else:
+        form.form_errors.append(message)
+
+
+def _done(client, message):
+    if wants_fragment():
+        flash(message, "success")
+        return _section(client)
+    flash(message, "success")
+    return redirect(url_for("network.section", client_id=client.id), 303)
+
+
+@bp.route("/clients/<int:client_id>/network")
+@allow(SIGNED_IN)
+def section(client_id: int):
+    """Show the client's network as a map and as a list."""
+    return _section(client_or_404(client_id, "network"))
+
+
+@bp.route("/clients/<int:client_id>/network", methods=["POST"])
+@allow(STAFF)
+def add(client_id: int):
+    """Add someone to the client's network."""
+    client = client_or_404(client_id, "network")
+    form = _form(formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            services.add_member(client, form.values())
+        except services.NetworkError as error:
+            db.session.rollback()
+            _fail(form, error)
+        else:
+            db.session.commit()
+            return _done(client, _("Added to the network."))
+    return _section(client, form, 422)
+
+
+@bp.route("/clients/<int:client_id>/network/<int:member_id>/edit", methods=["GET", "POST"])
+@allow(STAFF)
+def edit(client_id: int, member_id: int):
+    """Change a network member."""
+    client = client_or_404(client_id, "network")
+    member = services.member_for_client(client, member_id) or abort(404)
+    if request.method == "GET":
+        return _section(client, _form(member), editing=member.id)
+    form = _form(member, formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            version = int(form.version.data)
+        except (TypeError, ValueError):
+            version = -1
+        try:
+            services.update_member(member, form.values(), version=version)
+            db.session.commit()
+        except (services.StaleEdit, StaleDataError):
+            db.session.rollback()
+            form.form_errors.append(_("Someone else changed this member while you were editing. "
+                                      "Your text is still here: check it and save again."))
+            member = services.member_for_client(client, member_id) or abort(404)
+            form.version.data = str(member.version)
+        except services.NetworkError as error:
+            db.session.rollback()
+            _fail(form, error)
+        else:
+            return _done(client, _("Changes saved."))
+    return _section(client, form, 422, editing=member_id)
+
+
+@bp.route("/clients/<int:client_id>/network/<int:member_id>/remove", methods=["POST"])
+@allow(STAFF)
+def remove(client_id: int, member_id: int):
+    """Take someone off the client's network map."""
+    client = client_or_404(client_id, "network")
+    member = services.member_for_client(client, member_id) or abort(404)
+    services.remove_member(member)
+    db.session.commit()
+    return _done(client, _("Removed from the network."))
+
+
+@bp.route("/clients/<int:client_id>/network.svg")
+@allow(SIGNED_IN)
+def map_svg(client_id: int):
+    """The network map as a standalone SVG picture (for printing and PDFs)."""
+    client = client_or_404(client_id, "network")
+    nodes, lines = services.layout(services.members(client))
+    audit.log_view(client.id, "network_map")
+    body = render_template("network/_map.html", client=client, nodes=nodes, lines=lines,
+                           standalone=True)
+    response = make_response(body)
+    response.headers["Content-Type"] = "image/svg+xml; charset=utf-8"
+    return response
