@@ -86,7 +86,60 @@ def load_demo() -> list[tuple[str, str, str]]:
             clients.save_pairing(client, peer=matti, sections=["goals", "contacts", "tasks", "errands"],
                                  agreed_on=today - timedelta(days=14),
                                  agreed_how="Suullisesti tapaamisessa", ends_on=None)
+    _load_directory_and_networks()
     for channel, age in (("drop_in", "30_44"), ("phone", "45_64"), ("drop_in", "18_29")):
         db.session.add(Contact(client_id=None, on=today - timedelta(days=2), channel=channel,
                                minutes=15, age_group=age, topics="money", created_by_id=sanna.id))
     return logins
+
+
+DEMO_DIRECTORY = [
+    ("sote", "Itä-Suomen hyvinvointialue (kuvitteellinen)", "Aikuissosiaalityö",
+     "Esimerkkikatu 1, Kuopio", "017 000 0001", [("Liisa Linkki", "Sosiaalityöntekijä", True),
+                                                 ("Olli Ohjaaja", "Sosiaaliohjaaja", False)]),
+    ("sote", "Itä-Suomen hyvinvointialue (kuvitteellinen)", "Mielenterveys- ja päihdepalvelut",
+     "Esimerkkikatu 3, Kuopio", "017 000 0003", [("Mirja Mielinen", "Sairaanhoitaja", True)]),
+    ("kela", "Kela", "Kuopion palvelupiste", "Esimerkkitie 5, Kuopio", "020 000 0005",
+     [("Pekka Palvelu", "Palveluneuvoja", False)]),
+    ("employment", "Työllisyyspalvelut (kuvitteellinen)", None, "Työkatu 7, Kuopio", None,
+     [("Tiina Työ", "Työvalmentaja", False)]),
+    ("parish", "Esimerkin seurakunta", "Diakoniatyö", None, None, []),
+    ("association", "Vertaistukiyhdistys (kuvitteellinen)", None, None, None, []),
+]
+
+
+def _load_directory_and_networks() -> None:
+    """A small fictional directory, and network maps for the first demo clients."""
+    from sqlalchemy import select
+
+    from .directory import services as directory
+    from .models import Client
+    from .network import services as network
+
+    people = {}
+    organisations = {}
+    for kind, name, unit, address, phone, persons in DEMO_DIRECTORY:
+        organisation = directory.create_organisation(dict(
+            type=kind, name=name, unit=unit, address=address, phone=phone))
+        organisations[unit or name] = organisation
+        for person_name, title, liaison in persons:
+            people[person_name] = directory.create_person(
+                organisation, dict(name=person_name, title=title, is_liaison=liaison))
+    first, second = db.session.scalars(select(Client).order_by(Client.id).limit(2)).all()
+    for client, members in (
+        (first, [("private", None, None, "Äiti", "äiti", "family", "inner"),
+                 ("private", None, None, "Pikkuveli Toni", "veli", "family", "middle"),
+                 ("private", None, None, "Naapurin Sirpa", "naapuri", "friends", "middle"),
+                 ("person", "Liisa Linkki", None, None, None, "services", "inner"),
+                 ("person", "Mirja Mielinen", None, None, None, "services", "middle"),
+                 ("organisation", None, "Kuopion palvelupiste", None, None, "services", "outer"),
+                 ("organisation", None, "Diakoniatyö", None, None, "associations", "outer"),
+                 ("private", None, None, "Ryhmän Riikka", "vertainen", "associations", "middle")]),
+        (second, [("person", "Pekka Palvelu", None, None, None, "services", "middle"),
+                  ("private", None, None, "Ystävä Ville", "ystävä", "friends", "inner")]),
+    ):
+        for kind, person, organisation, name, relation, sector, ring in members:
+            network.add_member(client, dict(
+                kind=kind, contact_person_id=people[person].id if person else None,
+                organisation_id=organisations[organisation].id if organisation else None,
+                name=name, relation=relation, sector=sector, ring=ring, involved=True))
