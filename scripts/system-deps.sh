@@ -1,5 +1,5 @@
 #!/bin/sh
-# Install the Debian packages the app and its tests need, when missing and when we can.
+# Install the Debian packages the app, its tests and the benchmark need, when missing and when we can.
 # Without root (a newcomer's laptop) it only says what is missing; browser tests then skip.
 set -u
 need=""
@@ -7,6 +7,7 @@ command -v chromium >/dev/null 2>&1 || need="$need chromium"
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need="$need fonts-dejavu-core"
 ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || need="$need libpango-1.0-0 libpangoft2-1.0-0"
 command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
+command -v wrk >/dev/null 2>&1 || need="$need wrk"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing Debian packages:$need"
