@@ -28,14 +28,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def live_server(tmp_path):
+def _serve(tmp_path, *, demo: bool):
     """Start the app as a real server on a fresh SQLite database; yield its base URL."""
     env = dict(os.environ, INSTANCE_PATH=str(tmp_path), SECRET_KEY="browser-test-secret",
                DATABASE_URL=f"sqlite:///{tmp_path / 'browser.db'}", FLASK_DEBUG="0")
     env.pop("TEST_DATABASE_URL", None)
     flask = [sys.executable, "-m", "flask", "--app", "app"]
     subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    if demo:
+        subprocess.run(flask + ["demo", "load"], cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
     log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen(flask + ["run", "--host", "127.0.0.1", "--port", str(port)],
@@ -53,6 +54,18 @@ def live_server(tmp_path):
     yield f"http://127.0.0.1:{port}"
     server.terminate()
     server.wait(10)
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """A live server on an empty database (first run)."""
+    yield from _serve(tmp_path, demo=False)
+
+
+@pytest.fixture
+def demo_server(tmp_path):
+    """A live server with the fictional demo association loaded."""
+    yield from _serve(tmp_path, demo=True)
 
 
 @pytest.fixture(scope="session")
