@@ -20,6 +20,13 @@ def login(client, user):
     client.post("/login", data={"email": user.email, "password": PASSWORD})
 
 
+@pytest.fixture
+def staff(app, admin):
+    """A staff member who reads English, so the messages below are matched in English."""
+    return make_user(role="staff", name="Sanna Ohjaaja", email="sanna@yhdistys.example.org",
+                     locale="en")
+
+
 def upload(client, content, filename="hakemisto.csv"):
     """Send a file to the import page; `content` is text (sent as UTF-8) or bytes."""
     data = content.encode("utf-8") if isinstance(content, str) else content
@@ -373,7 +380,7 @@ def test_an_active_duplicate_in_the_directory_is_updated_not_doubled(app, client
 def test_a_token_of_another_user_is_refused(app, client, staff):
     login(client, staff)
     token = token_of(upload(client, "\n".join([HEADER, row(type="kela", name="Kela")])))
-    other = make_user(role="staff")
+    other = make_user(role="staff", locale="en")
     client.post("/logout")
     login(client, other)
     response = confirm(client, token)
