@@ -131,7 +131,8 @@ def client_or_404(client_id: int, section: str | None = None, *, write: bool = F
     """Return the client if the current user may see it (and the section); otherwise log and 404.
 
     `section=None` asks for the client's overview, which every paired peer sees.
-    Peers never change the client's own details (`write=True` without a section).
+    `write=True` asks to manage the record (the client's details, goals, pairings…), which is
+    staff work: peers add only what they witness (contacts, progress notes) without it.
     """
     from .extensions import db
     from .models import Client
@@ -141,11 +142,12 @@ def client_or_404(client_id: int, section: str | None = None, *, write: bool = F
         abort(404)
     if sees_all_clients(current_user):
         return client
-    allowed = (not (write and section is None)) and (
+    allowed = not write and (
         _active_pairing(client.id, current_user) is not None
         if section is None else section in visible_sections(client, current_user))
     if not allowed:
-        deny(f"client {client_id} section {section or 'overview'}", client_id=client_id)
+        deny(f"client {client_id} section {section or 'overview'}{' write' if write else ''}",
+             client_id=client_id)
         abort(404)
     return client
 

@@ -45,13 +45,6 @@ def _edit_form(goal, formdata=None) -> GoalEditForm:
     return scope_ids(form, f"goal-{goal.id}")
 
 
-def _manager_only(client) -> None:
-    """Let only staff and admins add or change goals; peers get the same 404 as elsewhere."""
-    if not sees_all_clients(current_user):
-        deny(f"client {client.id} goals write", client_id=client.id)
-        abort(404)
-
-
 def _goal_or_404(client, goal_id: int):
     """Load the client's own goal, or answer 404 (and log the attempt) for any other id."""
     goal = services.goal_for_client(client.id, goal_id)
@@ -114,8 +107,7 @@ def section(client_id: int):
 @allow(SIGNED_IN)
 def create(client_id: int):
     """Add a goal."""
-    client = client_or_404(client_id, "goals")
-    _manager_only(client)
+    client = client_or_404(client_id, "goals", write=True)
     form = scope_ids(GoalForm(), "goal-new")
     if not form.validate_on_submit():
         return _section(client, 422, new_form=form)
@@ -132,8 +124,7 @@ def create(client_id: int):
 @allow(SIGNED_IN)
 def edit(client_id: int, goal_id: int):
     """Change a goal in place; a save over someone else's newer save is refused."""
-    client = client_or_404(client_id, "goals")
-    _manager_only(client)
+    client = client_or_404(client_id, "goals", write=True)
     goal = _goal_or_404(client, goal_id)
     if request.method == "GET":
         return _edit_page(client, goal, _edit_form(goal))
