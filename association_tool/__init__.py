@@ -166,6 +166,9 @@ def register_hooks(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     """Answer errors with friendly pages in the user's language."""
+    from . import pdf
+
+    pdf.init_app(app)  # a PDF that fails or takes too long gets a friendly page, not a hang
 
     def render(status: int, title, message):
         db.session.rollback()

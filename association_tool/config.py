@@ -69,4 +69,5 @@ class Config:
         self.BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
         self.LANGUAGES = ("fi", "sv", "en")
         self.PROXY_FIX = os.environ.get("PROXY_FIX", "0") == "1"
+        self.PDF_TIMEOUT_SECONDS = _int("PDF_TIMEOUT_SECONDS", 20)
         self.TESTING = False
