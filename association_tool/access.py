@@ -77,10 +77,12 @@ def deny(detail: str, client_id: int | None = None) -> None:
     from . import audit
     from .extensions import db
 
+    from .database import write_transaction
+
     db.session.rollback()
-    audit.record(audit.Action.DENIED, object_type="route", object_id=request.path[:64],
-                 client_id=client_id, detail=detail)
-    db.session.commit()
+    with write_transaction():
+        audit.record(audit.Action.DENIED, object_type="route", object_id=request.path[:64],
+                     client_id=client_id, detail=detail)
 
 
 def is_admin(user) -> bool:

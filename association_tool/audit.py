@@ -175,6 +175,8 @@ def search_events(*, user_id: int | None = None, action: str | None = None,
 
 def log_view(client_id: int, what: str, object_id: object = None) -> None:
     """Record that the current user looked at part of a client's record, and commit it."""
-    record(Action.VIEW, object_type=what, object_id=object_id if object_id is not None else client_id,
-           client_id=client_id)
-    db.session.commit()
+    from .database import write_transaction
+
+    with write_transaction():
+        record(Action.VIEW, object_type=what,
+               object_id=object_id if object_id is not None else client_id, client_id=client_id)

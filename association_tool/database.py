@@ -1,8 +1,13 @@
 """Connection settings that keep SQLite safe under several writers."""
 import sqlite3
+from contextlib import contextmanager
 
+from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+_WRITING = "sqlite_write_transaction"
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @event.listens_for(Engine, "connect")
@@ -20,11 +25,47 @@ def _sqlite_on_connect(dbapi_connection, _record):
     cursor.close()
 
 
+def _reading_only() -> bool:
+    """Tell whether this transaction belongs to a page view that only reads."""
+    return (has_request_context() and request.method in _READ_METHODS
+            and not g.get(_WRITING, False))
+
+
 @event.listens_for(Engine, "begin")
-def _sqlite_begin_immediate(conn):
-    """Start every SQLite transaction with BEGIN IMMEDIATE so writers queue instead of failing."""
+def _sqlite_begin(conn):
+    """Start SQLite write transactions with BEGIN IMMEDIATE so writers queue instead of failing.
+
+    Page views read in a plain (deferred) transaction, so readers never wait for each other;
+    what a page view writes (its access-log entry) goes through `write_transaction`.
+    """
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if _reading_only() else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def write_transaction():
+    """End the current transaction, then run the enclosed writes in one that holds the write lock.
+
+    Use it for the writes of a page view (GET): a read transaction may not safely turn into a
+    write transaction on SQLite once another writer has committed after it began.
+    """
+    from .extensions import db
+
+    db.session.commit()
+    in_request = has_request_context()
+    previous = g.get(_WRITING, False) if in_request else False
+    if in_request:
+        g.setdefault(_WRITING, False)
+        setattr(g, _WRITING, True)
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        if in_request:
+            setattr(g, _WRITING, previous)
 
 
 def is_sqlite(engine) -> bool:

@@ -107,3 +107,54 @@ def test_downgrade_and_upgrade_round_trip(app):
     upgrade()
     with db.engine.connect() as conn:
         assert "audit_event" in set(db.inspect(conn).get_table_names())
+
+
+def _begins(client, method, path, **kwargs):
+    """Return the BEGIN statements SQLite received while serving one request."""
+    seen = []
+
+    def capture(conn, cursor, statement, *args):
+        if statement.startswith("BEGIN"):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        response = client.open(path, method=method, **kwargs)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert response.status_code < 500
+    return seen
+
+
+def test_page_views_read_without_the_write_lock_and_writes_take_it(app, client, staff):
+    from .factories import PASSWORD, make_client
+
+    _sqlite_only()
+    person = make_client(display_name="Ruusu")
+    client.post("/login", data={"email": staff.email, "password": PASSWORD})
+    # A list only reads: no transaction of it takes the write lock.
+    assert "BEGIN IMMEDIATE" not in _begins(client, "GET", "/clients/")
+    # The client page writes its access-log entry in a transaction of its own that does.
+    assert "BEGIN IMMEDIATE" in _begins(client, "GET", f"/clients/{person.id}")
+    # A form post is a write from the start.
+    begins = _begins(client, "POST", "/account/password", data={"current_password": "x"})
+    assert begins and set(begins) == {"BEGIN IMMEDIATE"}
+
+
+def test_page_views_survive_a_concurrent_writer(app, database_url, client, staff, tmp_path):
+    """Reads that then log the view do not fail when another process commits in between."""
+    from .factories import PASSWORD, make_client
+
+    person = make_client(display_name="Ruusu")
+    db.session.add(Setting(key="counter", value="0"))
+    db.session.commit()
+    client.post("/login", data={"email": staff.email, "password": PASSWORD})
+    context = multiprocessing.get_context("spawn")
+    writer = context.Process(target=_increment, args=(database_url, str(tmp_path), 60))
+    writer.start()
+    try:
+        statuses = [client.get(f"/clients/{person.id}").status_code for _ in range(30)]
+    finally:
+        writer.join(120)
+    assert writer.exitcode == 0
+    assert statuses == [200] * 30

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from .. import audit
+from ..database import write_transaction
 from ..extensions import db
 from ..models import AuthSession, LoginAttempt, Role, Setting, User
 from ..passwords import hash_password, needs_rehash, verify_password
@@ -260,13 +261,14 @@ def load_session(key: str) -> tuple[User | None, bool]:
     expired = (now - record.last_seen_at > config["IDLE_TIMEOUT"]
                or now - record.created_at > config["ABSOLUTE_SESSION_LIFETIME"])
     if expired or not record.user.active:
-        db.session.delete(record)
-        db.session.commit()
+        with write_transaction():
+            db.session.execute(delete(AuthSession).where(AuthSession.id == record.id))
         return None, expired
     if now - record.last_seen_at > LAST_SEEN_GRANULARITY:
         # Committed at once: a page that writes nothing still counts as activity.
-        record.last_seen_at = now
-        db.session.commit()
+        with write_transaction():
+            db.session.execute(update(AuthSession).where(AuthSession.id == record.id)
+                               .values(last_seen_at=now))
     record.key = key
     record.user.auth_session = record
     return record.user, False

@@ -11,6 +11,7 @@ from wtforms.validators import AnyOf, DataRequired, Length
 
 from .. import audit
 from ..access import STAFF, allow, deny
+from ..database import write_transaction
 from ..extensions import db
 from ..models import ORGANISATION_TYPES
 from ..timeutil import local_today
@@ -42,8 +43,8 @@ def export_csv():
         # A boosted link would put the file into the page: have the browser fetch it itself.
         return Response(status=204, headers={"HX-Redirect": url_for("directory.export_csv")})
     data, rows = csv_io.export_csv()
-    audit.record(audit.Action.EXPORT, object_type="directory", detail=f"csv, {rows} rows")
-    db.session.commit()
+    with write_transaction():
+        audit.record(audit.Action.EXPORT, object_type="directory", detail=f"csv, {rows} rows")
     filename = f"hakemisto-{local_today().isoformat()}.csv"
     return Response(data, mimetype="text/csv", headers={
         "Content-Type": "text/csv; charset=utf-8",
