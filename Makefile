@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev translations extract-messages system-deps demo clean
+.PHONY: run test install install-dev translations extract-messages system-deps demo clean bench
 
 ## make run: install what is needed, migrate the SQLite database and serve on http://127.0.0.1:5000
 run: install translations
@@ -50,3 +50,9 @@ demo: install translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+## make bench: seed a synthetic association (10,000 clients) and measure it under gunicorn with wrk,
+## on SQLite and on PostgreSQL when one answers; ARGS=--large adds 100,000 clients (SQLite).
+## Results: bench/results/<date>-<database>.md. See README.md, Benchmarks.
+bench: install-dev translations system-deps
+	$(BIN)/python -m bench.run $(ARGS)

@@ -40,9 +40,11 @@ def create_app(config: object | None = None) -> Flask:
 
 def select_locale() -> str:
     """Pick the interface language: the user's choice, the session's, else Finnish."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # command line: the association's default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:
@@ -91,17 +93,22 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach each feature's routes."""
     from .admin import bp as admin_bp
+    from .agreements import bp as agreements_bp
     from .auth import bp as auth_bp
     from .clients import bp as clients_bp
+    from .consents import bp as consents_bp
     from .contacts import bp as contacts_bp
     from .directory import bp as directory_bp
+    from .errands import bp as errands_bp
     from .goals import bp as goals_bp
     from .main import bp as main_bp
+    from .meetings import bp as meetings_bp
     from .network import bp as network_bp
     from .tasks import bp as tasks_bp
 
     for blueprint in (auth_bp, main_bp, admin_bp, clients_bp, goals_bp, contacts_bp, tasks_bp,
-                      directory_bp, network_bp):
+                      directory_bp, network_bp, errands_bp, meetings_bp, consents_bp,
+                      agreements_bp):
         app.register_blueprint(blueprint)
     # Static files are open to everyone; the declaration keeps the route walk honest.
     setattr(app.view_functions["static"], "access_rule", PUBLIC)

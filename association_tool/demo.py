@@ -87,6 +87,7 @@ def load_demo() -> list[tuple[str, str, str]]:
                                  agreed_on=today - timedelta(days=14),
                                  agreed_how="Suullisesti tapaamisessa", ends_on=None)
     _load_directory_and_networks()
+    _load_features(today)
     for channel, age in (("drop_in", "30_44"), ("phone", "45_64"), ("drop_in", "18_29")):
         db.session.add(Contact(client_id=None, on=today - timedelta(days=2), channel=channel,
                                minutes=15, age_group=age, topics="money", created_by_id=sanna.id))
@@ -143,3 +144,16 @@ def _load_directory_and_networks() -> None:
                 kind=kind, contact_person_id=people[person].id if person else None,
                 organisation_id=organisations[organisation].id if organisation else None,
                 name=name, relation=relation, sector=sector, ring=ring, involved=True))
+
+
+def _load_features(today) -> None:
+    """Let each feature add its own demo records (consents, errands, meetings) when present."""
+    import importlib
+
+    for name in ("consents", "errands", "meetings"):
+        try:
+            module = importlib.import_module(f"{__package__}.{name}.demo")
+        except ModuleNotFoundError:
+            continue
+        module.load(today)
+        db.session.flush()

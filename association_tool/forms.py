@@ -97,6 +97,14 @@ def version_field():
     return HiddenField(validators=[DataRequired()])
 
 
+def version_of(form) -> int:
+    """The record version a form was opened on; -1 (never a real version) when it is junk."""
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        return -1
+
+
 def locale_field():
     """The interface language."""
     return SelectField(_l("Language"), choices=language_choices(), default="fi")

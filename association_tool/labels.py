@@ -87,3 +87,11 @@ def choices(kind: str, *, blank=None) -> list[tuple[str, str]]:
     """Return (value, label) pairs for a select field, optionally led by a blank choice."""
     pairs = [(value, text) for value, text in LABELS[kind].items()]
     return ([("", blank)] if blank is not None else []) + pairs
+
+
+def add_labels(**kinds: dict) -> None:
+    """Let a feature package register its own label kinds (each kind name must be new)."""
+    for kind, values in kinds.items():
+        if kind in LABELS:
+            raise ValueError(f"label kind {kind!r} is already registered")
+        LABELS[kind] = values

@@ -100,7 +100,8 @@ def render_pdf(template: str, *, title: str, lang: str, logo: tuple[str, bytes] 
     """Render `template` (extending pdf/base.html) to PDF bytes within PDF_TIMEOUT_SECONDS.
 
     `title` and `lang` go into the document and its metadata; `logo` is an optional
-    `(mime type, bytes)` shown in the header; `large_print` sets 16 pt text. The other keyword
+    `(mime type, bytes)` shown in the header (None: the association's logo from the admin
+    settings, if any; `False`: no logo); `large_print` sets 16 pt text. The other keyword
     arguments are the template's context (autoescaped). Needs an app context. Raises PdfError.
     """
     started = time.monotonic()
@@ -110,7 +111,7 @@ def render_pdf(template: str, *, title: str, lang: str, logo: tuple[str, bytes] 
         raise ValueError(f"PDF templates are templates/pdf/*.html (autoescaped): {template!r}")
     if not _LANG_RE.match(lang or ""):
         raise ValueError(f"not a language tag: {lang!r}")
-    logo = _checked_logo(logo)
+    logo = _checked_logo(logo if logo is not None else _association_logo())
     if "association" not in context:
         context["association"] = _association_name()
     with force_locale(lang.replace("-", "_")):
@@ -189,6 +190,16 @@ def _association_name() -> str:
         return association_name() or ""
     except Exception:  # the header is not worth failing a document for
         return ""
+
+
+def _association_logo():
+    """Return the logo from the admin settings as (mime, bytes), or None (never fails a document)."""
+    try:
+        from .admin.logo import stored_logo
+
+        return stored_logo()
+    except Exception:  # a missing table or a broken row: the document goes out without a logo
+        return None
 
 
 def _checked_logo(logo):

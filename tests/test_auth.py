@@ -221,3 +221,11 @@ def test_passwords_are_stored_as_argon2id(staff):
 def test_email_is_matched_without_case_or_spaces(client, admin, email):
     response = client.post("/login", data={"email": email, "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_two_users_are_never_equal_by_accident(app):
+    from .factories import make_user
+
+    first, second = make_user(role="staff"), make_user(role="peer")
+    assert first != second and first not in [second] and len({first, second}) == 2
+    assert first == first

@@ -1,9 +1,12 @@
 """Forms for administering users, settings and browsing the access log."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from flask_wtf.file import FileField
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..errands.services import LINE_MAX, MAX_LINES
+from ..errands.texts import TYPE_LABELS
 from ..forms import (email_field, locale_field, name_field, new_password_fields, phone_field,
                      role_choices, strip, version_field)
 
@@ -57,6 +60,43 @@ class SettingsForm(FlaskForm):
     association_name = StringField(_l("Name of the association"), filters=[strip],
                                    validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Save"))
+
+
+class LogoForm(FlaskForm):
+    """Upload the association's logo for the PDF documents."""
+
+    logo = FileField(_l("Logo"), description=_l("A PNG, JPEG or SVG picture of at most 200 kB. "
+                                                "It is shown at the top of every PDF."))
+    submit = SubmitField(_l("Upload the logo"))
+
+
+def _few_short_lines(form, field):
+    """At most MAX_LINES items of at most LINE_MAX characters each."""
+    items = [line.strip() for line in (field.data or "").splitlines() if line.strip()]
+    if len(items) > MAX_LINES:
+        raise ValidationError(_l("At most %(n)d lines.", n=MAX_LINES))
+    if any(len(item) > LINE_MAX for item in items):
+        raise ValidationError(_l("A line can have at most %(n)d characters.", n=LINE_MAX))
+
+
+class ErrandDefaultsForm(FlaskForm):
+    """The association's usual things to bring: one list per errand type, one thing per line."""
+
+    submit = SubmitField(_l("Save"))
+
+    def type_fields(self):
+        """Return (errand type, its field) in the order of the errand types."""
+        return [(errand_type, self[f"bring_{errand_type}"]) for errand_type in TYPE_LABELS]
+
+    def values(self) -> dict[str, str]:
+        """Return {errand type: its list as text}."""
+        return {errand_type: field.data or "" for errand_type, field in self.type_fields()}
+
+
+for _type, _label in TYPE_LABELS.items():
+    setattr(ErrandDefaultsForm, f"bring_{_type}", TextAreaField(
+        _label, filters=[strip], render_kw={"rows": 5},
+        validators=[Optional(), Length(max=MAX_LINES * (LINE_MAX + 1)), _few_short_lines]))
 
 
 class AuditFilterForm(FlaskForm):

@@ -1,5 +1,5 @@
 """Administration screens: users, the access log and settings."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -11,8 +11,9 @@ from ..auth import services as accounts
 from ..extensions import db
 from ..models import User
 from . import bp
-from .forms import (ActionForm, AuditFilterForm, PasswordResetForm, SettingsForm, UserCreateForm,
-                    UserEditForm)
+from . import logo as logos
+from .forms import (ActionForm, AuditFilterForm, ErrandDefaultsForm, LogoForm, PasswordResetForm,
+                    SettingsForm, UserCreateForm, UserEditForm)
 
 _ACCOUNT_ERRORS = {
     "e-mail in use": ("email", lambda: _("Another user already has this e-mail address.")),
@@ -163,21 +164,106 @@ def user_unlock(user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user_id), 303)
 
 
+def _settings_page(form=None, logo_form=None, status=200):
+    """The settings page: the association's name and its logo."""
+    if form is None:
+        form = SettingsForm(formdata=None)
+        form.association_name.data = accounts.association_name()
+    return render_template("admin/settings.html", form=form,
+                           logo_form=logo_form or LogoForm(formdata=None),
+                           logo=logos.stored_logo(), action_form=ActionForm()), status
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @allow(ADMIN)
 def settings():
     """Change the association's details."""
-    form = SettingsForm()
     if request.method == "GET":
-        form.association_name.data = accounts.association_name()
+        return _settings_page()
+    form = SettingsForm()
     if form.validate_on_submit():
         accounts.set_association_name(form.association_name.data)
         audit.record(audit.Action.UPDATE, object_type="settings", detail="association name")
         db.session.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for("admin.settings"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/settings.html", form=form), status
+    return _settings_page(form=form, status=422)
+
+
+_LOGO_ERRORS = {
+    "too_large": lambda: _("The picture is too large: at most %(kb)d kB and 4000 × 4000 pixels.",
+                           kb=logos.LOGO_MAX_BYTES // 1024),
+    "type": lambda: _("Choose a PNG, JPEG or SVG picture."),
+    "broken": lambda: _("The file could not be read as a picture. Save it again as PNG and "
+                        "try once more."),
+    "unsafe_svg": lambda: _("The SVG picture has scripts or refers to other files. Save it as "
+                            "a plain SVG or as PNG."),
+}
+
+
+@bp.route("/settings/logo", methods=["POST"])
+@allow(ADMIN)
+def logo_upload():
+    """Take a new logo for the PDF documents, after checking that it is a harmless picture."""
+    form = LogoForm()
+    if form.validate_on_submit():
+        upload = form.logo.data
+        data = upload.read(logos.LOGO_MAX_BYTES + 1) if hasattr(upload, "read") else b""
+        try:
+            logos.save_logo(data)
+        except logos.LogoError as error:
+            db.session.rollback()
+            form.logo.errors = list(form.logo.errors) + [_LOGO_ERRORS[str(error)]()]
+        else:
+            db.session.commit()
+            flash(_("Logo saved. It is shown at the top of every PDF."), "success")
+            return redirect(url_for("admin.settings"), 303)
+    return _settings_page(logo_form=form, status=422)
+
+
+@bp.route("/settings/logo/remove", methods=["POST"])
+@allow(ADMIN)
+def logo_remove():
+    """Take the logo away from the PDF documents."""
+    if ActionForm().validate_on_submit():
+        logos.remove_logo()
+        db.session.commit()
+        flash(_("Logo removed."), "success")
+    return redirect(url_for("admin.settings"), 303)
+
+
+@bp.route("/settings/logo")
+@allow(ADMIN)
+def logo_image():
+    """The stored logo, for the preview on the settings page (never run as a document)."""
+    stored = logos.stored_logo()
+    if stored is None:
+        abort(404)
+    mime, data = stored
+    response = current_app.response_class(data, mimetype=mime)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.route("/settings/errands", methods=["GET", "POST"])
+@allow(ADMIN)
+def errand_defaults():
+    """Edit the association's usual things to bring, one list per errand type."""
+    from ..errands import services as errands
+
+    if request.method == "GET":
+        form = ErrandDefaultsForm(formdata=None)
+        for errand_type, text in errands.all_defaults().items():
+            form[f"bring_{errand_type}"].data = text
+        return render_template("admin/errand_defaults.html", form=form)
+    form = ErrandDefaultsForm()
+    if form.validate_on_submit():
+        errands.set_defaults(form.values())
+        db.session.commit()
+        flash(_("Changes saved. New errands get these lists."), "success")
+        return redirect(url_for("admin.errand_defaults"), 303)
+    return render_template("admin/errand_defaults.html", form=form), 422
 
 
 ACTIONS = [a.value for a in audit.Action]

@@ -13,9 +13,13 @@ from . import bp, services
 from .forms import ClientForm, ClientSearchForm, EndingForm, PairingForm
 from .sections import render_section, see_other, wants_fragment
 
-SECTION_ORDER = ("goals", "contacts", "tasks", "network", "peers", "ending")
+SECTION_ORDER = ("goals", "contacts", "tasks", "errands", "meetings", "network", "agreement",
+                 "consents", "notifications", "peers", "ending")
 SECTION_ENDPOINTS = {"goals": "goals.section", "contacts": "contacts.section",
-                     "tasks": "tasks.section", "network": "network.section",
+                     "tasks": "tasks.section", "errands": "errands.section",
+                     "meetings": "meetings.section", "network": "network.section",
+                     "agreement": "agreements.section", "consents": "consents.section",
+                     "notifications": "consents.notifications",
                      "peers": "clients.peers", "ending": "clients.ending"}
 
 

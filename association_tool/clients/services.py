@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -154,30 +155,75 @@ SORTS = {
 PER_PAGE = 25
 
 
-def list_clients(user: User, filters: ClientFilters):
+# Every status but "ended", spelled out: `status IN (...)` lets the database read the default
+# list in name order straight from ix_client_status_name (status, display_name).
+_NOT_ENDED = tuple(s.value for s in ClientStatus if s is not ClientStatus.ENDED)
+_ALL_STATUSES = tuple(s.value for s in ClientStatus)
+
+
+class ClientPage(Pagination):
+    """One page of the client list: the page's ids are chosen first, then just those clients load.
+
+    Sorting and skipping happen on narrow (id, sort key) rows, which the database can often take
+    from an index without sorting at all, instead of on whole client rows joined with their
+    workers; only the 25 clients of the page are then read with their responsible workers.
+    """
+
+    def _query_items(self) -> list[Client]:
+        page_ids = self._query_args["ids"].limit(self.per_page).offset(self._query_offset)
+        return list(db.session.scalars(
+            select(Client).options(joinedload(Client.responsible))
+            .where(Client.id.in_(page_ids)).order_by(*self._query_args["order"])))
+
+    def _query_count(self) -> int:
+        return db.session.execute(self._query_args["count_query"]).scalar_one()
+
+
+def list_clients(user: User, filters: ClientFilters) -> ClientPage:
     """Return one page of the clients the user may see, filtered, sorted and with workers loaded."""
-    query = select(Client).options(joinedload(Client.responsible))
+    conditions = []
     visible = visible_clients_filter(user)
     if visible is not None:
-        query = query.where(visible)
+        conditions.append(visible)
     if filters.q:
         for word in filters.q.lower().split()[:5]:
-            query = query.where(Client.search_text.contains(word, autoescape=True))
+            conditions.append(Client.search_text.contains(word, autoescape=True))
     if filters.mine:
-        query = query.where(or_(Client.responsible_id == user.id, Client.backup_id == user.id))
+        conditions.append(or_(Client.responsible_id == user.id, Client.backup_id == user.id))
     if filters.level:
-        query = query.where(Client.level == filters.level)
-    if filters.status == "all":
-        pass
-    elif filters.status:
-        query = query.where(Client.status == filters.status)
-    else:
-        query = query.where(Client.status != ClientStatus.ENDED.value)
+        conditions.append(Client.level == filters.level)
     if filters.worker_id:
-        query = query.where(or_(Client.responsible_id == filters.worker_id,
-                                Client.backup_id == filters.worker_id))
-    query = query.order_by(*SORTS.get(filters.sort, SORTS["name"]))
-    return db.paginate(query, page=filters.page, per_page=PER_PAGE, error_out=False)
+        conditions.append(or_(Client.responsible_id == filters.worker_id,
+                              Client.backup_id == filters.worker_id))
+    if filters.status == "all":
+        status, walk = None, _ALL_STATUSES
+    elif filters.status:
+        status, walk = Client.status == filters.status, None
+    else:
+        status, walk = Client.status != ClientStatus.ENDED.value, _NOT_ENDED
+    order = SORTS.get(filters.sort, SORTS["name"])
+    where = conditions + ([status] if status is not None else [])
+    ids = select(Client.id).where(*where).order_by(*order)
+    count = select(func.count(Client.id)).where(*where)
+    if not conditions:
+        # Only the status narrows the list (the default view). Both queries can then be answered
+        # from indexes instead of reading every client: at 100,000 clients, under a millisecond
+        # each instead of tens of milliseconds. With other filters the plain queries stay: an
+        # index walk could then visit every client to find a few matches.
+        if walk is not None and order is SORTS["name"]:
+            # Every entry of ix_client_status_name (status, display_name) matches, so the
+            # database reads each status's names in order and stops after the page.
+            ids = select(Client.id).where(Client.status.in_(walk)).order_by(*order)
+        if filters.status == "all":
+            count = select(func.count()).select_from(Client)
+        elif not filters.status:
+            # All minus ended: counting a whole table is quick (SQLite counts index pages, not
+            # rows), and the ended ones are one range of the status index.
+            count = select(select(func.count()).select_from(Client).scalar_subquery()
+                           - select(func.count()).select_from(Client)
+                           .where(Client.status == ClientStatus.ENDED.value).scalar_subquery())
+    return ClientPage(page=filters.page, per_page=PER_PAGE, error_out=False, ids=ids, order=order,
+                      count_query=count)
 
 
 @dataclass

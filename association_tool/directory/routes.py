@@ -6,6 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..access import SIGNED_IN, STAFF, allow
 from ..clients.sections import wants_fragment
 from ..extensions import db
+from ..forms import version_of
 from ..models import ContactPerson, Organisation
 from . import bp, services
 from .forms import DirectorySearchForm, OrganisationForm, PersonForm
@@ -25,11 +26,6 @@ def _show_error(form, error: services.DirectoryError) -> None:
         form.form_errors.append(_error_message(error))
 
 
-def _version(form) -> int:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        return -1
 
 
 def _organisation_or_404(organisation_id: int) -> Organisation:
@@ -96,7 +92,7 @@ def edit(organisation_id: int):
     form = OrganisationForm(editing=True)
     if form.validate_on_submit():
         try:
-            services.update_organisation(organisation, form.values(), version=_version(form))
+            services.update_organisation(organisation, form.values(), version=version_of(form))
             db.session.commit()
         except (services.StaleEdit, StaleDataError):
             db.session.rollback()
@@ -164,7 +160,7 @@ def edit_person(organisation_id: int, person_id: int):
         form.version.data = str(person.version)
     elif form.validate_on_submit():
         try:
-            services.update_person(person, form.values(), version=_version(form))
+            services.update_person(person, form.values(), version=version_of(form))
             db.session.commit()
         except (services.StaleEdit, StaleDataError):
             db.session.rollback()

@@ -2,8 +2,9 @@
 from flask import render_template
 from flask_login import current_user
 
-from ..access import SIGNED_IN, allow
+from ..access import SIGNED_IN, allow, sees_all_clients
 from ..clients import services as clients
+from ..consents.services import expiring_for
 from ..tasks.services import due_tasks_for
 from ..timeutil import local_today
 from . import bp
@@ -28,5 +29,6 @@ def home():
         my_clients=clients.my_clients(current_user),
         tasks=due_tasks_for(current_user.id, today),
         reviews=clients.reviews_due(current_user, today),
+        expiring=expiring_for(current_user, today) if sees_all_clients(current_user) else None,
         anon_form=_anonymous_form(),
     )

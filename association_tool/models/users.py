@@ -44,6 +44,13 @@ class User(UserMixin, db.Model):
     # Set by the session loader: the server-side session this request belongs to.
     auth_session = None
 
+    # UserMixin compares users by get_id(), which is None for everyone but the signed-in user, so
+    # any two other users would compare equal. The session's identity map keeps one object per
+    # row: compare objects, as every other model does.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
     def get_id(self) -> str | None:
         """Return the server-side session key kept in the cookie, never the user id itself."""
         return self.auth_session.key if self.auth_session else None

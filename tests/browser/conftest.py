@@ -92,6 +92,11 @@ def page(browser):
     """A fresh browser tab with its own cookies."""
     context = browser.new_context(locale="fi-FI", viewport={"width": 1280, "height": 900})
     tab = context.new_page()
-    tab.set_default_timeout(10_000)
+    tab.set_default_timeout(15_000)
+    # A client page loads up to eleven sections at once, each logging its view: on a busy
+    # two-core machine that can take longer than Playwright's 5 s default for expectations.
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
     yield tab
     context.close()

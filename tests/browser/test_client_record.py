@@ -38,6 +38,8 @@ def test_staff_adds_a_client_and_a_goal_in_place(demo_server, page):
     means = goals.locator("textarea[name=means]").first
     means.fill("Soitetaan yhdessä vuokranantajalle")
     goals.locator("form").first.locator("button[type=submit]").click()
+    # Wait for the answer to be swapped in before typing into the form it replaces.
+    expect(page.locator("#section-goals .field-error").first).to_be_visible()
     expect(page.locator("#section-goals textarea[name=means]").first).to_have_value(
         "Soitetaan yhdessä vuokranantajalle")
     page.locator("#section-goals textarea[name=text]").first.fill("Haluan oman asunnon.")

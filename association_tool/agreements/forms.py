@@ -1,0 +1,94 @@
+"""Forms for the contact agreement: its preferences and plans, its lines and its activation."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..clients.forms import MultiCheckboxField
+from ..forms import optional_id, strip, version_field
+from ..labels import choices
+from ..timeutil import local_today
+
+
+class HeaderForm(FlaskForm):
+    """The client's own contact preferences and what is agreed beyond the lines."""
+
+    made_on = DateField(_l("Made on"), default=local_today, validators=[DataRequired()])
+    review_date = DateField(_l("Review date"), validators=[Optional()],
+                            description=_l("A follow-up task is made for this date when the agreement comes into force."))
+    preferred_channels = MultiCheckboxField(_l("How the client wants to be contacted"), choices=[])
+    preferred_times = StringField(_l("When the client can be reached"), filters=[strip],
+                                  validators=[Optional(), Length(max=300)])
+    messages_may_say_topic = BooleanField(_l("Messages may say what they are about"))
+    preferences_note = TextAreaField(_l("Other wishes of the client"), filters=[strip],
+                                     validators=[Optional(), Length(max=2000)])
+    if_condition_changes = TextAreaField(_l("What we do if the client's condition changes"), filters=[strip],
+                                         validators=[Optional(), Length(max=4000)])
+    follow_up_together = TextAreaField(_l("How we follow up the effects together"), filters=[strip],
+                                       validators=[Optional(), Length(max=4000)])
+    version = version_field()
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.preferred_channels.choices = choices("client_channel")
+
+    def values(self) -> dict:
+        return {name: self[name].data for name in (
+            "made_on", "review_date", "preferred_channels", "preferred_times",
+            "messages_may_say_topic", "preferences_note", "if_condition_changes",
+            "follow_up_together")}
+
+
+class LineForm(FlaskForm):
+    """One party of the agreement: who, which way, when, how and what may be shared."""
+
+    member_id = SelectField(_l("Who"), coerce=optional_id, choices=[],
+                            description=_l("Someone on the client's network map."))
+    direction = RadioField(_l("Direction"), choices=[], default="both")
+    when = MultiCheckboxField(_l("When"), choices=[])
+    every_weeks = IntegerField(_l("Every how many weeks"), validators=[Optional(), NumberRange(1, 52)])
+    not_heard_days = IntegerField(_l("Not heard from in how many days"),
+                                  validators=[Optional(), NumberRange(1, 365)])
+    how = MultiCheckboxField(_l("How"), choices=[])
+    shares = MultiCheckboxField(_l("What may be shared"), choices=[])
+    note = StringField(_l("Note"), filters=[strip], validators=[Optional(), Length(max=300)])
+    submit = SubmitField(_l("Save the line"))
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member_id.choices = [(None, _l("Choose…"))] + [
+            (m.id, m.display_name + (f" – {m.subtitle}" if m.subtitle else "")) for m in members]
+        self.direction.choices = choices("direction")
+        self.when.choices = choices("contact_when")
+        self.how.choices = choices("contact_how")
+        self.shares.choices = choices("info_scope")
+
+    def values(self) -> dict:
+        return {name: self[name].data for name in (
+            "member_id", "direction", "when", "every_weeks", "not_heard_days", "how", "shares",
+            "note")}
+
+    def fill_from(self, line) -> None:
+        self.member_id.data, self.direction.data = line.member_id, line.direction
+        self.when.data, self.how.data, self.shares.data = line.when_list, line.how_list, line.share_list
+        self.every_weeks.data, self.not_heard_days.data, self.note.data = (
+            line.every_weeks, line.not_heard_days, line.note)
+
+
+class ActivateForm(FlaskForm):
+    """The client signed the agreement: it comes into force."""
+
+    signed_on = DateField(_l("The client signed on"), default=local_today, validators=[DataRequired()])
+    version = version_field()
+    submit = SubmitField(_l("Put the agreement into force"))
+
+
+class PrintForm(FlaskForm):
+    """The language of the printed agreement."""
+
+    class Meta:
+        csrf = False
+
+    lang = SelectField(_l("Language"), choices=[("fi", "Suomi"), ("sv", "Svenska"), ("en", "English")])
+    submit = SubmitField(_l("Print for signing (PDF)"))

@@ -1,0 +1,281 @@
+"""The contact agreement: drafts, lines, activation against consents, versions and review tasks.
+
+One agreement per client is in force at a time. Changes are made in a draft; making the draft
+active (once the client has signed it) supersedes the previous version, which stays readable.
+Every line must rest on a consent in force that covers what the line shares: activation is
+refused otherwise, and an active agreement's lines are checked again whenever they are shown,
+so a withdrawn or expired consent flags the lines it backed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import audit
+from ..consents import services as consents
+from ..extensions import db
+from ..models import Client, NetworkMember
+from ..models.consents import (DIRECTIONS, HOW_OPTIONS, INFO_SCOPES, PREFERENCE_CHANNELS,
+                               WHEN_OPTIONS, AgreementLine, Consent, ContactAgreement)
+from ..tasks.services import create_task
+from ..timeutil import local_today, utcnow
+
+HEADER_FIELDS = ("made_on", "review_date", "preferred_times", "messages_may_say_topic",
+                 "preferences_note", "if_condition_changes", "follow_up_together")
+LINE_FIELDS = ("direction", "every_weeks", "not_heard_days", "note")
+
+
+class AgreementError(Exception):
+    """An agreement change that does not fit the rules; `field` names the field concerned."""
+
+    def __init__(self, code: str, field: str | None = None, **details):
+        super().__init__(code)
+        self.code, self.field, self.details = code, field, details
+
+
+class StaleEdit(Exception):
+    """The draft changed after the form was opened."""
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def _query():
+    return select(ContactAgreement).options(
+        selectinload(ContactAgreement.lines).joinedload(AgreementLine.member)
+        .joinedload(NetworkMember.contact_person),
+        selectinload(ContactAgreement.lines).joinedload(AgreementLine.consent),
+        joinedload(ContactAgreement.created_by))
+
+
+def versions(client: Client) -> list[ContactAgreement]:
+    """Every version of the client's agreement, newest first."""
+    return db.session.scalars(_query().where(ContactAgreement.client_id == client.id)
+                              .order_by(ContactAgreement.version_no.desc())).unique().all()
+
+
+def active_agreement(client: Client) -> ContactAgreement | None:
+    return db.session.scalars(_query().where(ContactAgreement.client_id == client.id,
+                                             ContactAgreement.status == "active")).unique().first()
+
+
+def draft_of(client: Client) -> ContactAgreement | None:
+    return db.session.scalars(_query().where(ContactAgreement.client_id == client.id,
+                                             ContactAgreement.status == "draft")).unique().first()
+
+
+def agreement_for_client(client: Client, agreement_id: int) -> ContactAgreement | None:
+    """Return the agreement only if it belongs to this client."""
+    agreement = db.session.get(ContactAgreement, agreement_id) if 0 < agreement_id < 2**31 else None
+    return agreement if agreement is not None and agreement.client_id == client.id else None
+
+
+def line_of(agreement: ContactAgreement, line_id: int) -> AgreementLine | None:
+    return next((line for line in agreement.lines if line.id == line_id), None)
+
+
+# --- consent checks ------------------------------------------------------------------------------
+
+@dataclass
+class LineCheck:
+    """Whether a line rests on a consent on a date, and if not, why."""
+
+    line: AgreementLine
+    consent: Consent | None
+    reason: str | None = None          # none, withdrawn, expired, superseded, pending, oral, scope, removed
+    nearest: Consent | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.consent is not None
+
+
+def line_scopes(line: AgreementLine) -> list[str]:
+    """What the line shares; keeping in touch at all shares at least the general situation."""
+    return line.share_list or ["general"]
+
+
+def check_line(client: Client, line: AgreementLine, on: date | None = None) -> LineCheck:
+    """Find the consent a line rests on (never an oral one: a line is an ongoing arrangement)."""
+    if line.member is None:
+        return LineCheck(line, None, "removed")
+    scopes = line_scopes(line)
+    consent = consents.active_consent(client, line.member, scopes, on=on, allow_oral=False)
+    if consent is not None:
+        return LineCheck(line, consent)
+    reason, nearest = consents.why_not(client, line.member, scopes, on=on, allow_oral=False)
+    return LineCheck(line, None, reason, nearest)
+
+
+def line_checks(client: Client, agreement: ContactAgreement, on: date | None = None) -> list[LineCheck]:
+    return [check_line(client, line, on) for line in agreement.lines]
+
+
+# --- changing a draft ---------------------------------------------------------------------------
+
+def start_draft(client: Client, *, by) -> ContactAgreement:
+    """Open a draft: a copy of the agreement in force, or an empty one. One draft at a time."""
+    existing = draft_of(client)
+    if existing is not None:
+        return existing
+    number = (db.session.scalar(select(func.max(ContactAgreement.version_no))
+                                .where(ContactAgreement.client_id == client.id)) or 0) + 1
+    base = active_agreement(client)
+    draft = ContactAgreement(client_id=client.id, version_no=number, status="draft",
+                             made_on=local_today(), created_by_id=by.id)
+    if base is not None:
+        for field in HEADER_FIELDS + ("preferred_channels",):
+            setattr(draft, field, getattr(base, field))
+        draft.made_on = local_today()
+        for line in base.lines:
+            draft.lines.append(AgreementLine(
+                position=line.position, member_id=line.member_id, party_label=line.party_label,
+                direction=line.direction, when=line.when, every_weeks=line.every_weeks,
+                not_heard_days=line.not_heard_days, how=line.how, shares=line.shares,
+                note=line.note))
+    db.session.add(draft)
+    db.session.flush()
+    audit.record(audit.Action.CREATE, object_type="agreement", object_id=draft.id,
+                 client_id=client.id, detail=f"version={number} draft")
+    return draft
+
+
+def _require_draft(agreement: ContactAgreement) -> None:
+    if agreement.status != "draft":
+        raise AgreementError("not_draft")
+
+
+def update_header(agreement: ContactAgreement, data: dict, *, version: int) -> None:
+    """Change the draft's preferences, plans and dates."""
+    _require_draft(agreement)
+    if agreement.row_version != version:
+        raise StaleEdit()
+    if not isinstance(data.get("made_on"), date):
+        raise AgreementError("made_on", "made_on")
+    review = data.get("review_date")
+    if review is not None and review < data["made_on"]:
+        raise AgreementError("review_before_made", "review_date")
+    for field in HEADER_FIELDS:
+        value = data.get(field)
+        setattr(agreement, field, value.strip() or None if isinstance(value, str) else value)
+    agreement.messages_may_say_topic = bool(data.get("messages_may_say_topic"))
+    agreement.preferred_channels = ",".join(
+        c for c in PREFERENCE_CHANNELS if c in (data.get("preferred_channels") or ()))
+    db.session.flush()
+    audit.record(audit.Action.UPDATE, object_type="agreement", object_id=agreement.id,
+                 client_id=agreement.client_id)
+
+
+def _clean_line(client: Client, data: dict) -> dict:
+    member = db.session.get(NetworkMember, data.get("member_id") or 0)
+    if member is None or member.client_id != client.id:
+        raise AgreementError("party", "member_id")
+    if data.get("direction") not in DIRECTIONS:
+        raise AgreementError("direction", "direction")
+    when = [w for w in WHEN_OPTIONS if w in (data.get("when") or ())]
+    how = [h for h in HOW_OPTIONS if h in (data.get("how") or ())]
+    shares = [s for s in INFO_SCOPES if s in (data.get("shares") or ())]
+    if not when:
+        raise AgreementError("when", "when")
+    if not how:
+        raise AgreementError("how", "how")
+    every = data.get("every_weeks")
+    if "regular" in when and not every:
+        raise AgreementError("every_weeks", "every_weeks")
+    days = data.get("not_heard_days")
+    if "not_heard" in when and not days:
+        raise AgreementError("not_heard_days", "not_heard_days")
+    label = member.display_name + (f", {member.subtitle}" if member.subtitle else "")
+    return dict(member_id=member.id, party_label=label[:300], direction=data["direction"],
+                when=",".join(when), how=",".join(how), shares=",".join(shares),
+                every_weeks=every if "regular" in when else None,
+                not_heard_days=days if "not_heard" in when else None,
+                note=(data.get("note") or "").strip() or None)
+
+
+def add_line(client: Client, agreement: ContactAgreement, data: dict) -> AgreementLine:
+    _require_draft(agreement)
+    clean = _clean_line(client, data)
+    line = AgreementLine(position=len(agreement.lines) + 1, **clean)
+    agreement.lines.append(line)
+    db.session.flush()
+    audit.record(audit.Action.UPDATE, object_type="agreement", object_id=agreement.id,
+                 client_id=client.id, detail=f"line added {line.id}")
+    return line
+
+
+def update_line(client: Client, agreement: ContactAgreement, line: AgreementLine, data: dict) -> None:
+    _require_draft(agreement)
+    for field, value in _clean_line(client, data).items():
+        setattr(line, field, value)
+    db.session.flush()
+    audit.record(audit.Action.UPDATE, object_type="agreement", object_id=agreement.id,
+                 client_id=client.id, detail=f"line changed {line.id}")
+
+
+def remove_line(agreement: ContactAgreement, line: AgreementLine) -> None:
+    _require_draft(agreement)
+    agreement.lines.remove(line)
+    db.session.flush()
+    audit.record(audit.Action.UPDATE, object_type="agreement", object_id=agreement.id,
+                 client_id=agreement.client_id, detail=f"line removed {line.id}")
+
+
+def discard_draft(agreement: ContactAgreement) -> None:
+    _require_draft(agreement)
+    client_id, agreement_id = agreement.client_id, agreement.id
+    db.session.delete(agreement)
+    db.session.flush()
+    audit.record(audit.Action.DELETE, object_type="agreement", object_id=agreement_id,
+                 client_id=client_id, detail="draft discarded")
+
+
+def activate(client: Client, agreement: ContactAgreement, *, signed_on: date | None, by,
+             version: int) -> list[LineCheck]:
+    """Make the signed draft the agreement in force; refuse while a line lacks a consent.
+
+    Returns the failing line checks (nothing changes then), or an empty list on success.
+    """
+    _require_draft(agreement)
+    if agreement.row_version != version:
+        raise StaleEdit()
+    if not isinstance(signed_on, date):
+        raise AgreementError("signed_on", "signed_on")
+    today = local_today()
+    if signed_on > today:
+        raise AgreementError("signed_in_future", "signed_on")
+    if signed_on < agreement.made_on:
+        raise AgreementError("signed_before_made", "signed_on")
+    if not agreement.lines:
+        raise AgreementError("no_lines")
+    checks = line_checks(client, agreement, today)
+    failing = [c for c in checks if not c.ok]
+    if failing:
+        return failing
+    previous = active_agreement(client)
+    if previous is not None:
+        previous.status, previous.superseded_at = "superseded", utcnow()
+        db.session.flush()
+        audit.record(audit.Action.UPDATE, object_type="agreement", object_id=previous.id,
+                     client_id=client.id, detail=f"superseded by version {agreement.version_no}")
+    for check in checks:
+        check.line.consent_id = check.consent.id
+    agreement.status, agreement.signed_on, agreement.activated_at = "active", signed_on, utcnow()
+    db.session.flush()
+    audit.record(audit.Action.UPDATE, object_type="agreement", object_id=agreement.id,
+                 client_id=client.id, detail=f"version {agreement.version_no} active, "
+                 f"signed {signed_on.isoformat()}, consents "
+                 + ",".join(str(c.consent.id) for c in checks))
+    if agreement.review_date is not None:
+        from flask_babel import force_locale, gettext as _
+
+        from ..models import User
+
+        owner = db.session.get(User, client.responsible_id) if client.responsible_id else by
+        with force_locale(owner.locale or "fi"):  # the task reads in its owner's language
+            title = _("Review the contact agreement together with the client")
+        create_task(client, title=title, due_date=agreement.review_date, owner_id=owner.id,
+                    source="agreement", source_id=agreement.id, created_by_id=by.id)
+    return []

@@ -1,0 +1,390 @@
+"""Consents and notifications: the one place that answers "may this go to that party?".
+
+Every feature that shares information about a client asks `active_consent` (or `covering`)
+before it does: the contact agreement here, network meeting minutes, anything later.
+A consent is active on a date from `given_on` through `valid_until` (or through the end of the
+client relationship), unless it was withdrawn or superseded on or before that date.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Iterable
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from .. import audit
+from ..extensions import db
+from ..models import Client, ClientEnding, ContactPerson, NetworkMember, Organisation, User
+from ..models.consents import (CLIENT_CHANNELS, CONSENT_FORMS, CONSENT_KINDS, INFO_SCOPES,
+                               NOTIFICATION_PATHS, WITHDRAWAL_HOWS, Consent,
+                               SocialServicesNotification)
+from ..timeutil import local_today, utcnow
+
+EXPIRING_DAYS = 30
+
+
+class ConsentError(Exception):
+    """A consent, withdrawal or notification that does not fit the rules; `field` names the field."""
+
+    def __init__(self, code: str, field: str | None = None):
+        super().__init__(code)
+        self.code, self.field = code, field
+
+
+# --- status -------------------------------------------------------------------------------------
+
+def _relationship_end(consent: Consent) -> date | None:
+    """The end date of the client relationship the consent was given in, if it has ended."""
+    return db.session.scalar(
+        select(ClientEnding.end_date)
+        .where(ClientEnding.client_id == consent.client_id,
+               ClientEnding.end_date >= consent.given_on)
+        .order_by(ClientEnding.end_date).limit(1))
+
+
+def ends_on(consent: Consent) -> date | None:
+    """The last day the consent can be active, leaving withdrawal and replacement aside."""
+    if consent.until_relationship_ends:
+        return _relationship_end(consent)
+    return consent.valid_until
+
+
+def status(consent: Consent, on: date | None = None) -> str:
+    """Return withdrawn, superseded, pending, expired, expiring or active on a date (default today)."""
+    on = on or local_today()
+    if consent.withdrawn_on is not None and consent.withdrawn_on <= on:
+        return "withdrawn"
+    if consent.superseded_on is not None and consent.superseded_on <= on:
+        return "superseded"
+    if consent.given_on > on:
+        return "pending"
+    last = ends_on(consent)
+    if last is not None and on > last:
+        return "expired"
+    if last is not None and last <= on + timedelta(days=EXPIRING_DAYS):
+        return "expiring"
+    return "active"
+
+
+def is_active(consent: Consent, on: date | None = None) -> bool:
+    """Tell whether the consent is in force on the date."""
+    return status(consent, on) in ("active", "expiring")
+
+
+# --- "may this go to that party?" ----------------------------------------------------------------
+
+Party = NetworkMember | Organisation | ContactPerson
+
+
+def _party_condition(party: Party):
+    """Consents naming this party: the member itself, or the organisation it stands for."""
+    if isinstance(party, NetworkMember):
+        organisations = {party.organisation_id}
+        if party.contact_person is not None:
+            organisations.add(party.contact_person.organisation_id)
+        organisations.discard(None)
+        conditions = [Consent.member_id == party.id]
+        if organisations:
+            conditions.append(Consent.organisation_id.in_(organisations))
+        return or_(*conditions)
+    if isinstance(party, ContactPerson):
+        return Consent.organisation_id == party.organisation_id
+    if isinstance(party, Organisation):
+        return Consent.organisation_id == party.id
+    raise TypeError(f"not a party: {party!r}")
+
+
+def active_consent(client: Client, party: Party, scope: str | Iterable[str] = (), *,
+                   kind: str = "share", on: date | None = None,
+                   allow_oral: bool = True) -> Consent | None:
+    """Return a consent in force on `on` that lets `scope` go to `party` (None: it may not).
+
+    `scope` is one information type or several (general, progress, appointments, health); every
+    one must be covered by the same consent. A consent to an organisation covers its people on
+    the client's network; a consent to one person does not cover the rest of the organisation.
+    `allow_oral=False` leaves out oral consents, which cover one matter only.
+    """
+    needed = {scope} if isinstance(scope, str) else set(scope)
+    unknown = needed - set(INFO_SCOPES)
+    if unknown:
+        raise ValueError(f"unknown information types: {sorted(unknown)}")
+    if party is None:
+        return None
+    on = on or local_today()
+    candidates = db.session.scalars(
+        select(Consent)
+        .where(Consent.client_id == client.id, Consent.kind == kind, _party_condition(party),
+               Consent.given_on <= on)
+        .order_by(Consent.given_on.desc(), Consent.id.desc())).all()
+    for consent in candidates:
+        if not allow_oral and consent.form == "oral":
+            continue
+        if needed <= set(consent.scopes) and is_active(consent, on):
+            return consent
+    return None
+
+
+def why_not(client: Client, party: Party, scope: Iterable[str], *, kind: str = "share",
+            on: date | None = None, allow_oral: bool = True) -> tuple[str, Consent | None]:
+    """Explain a missing consent: (reason code, the nearest consent) for messages on screen.
+
+    Codes: none, withdrawn, expired, superseded, pending, oral, scope (covers less than needed).
+    """
+    on = on or local_today()
+    needed = set(scope)
+    consents = db.session.scalars(
+        select(Consent).where(Consent.client_id == client.id, Consent.kind == kind,
+                              _party_condition(party))
+        .order_by(Consent.given_on.desc(), Consent.id.desc())).all()
+    for consent in consents:
+        state = status(consent, on)
+        if state in ("active", "expiring"):
+            if not needed <= set(consent.scopes):
+                return "scope", consent
+            if not allow_oral and consent.form == "oral":
+                return "oral", consent
+        else:
+            return state, consent
+    return "none", None
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def client_consents(client: Client) -> list[Consent]:
+    """Return all of the client's consents, newest first, with recipients loaded."""
+    return db.session.scalars(
+        select(Consent)
+        .options(joinedload(Consent.member).joinedload(NetworkMember.contact_person),
+                 joinedload(Consent.organisation), joinedload(Consent.recorded_by),
+                 joinedload(Consent.withdrawn_heard_by))
+        .where(Consent.client_id == client.id)
+        .order_by(Consent.given_on.desc(), Consent.id.desc())).unique().all()
+
+
+def consent_for_client(client: Client, consent_id: int) -> Consent | None:
+    """Return the consent only if it belongs to this client."""
+    consent = db.session.get(Consent, consent_id) if 0 < consent_id < 2**31 else None
+    return consent if consent is not None and consent.client_id == client.id else None
+
+
+def history(consent: Consent) -> list[Consent]:
+    """The chain of consents this one replaced, oldest first, ending with this one."""
+    chain = [consent]
+    seen = {consent.id}
+    while True:
+        older = db.session.scalar(select(Consent).where(Consent.superseded_by_id == chain[0].id))
+        if older is None or older.id in seen:
+            return chain
+        seen.add(older.id)
+        chain.insert(0, older)
+
+
+@dataclass
+class Expiring:
+    """A consent that ends soon, for the home page."""
+
+    consent: Consent
+    ends_on: date
+
+
+def expiring_for(user: User, today: date | None = None, *, days: int = EXPIRING_DAYS,
+                 limit: int = 30) -> list[Expiring]:
+    """Consents in force that end within `days`, for clients the user is responsible for or backs up.
+
+    Admins and staff see their own clients' consents; peer supporters none (consents are staff work).
+    """
+    from ..access import sees_all_clients
+
+    if not sees_all_clients(user):
+        return []
+    today = today or local_today()
+    rows = db.session.scalars(
+        select(Consent).join(Client, Client.id == Consent.client_id)
+        .options(joinedload(Consent.client))
+        .where(or_(Client.responsible_id == user.id, Client.backup_id == user.id),
+               Consent.withdrawn_on.is_(None), Consent.superseded_on.is_(None),
+               Consent.valid_until.is_not(None), Consent.valid_until >= today,
+               Consent.valid_until <= today + timedelta(days=days))
+        .order_by(Consent.valid_until, Consent.id).limit(limit)).all()
+    return [Expiring(c, c.valid_until) for c in rows if is_active(c, today)]
+
+
+# --- recording ----------------------------------------------------------------------------------
+
+CONSENT_FIELDS = ("kind", "member_id", "organisation_id", "channel", "purpose", "form", "matter",
+                  "given_on", "valid_until", "until_relationship_ends", "wording")
+
+
+def _recipient(client: Client, data: dict) -> tuple[int | None, int | None, str]:
+    """Check the recipient: a member of this client's network, or a directory organisation."""
+    member_id, organisation_id = data.get("member_id"), data.get("organisation_id")
+    if data.get("kind") == "client_channel":
+        return None, None, ""
+    if member_id:
+        member = db.session.get(NetworkMember, member_id)
+        if member is None or member.client_id != client.id:
+            raise ConsentError("recipient", "member_id")
+        label = member.display_name + (f", {member.subtitle}" if member.subtitle else "")
+        return member.id, None, label[:300]
+    if organisation_id:
+        organisation = db.session.get(Organisation, organisation_id)
+        if organisation is None:
+            raise ConsentError("recipient", "organisation_id")
+        return None, organisation.id, organisation.label[:300]
+    raise ConsentError("recipient", "member_id")
+
+
+def _check(client: Client, data: dict) -> dict:
+    clean = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in data.items()}
+    if clean.get("kind") not in CONSENT_KINDS:
+        raise ConsentError("kind", "kind")
+    if clean.get("form") not in CONSENT_FORMS:
+        raise ConsentError("form", "form")
+    scopes = [s for s in INFO_SCOPES if s in (clean.get("information") or ())]
+    if clean["kind"] == "share" and not scopes:
+        raise ConsentError("information", "information")
+    if clean["kind"] == "client_channel":
+        if clean.get("channel") not in CLIENT_CHANNELS:
+            raise ConsentError("channel", "channel")
+    else:
+        clean["channel"] = None
+    if not clean.get("purpose"):
+        raise ConsentError("purpose", "purpose")
+    if not clean.get("wording"):
+        raise ConsentError("wording", "wording")
+    given_on = clean.get("given_on")
+    if not isinstance(given_on, date):
+        raise ConsentError("given_on", "given_on")
+    if given_on > local_today():
+        raise ConsentError("given_in_future", "given_on")
+    clean["until_relationship_ends"] = bool(clean.get("until_relationship_ends"))
+    if clean["form"] == "oral":
+        # Oral consent covers one matter only and ends with it: a matter and a last day.
+        if not clean.get("matter"):
+            raise ConsentError("oral_matter", "matter")
+        if clean["until_relationship_ends"]:
+            raise ConsentError("oral_open_ended", "valid_until")
+    else:
+        clean["matter"] = None
+    valid_until = clean.get("valid_until")
+    if clean["until_relationship_ends"]:
+        clean["valid_until"] = None
+    elif not isinstance(valid_until, date):
+        raise ConsentError("valid_until", "valid_until")
+    elif valid_until < given_on:
+        raise ConsentError("valid_before_given", "valid_until")
+    member_id, organisation_id, label = _recipient(client, clean)
+    clean.update(member_id=member_id, organisation_id=organisation_id, recipient_label=label,
+                 information=",".join(scopes))
+    if clean["kind"] == "client_channel":
+        clean["recipient_label"] = ""
+    return clean
+
+
+def record_consent(client: Client, data: dict, *, by: User) -> Consent:
+    """Record a consent the client has given; it is never edited afterwards."""
+    clean = _check(client, data)
+    consent = Consent(client_id=client.id, recorded_by_id=by.id,
+                      information=clean["information"], recipient_label=clean["recipient_label"],
+                      **{f: clean.get(f) for f in CONSENT_FIELDS})
+    db.session.add(consent)
+    db.session.flush()
+    audit.record(audit.Action.CREATE, object_type="consent", object_id=consent.id,
+                 client_id=client.id,
+                 detail=f"kind={consent.kind} form={consent.form} information={consent.information}")
+    return consent
+
+
+def withdraw(consent: Consent, *, on: date, how: str, heard_by: User,
+             note: str | None = None) -> None:
+    """Record that the client withdrew the consent; from `on` it no longer covers anything."""
+    if consent.withdrawn_on is not None:
+        raise ConsentError("already_withdrawn")
+    if consent.superseded_on is not None:
+        raise ConsentError("already_superseded")
+    if how not in WITHDRAWAL_HOWS:
+        raise ConsentError("how", "how")
+    if not isinstance(on, date):
+        raise ConsentError("withdrawn_on", "withdrawn_on")
+    if on < consent.given_on:
+        raise ConsentError("withdrawn_before_given", "withdrawn_on")
+    if on > local_today():
+        raise ConsentError("withdrawn_in_future", "withdrawn_on")
+    consent.withdrawn_on, consent.withdrawn_how = on, how
+    consent.withdrawn_heard_by_id = heard_by.id
+    consent.withdrawal_note = (note or "").strip() or None
+    consent.withdrawal_recorded_at = utcnow()
+    db.session.flush()
+    audit.record(audit.Action.UPDATE, object_type="consent", object_id=consent.id,
+                 client_id=consent.client_id, detail=f"withdrawn on={on.isoformat()} how={how}")
+
+
+def supersede(old: Consent, data: dict, *, by: User) -> Consent:
+    """Record a new consent that replaces `old` from its given date; the old one stays as history."""
+    if old.withdrawn_on is not None:
+        raise ConsentError("already_withdrawn")
+    if old.superseded_on is not None:
+        raise ConsentError("already_superseded")
+    client = db.session.get(Client, old.client_id)
+    new = record_consent(client, data, by=by)
+    if new.given_on < old.given_on:
+        raise ConsentError("superseded_before_given", "given_on")
+    old.superseded_by_id, old.superseded_on = new.id, new.given_on
+    db.session.flush()
+    audit.record(audit.Action.UPDATE, object_type="consent", object_id=old.id,
+                 client_id=old.client_id, detail=f"superseded by={new.id}")
+    return new
+
+
+# --- social services notifications ---------------------------------------------------------------
+
+def client_notifications(client: Client) -> list[SocialServicesNotification]:
+    """The client's notifications, newest first."""
+    return db.session.scalars(
+        select(SocialServicesNotification)
+        .options(joinedload(SocialServicesNotification.made_by),
+                 joinedload(SocialServicesNotification.consent))
+        .where(SocialServicesNotification.client_id == client.id)
+        .order_by(SocialServicesNotification.made_on.desc(),
+                  SocialServicesNotification.id.desc())).unique().all()
+
+
+def record_notification(client: Client, data: dict, *, by: User) -> SocialServicesNotification:
+    """Record the path taken with a concern; contacting social services is logged as a disclosure."""
+    clean = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in data.items()}
+    path = clean.get("path")
+    if path not in NOTIFICATION_PATHS:
+        raise ConsentError("path", "path")
+    if not clean.get("concern"):
+        raise ConsentError("concern", "concern")
+    made_on = clean.get("made_on")
+    if not isinstance(made_on, date):
+        raise ConsentError("made_on", "made_on")
+    if made_on > local_today():
+        raise ConsentError("made_in_future", "made_on")
+    consent = None
+    if path == "with_consent":
+        consent = consent_for_client(client, clean.get("consent_id") or 0)
+        if consent is None:
+            raise ConsentError("consent_missing", "consent_id")
+        if consent.kind != "share" or not is_active(consent, made_on):
+            raise ConsentError("consent_inactive", "consent_id")
+    if path == "without_consent" and not clean.get("reason_without_consent"):
+        raise ConsentError("reason", "reason_without_consent")
+    if path != "guided" and not clean.get("recipient"):
+        raise ConsentError("recipient_text", "recipient")
+    notification = SocialServicesNotification(
+        client_id=client.id, path=path, concern=clean["concern"], made_on=made_on,
+        recipient=clean.get("recipient"), made_by_id=by.id, note=clean.get("note"),
+        consent_id=consent.id if consent is not None else None,
+        reason_without_consent=clean.get("reason_without_consent") if path == "without_consent" else None)
+    db.session.add(notification)
+    db.session.flush()
+    action = audit.Action.CREATE if path == "guided" else audit.Action.DISCLOSURE
+    audit.record(action, object_type="notification", object_id=notification.id,
+                 client_id=client.id,
+                 detail=f"path={path}" + (f" to={notification.recipient}" if notification.recipient else "")
+                 + (f" consent={consent.id}" if consent is not None else ""))
+    return notification

@@ -1,0 +1,19 @@
+"""Labels for network meetings: methods, the state of the minutes, presence."""
+from flask_babel import lazy_gettext as _l
+
+from ..labels import LABELS, add_labels
+
+if "meeting_method" not in LABELS:  # registered once, however often the module is imported
+    add_labels(
+        meeting_method={
+            "ordinary": _l("Ordinary network meeting"),
+            "open_dialogue": _l("Open dialogue"),
+            "anticipation": _l("Anticipation dialogue (recalling the future)"),
+        },
+        meeting_status={
+            "planned": _l("Planned"),
+            "recorded": _l("Minutes not yet approved"),
+            "approved": _l("Minutes approved"),
+        },
+        presence={"invited": _l("Invited"), "present": _l("Present"), "absent": _l("Absent")},
+    )

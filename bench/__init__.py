@@ -1,0 +1,1 @@
+"""Benchmarks: a synthetic association measured under gunicorn with wrk (see README, Benchmarks)."""

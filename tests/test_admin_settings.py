@@ -1,0 +1,163 @@
+"""Admin settings: the association's logo for PDFs, and the usual things to bring on errands."""
+import io
+
+import pytest
+from sqlalchemy import select
+
+from association_tool.admin import logo as logos
+from association_tool.errands import services as errands
+from association_tool.extensions import db
+from association_tool.models import AuditEvent, Setting
+from association_tool.pdf import LOGO_MAX_BYTES, render_pdf
+
+from .factories import PASSWORD, make_user
+from .test_pdf_engine import image_count, png_bytes
+
+
+def login(client, user):
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+
+
+def upload(client, data: bytes, name="logo.png"):
+    return client.post("/admin/settings/logo", data={"logo": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def jpeg_bytes() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (30, 30), (10, 80, 160)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+PLAIN_SVG = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+             b'<defs><linearGradient id="g"><stop offset="0" stop-color="#236"/></linearGradient></defs>'
+             b'<rect width="40" height="20" fill="url(#g)"/><use href="#g"/></svg>')
+
+
+@pytest.fixture
+def english_admin(app, admin):
+    """The admin, reading English, so the messages are matched in English."""
+    admin.locale = "en"
+    db.session.commit()
+    return admin
+
+
+@pytest.mark.parametrize("data, mime", [(png_bytes(), "image/png"), (jpeg_bytes(), "image/jpeg"),
+                                        (PLAIN_SVG, "image/svg+xml")])
+def test_a_logo_is_stored_shown_and_used_in_pdfs(client, admin, data, mime):
+    login(client, admin)
+    response = upload(client, data, name="whatever.gif")  # the name does not decide the type
+    assert response.status_code == 303
+    assert logos.stored_logo() == (mime, data)
+    preview = client.get("/admin/settings/logo")
+    assert preview.status_code == 200 and preview.mimetype == mime and preview.data == data
+    assert "sandbox" in preview.headers["Content-Security-Policy"]
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert 'src="/admin/settings/logo"' in page
+    document = render_pdf("pdf/_sample.html", title="M", lang="fi")  # no logo given: the setting
+    assert image_count(document) >= (0 if mime == "image/svg+xml" else 1)
+    assert image_count(render_pdf("pdf/_sample.html", title="M", lang="fi", logo=False)) == 0
+    kinds = [e.detail for e in db.session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type == "settings"))]
+    assert any(d and d.startswith(f"logo {mime}") for d in kinds)
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"just text", "Choose a PNG, JPEG or SVG picture."),
+    (b"GIF89a" + b"\0" * 40, "Choose a PNG, JPEG or SVG picture."),
+    (b"", "Choose a PNG, JPEG or SVG picture."),
+    (b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "The file could not be read as a picture."),
+    (b"\x89PNG\r\n\x1a\n" + b"\0" * (LOGO_MAX_BYTES + 1), "The picture is too large"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "has scripts"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "has scripts"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///etc/passwd"/></svg>', "has scripts"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink">'
+     b'<image x:href="http://127.0.0.1:9/x.png"/></svg>', "has scripts"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill: url(http://127.0.0.1:9/x)"/></svg>',
+     "has scripts"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><style>@import "http://127.0.0.1:9/x.css";</style></svg>',
+     "has scripts"),
+    (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]>'
+     b'<svg xmlns="http://www.w3.org/2000/svg"><text>&b;</text></svg>', "has scripts"),
+    (b"<svg xmlns='http://www.w3.org/2000/svg'><rect></svg>", "could not be read"),
+    (b"<?xml version='1.0'?><html/>", "Choose a PNG, JPEG or SVG picture."),
+])
+def test_a_bad_logo_is_refused_with_a_clear_message(client, english_admin, data, message):
+    login(client, english_admin)
+    response = upload(client, data)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert message in body and "field-error" in body
+    assert logos.stored_logo() is None
+
+
+def test_the_logo_can_be_removed(client, admin):
+    login(client, admin)
+    upload(client, png_bytes())
+    assert client.post("/admin/settings/logo/remove").status_code == 303
+    assert logos.stored_logo() is None
+    assert client.get("/admin/settings/logo").status_code == 404
+    assert image_count(render_pdf("pdf/_sample.html", title="M", lang="fi")) == 0
+
+
+def test_a_broken_logo_row_does_not_break_pdfs(app):
+    db.session.add(Setting(key="logo", value="{not json"))
+    db.session.commit()
+    assert logos.stored_logo() is None
+    assert render_pdf("pdf/_sample.html", title="M", lang="fi").startswith(b"%PDF-")
+
+
+def test_only_admins_reach_the_settings(client, staff):
+    login(client, staff)
+    assert upload(client, png_bytes()).status_code == 403
+    assert client.get("/admin/settings/errands").status_code == 403
+    assert client.post("/admin/settings/errands", data={"bring_kela": "x"}).status_code == 403
+    assert logos.stored_logo() is None
+
+
+def test_the_usual_things_to_bring_per_errand_type(client, english_admin):
+    login(client, english_admin)
+    page = client.get("/admin/settings/errands").get_data(as_text=True)
+    assert "Kela card" in page and "List of medicines" in page  # the built-in lists
+    assert 'href="/admin/settings/errands"' in client.get("/admin/settings").get_data(as_text=True)
+    data = {f"bring_{t}": "  Henkilökortti \n\n Omat paperit  " for t in errands.ERRAND_TYPES}
+    data["bring_bank"] = "Pankkikortti"
+    assert client.post("/admin/settings/errands", data=data).status_code == 303
+    assert errands.default_things_to_bring("kela") == "Henkilökortti\nOmat paperit"
+    assert errands.default_things_to_bring("bank") == "Pankkikortti"
+    assert ("update", "errand things to bring") in {
+        (e.action, e.detail) for e in db.session.scalars(select(AuditEvent))}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("\n".join(f"Asia {i}" for i in range(41)), "At most 40 lines."),
+    ("x" * 201, "A line can have at most 200 characters."),
+])
+def test_too_long_lists_are_refused_with_the_text_kept(client, english_admin, text, message):
+    login(client, english_admin)
+    data = {f"bring_{t}": "Henkilökortti" for t in errands.ERRAND_TYPES}
+    data["bring_housing"] = text + "\nNaapurin kissa"
+    response = client.post("/admin/settings/errands", data=data)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert message in body and "Naapurin kissa" in body
+    assert db.session.get(Setting, "errand_bring.kela") is None
+
+
+def test_the_association_name_still_saves(client, admin):
+    login(client, admin)
+    assert client.post("/admin/settings", data={"association_name": "Toivon Tupa ry"}).status_code == 302
+    assert "Toivon Tupa ry" in client.get("/admin/settings").get_data(as_text=True)
+    response = client.post("/admin/settings", data={"association_name": ""})
+    assert response.status_code == 422
+
+
+def test_peer_cannot_see_the_logo(client, admin):
+    peer = make_user(role="peer")
+    login(client, admin)
+    upload(client, png_bytes())
+    client.post("/logout")
+    login(client, peer)
+    assert client.get("/admin/settings/logo").status_code == 403
