@@ -18,7 +18,8 @@ from association_tool.extensions import db
 
 from .factories import PASSWORD, make_user
 
-PG_SCHEMA = "assoc_test"
+# Runs that share one PostgreSQL database at once each name a schema of their own.
+PG_SCHEMA = os.environ.get("TEST_PG_SCHEMA", "assoc_test")
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
