@@ -1,16 +1,18 @@
 """The association case tool: application factory."""
 from __future__ import annotations
 
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, g, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database  # noqa: F401  (registers the SQLite connection settings)
+from . import database  # also registers the SQLite connection settings
 from .access import PUBLIC, enforce_access
 from .config import PROJECT_ROOT, Config
 from .extensions import babel, csrf, db, login_manager, migrate
@@ -55,7 +57,8 @@ def select_locale() -> str:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     include_name=database.managed_by_models)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
@@ -217,6 +220,21 @@ def register_errorhandlers(app: Flask) -> None:
                       _l("Nothing was saved. Try again; if this happens again, tell the administrator."))
 
 
+def _format_date(value, fmt="short") -> str:
+    """Format a date in the user's language; plain dates are formatted once per locale."""
+    if not value:
+        return ""
+    if type(value) is date:
+        return _date_in(str(get_locale()), value, fmt)
+    return format_date(value, fmt)
+
+
+@lru_cache(maxsize=4096)
+def _date_in(_locale: str, value: date, fmt: str) -> str:
+    """Format one date in one locale (the locale is the cache key; Babel reads it itself)."""
+    return format_date(value, fmt)
+
+
 def register_template_helpers(app: Flask) -> None:
     """Give templates the association name, dates in the user's format and the roles."""
     from .auth.services import association_name
@@ -224,7 +242,7 @@ def register_template_helpers(app: Flask) -> None:
     from .labels import label
     from .timeutil import local_today
 
-    app.jinja_env.filters["date"] = lambda value, fmt="short": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = _format_date
     app.jinja_env.filters["datetime"] = (
         lambda value, fmt="short": format_datetime(value, fmt) if value else "")
 

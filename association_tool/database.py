@@ -71,3 +71,13 @@ def write_transaction():
 def is_sqlite(engine) -> bool:
     """Tell whether the engine talks to SQLite."""
     return engine.dialect.name == "sqlite"
+
+
+# Substring search indexes that migrations keep by hand, outside the models: SQLite's FTS5 trigram
+# table `client_search` (with its shadow tables) and PostgreSQL's trigram index on client names.
+SEARCH_INDEXES = ("client_search", "ix_client_search_trgm")
+
+
+def managed_by_models(name, type_, parent_names) -> bool:
+    """Tell autogenerate which schema objects the models describe (the search indexes are not)."""
+    return not (name and name.startswith(SEARCH_INDEXES))

@@ -1,4 +1,7 @@
 """Translated labels for the stored code values, in one place for forms, pages and PDFs."""
+from functools import lru_cache
+
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 LABELS = {
@@ -80,6 +83,12 @@ def label(kind: str, value) -> str:
     """Return the translated label of a stored value, or the value itself when unknown."""
     if value is None or value == "":
         return ""
+    return _label_in(str(get_locale()), kind, value)
+
+
+@lru_cache(maxsize=4096)
+def _label_in(locale: str, kind: str, value) -> str:
+    """Translate a label once per locale: a list page asks for the same few labels many times."""
     return str(LABELS.get(kind, {}).get(value, value))
 
 

@@ -70,6 +70,9 @@ def pg_database(tmp_path_factory) -> str:
     with engine.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
         conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+        # The trigram extension lives once per database: put it in public, where dropping one
+        # run's schema cannot take it (and the search index of another run) away.
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
     engine.dispose()
     url = _pg_url()
     _migrate(url, tmp_path_factory.mktemp("pg"))

@@ -91,8 +91,11 @@ def test_migrations_match_the_models(app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    from association_tool.database import managed_by_models
+
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"render_as_batch": True})
+        context = MigrationContext.configure(
+            conn, opts={"render_as_batch": True, "include_name": managed_by_models})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 
