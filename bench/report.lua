@@ -1,14 +1,34 @@
 -- wrk script: sets the session cookie and htmx headers, rotates through paths, counts any answer
--- other than 200, and prints one JSON line with the latency percentiles at the end.
---   BENCH_COOKIE     "assoc_session=..." (optional)
---   BENCH_HX_TARGET  sends HX-Request: true and HX-Target: <value> (optional; "-" = HX-Request only)
---   BENCH_PATHS      paths separated by "|"; requests rotate through them
+-- other than 200 (or of another content type than expected), and prints one JSON line with the
+-- latency percentiles at the end.
+--   BENCH_COOKIE       "assoc_session=..." (optional)
+--   BENCH_HX_TARGET    sends HX-Request: true and HX-Target: <value> (optional; "-" = HX-Request only)
+--   BENCH_PATHS        paths separated by "|"; requests rotate through them
+--   BENCH_METHOD       GET (default) or POST
+--   BENCH_BODY         the urlencoded form sent with a POST (with its csrf_token field)
+--   BENCH_CSRF         sent as X-CSRFToken with a POST (optional)
+--   BENCH_EXPECT_TYPE  an answer whose Content-Type does not start with this counts as wrong
+--                      (optional; e.g. a PDF must come as application/pdf, not as a page)
 
 local cookie = os.getenv("BENCH_COOKIE")
 local hx_target = os.getenv("BENCH_HX_TARGET")
+local method = os.getenv("BENCH_METHOD")
+local body = os.getenv("BENCH_BODY")
+local csrf = os.getenv("BENCH_CSRF")
+local expect_type = os.getenv("BENCH_EXPECT_TYPE")
 local paths = {}
 for p in string.gmatch(os.getenv("BENCH_PATHS") or "/", "[^|]+") do
   table.insert(paths, p)
+end
+
+if method == nil or method == "" then
+  method = "GET"
+end
+if body == "" then
+  body = nil
+end
+if expect_type == "" then
+  expect_type = nil
 end
 
 if cookie and cookie ~= "" then
@@ -18,6 +38,12 @@ if hx_target and hx_target ~= "" then
   wrk.headers["HX-Request"] = "true"
   if hx_target ~= "-" then
     wrk.headers["HX-Target"] = hx_target
+  end
+end
+if method == "POST" then
+  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+  if csrf and csrf ~= "" then
+    wrk.headers["X-CSRFToken"] = csrf
   end
 end
 
@@ -35,14 +61,29 @@ end
 
 function request()
   index = index % #paths + 1
-  return wrk.format(nil, paths[index])
+  return wrk.format(method, paths[index], nil, body)
+end
+
+local function content_type(headers)
+  for key, value in pairs(headers) do
+    if string.lower(key) == "content-type" then
+      return value
+    end
+  end
+  return ""
 end
 
 function response(status, headers, body)
-  if status ~= 200 then
+  local bad = status ~= 200
+  local code = tostring(status)
+  if not bad and expect_type and string.sub(content_type(headers), 1, #expect_type) ~= expect_type then
+    bad = true
+    code = "200-wrong-type"
+  end
+  if bad then
     non200 = non200 + 1
     if #codes < 40 then
-      codes = codes .. status .. " "
+      codes = codes .. code .. " "
     end
   end
 end

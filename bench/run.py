@@ -4,6 +4,7 @@
     python -m bench.run --large              # 10,000 and 100,000 clients on SQLite: the growth curve
     python -m bench.run --db postgresql      # one database only (sqlite, postgresql or both)
     python -m bench.run --smoke --out DIR    # tiny and quick: what tests/bench runs
+    python -m bench.run --only checklist,minutes   # some scenarios only (see scenarios())
 
 Results go to bench/results/<YYYY-MM-DD>-<sqlite|postgresql>[-large].md (and .json beside it).
 """
@@ -59,12 +60,18 @@ class Scenario:
     paths: list[str]
     hx_target: str = ""  # "" = plain request; "-" = HX-Request only; else also HX-Target
     baseline: bool = False  # also measured on the bare baseline
+    method: str = "GET"
+    form: dict = field(default_factory=dict)  # POST body (urlencoded); the CSRF token is added
+    content_type: str = "text/html"  # what every answer must be (else counted as non-200)
+    pdf: bool = False  # rendered by the PDF engine: measured with fewer connections
 
 
-def scenarios(client_ids: list[int], terms: list[str]) -> list[Scenario]:
-    """The pages a worker uses all day."""
+def scenarios(client_ids: list[int], terms: list[str], *, meeting_clients: list[int] = (),
+              approved_meetings: list[tuple[int, int]] = (),
+              errands: list[tuple[int, int]] = ()) -> list[Scenario]:
+    """The pages a worker uses all day, and the two documents printed for clients."""
     ids = client_ids[:20] or [1]
-    return [
+    plan = [
         Scenario("home", "home page `/`", ["/"]),
         Scenario("list", "client list `/clients/`", ["/clients/"], baseline=True),
         Scenario("search", "search as you type `/clients/?q=<3 letters>` (htmx)",
@@ -74,6 +81,36 @@ def scenarios(client_ids: list[int], terms: list[str]) -> list[Scenario]:
         Scenario("goals", "goals fragment `/clients/<id>/goals` (htmx, writes an access-log row)",
                  [f"/clients/{i}/goals" for i in ids], "-"),
     ]
+    if meeting_clients:
+        plan.append(Scenario(
+            "meetings", "network meetings fragment `/clients/<id>/meetings` (htmx, writes an "
+            "access-log row)", [f"/clients/{i}/meetings" for i in meeting_clients[:20]], "-"))
+    if approved_meetings:
+        plan.append(Scenario(
+            "meeting", "approved meeting page `/clients/<id>/meetings/<id>` (distribution check, "
+            "writes an access-log row)",
+            [f"/clients/{c}/meetings/{m}" for c, m in approved_meetings[:20]]))
+    if errands:
+        plan.append(Scenario(
+            "checklist", "errand checklist PDF `GET /clients/<id>/errands/<id>/checklist.pdf` "
+            "(logs the print)",
+            [f"/clients/{c}/errands/{e}/checklist.pdf" for c, e in errands[:20]],
+            content_type="application/pdf", pdf=True))
+    if approved_meetings:
+        plan.append(Scenario(
+            "minutes", "meeting minutes PDF `POST /clients/<id>/meetings/<id>/minutes.pdf` "
+            "(approved, Finnish, for distribution; logs the print and the disclosure)",
+            [f"/clients/{c}/meetings/{m}/minutes.pdf" for c, m in approved_meetings[:20]],
+            method="POST", form={"lang": "fi", "purpose": "distribution"},
+            content_type="application/pdf", pdf=True))
+    return plan
+
+
+def body_of(scenario: Scenario, csrf_token: str | None) -> str | None:
+    """The urlencoded body a POST scenario sends, with the CSRF token as a form field."""
+    if scenario.method != "POST":
+        return None
+    return urlencode(dict(scenario.form, **({"csrf_token": csrf_token} if csrf_token else {})))
 
 
 # --- HTTP helpers -------------------------------------------------------------------------------
@@ -119,6 +156,19 @@ def sign_in(port: int, email: str, password: str) -> str:
     if status not in (302, 303) or not cookie:
         raise BenchError(f"sign-in failed: POST /login answered {status}")
     return cookie
+
+
+def csrf_session(port: int, cookie: str) -> tuple[str, str]:
+    """Open a page as the signed-in user; return its CSRF token and the session cookie holding it.
+
+    Flask-WTF keeps the token's secret in the (signed cookie) session, so a POST must send the
+    cookie the page set along with the token.
+    """
+    status, headers, html = request(port, "GET", "/", headers={"Cookie": cookie})
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    if status != 200 or not match:
+        raise BenchError(f"GET / answered {status} without a CSRF token")
+    return match.group(1), _cookie(headers) or cookie
 
 
 def free_port() -> int:
@@ -230,12 +280,28 @@ class Server:
         return sorted(pids)
 
     def all_pids(self) -> list[int]:
-        return [self.process.pid] + self.worker_pids()
+        """The master, its workers and their children (the PDF render processes)."""
+        return [self.process.pid] + self.worker_pids() + self.render_pids()
 
-    def memory(self) -> list[dict]:
-        """VmRSS and VmHWM (peak) of each worker, in MB, from /proc/<pid>/status."""
+    def render_pids(self) -> list[int]:
+        """Children of the workers: the app's PDF render processes (started on first use)."""
+        workers = set(self.worker_pids())
         found = []
-        for pid in self.worker_pids():
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) in workers:
+                found.append(int(entry.name))
+        return sorted(found)
+
+    def memory(self, pids: list[int] | None = None) -> list[dict]:
+        """VmRSS and VmHWM (peak) of each worker (or of `pids`), in MB, from /proc/<pid>/status."""
+        found = []
+        for pid in self.worker_pids() if pids is None else pids:
             values = {}
             try:
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -261,10 +327,14 @@ class Server:
 # --- wrk ----------------------------------------------------------------------------------------
 
 def run_wrk(port: int, scenario: Scenario, *, cookie: str | None, duration: int,
-            connections: int, threads: int = 2, server: "Server | None" = None) -> dict:
+            connections: int, threads: int = 2, server: "Server | None" = None,
+            csrf_token: str | None = None) -> dict:
     """Load one scenario; return wrk's numbers (latencies in ms) and the machine's other load."""
     env = dict(os.environ, BENCH_PATHS="|".join(scenario.paths),
-               BENCH_HX_TARGET=scenario.hx_target, BENCH_COOKIE=cookie or "")
+               BENCH_HX_TARGET=scenario.hx_target, BENCH_COOKIE=cookie or "",
+               BENCH_METHOD=scenario.method, BENCH_BODY=body_of(scenario, csrf_token) or "",
+               BENCH_CSRF=csrf_token if scenario.method == "POST" and csrf_token else "",
+               BENCH_EXPECT_TYPE=scenario.content_type)
     command = ["wrk", "-t", str(min(threads, connections)), "-c", str(connections),
                "-d", f"{duration}s", "--timeout", "10s", "-s", str(LUA), f"http://127.0.0.1:{port}"]
     ours = (server.all_pids() if server else []) + postgres_pids()
@@ -293,21 +363,34 @@ def run_wrk(port: int, scenario: Scenario, *, cookie: str | None, duration: int,
             "non200": raw["non200"], "codes": raw["codes"].strip(), "socket_errors": errors,
             "kb_per_response": round(raw["bytes"] / max(1, raw["requests"]) / 1024, 1),
             "server_cores": round(app_cores, 2), "other_cores": round(other_cores, 2),
-            "cpu_ms_per_request": round(app_cores * elapsed * 1000 / max(1, raw["requests"]), 1)}
+            "cpu_ms_per_request": round(app_cores * elapsed * 1000 / max(1, raw["requests"]), 1),
+            "connections": connections}
 
 
-def check_answers(port: int, scenario: Scenario, cookie: str | None) -> int:
-    """Fetch each path once before the load: every one must answer 200."""
+def check_answers(port: int, scenario: Scenario, cookie: str | None,
+                  csrf_token: str | None = None) -> int:
+    """Send each request once before the load: every one must answer 200, of the right type."""
     headers = {"Cookie": cookie} if cookie else {}
     if scenario.hx_target:
         headers["HX-Request"] = "true"
         if scenario.hx_target != "-":
             headers["HX-Target"] = scenario.hx_target
+    if scenario.method == "POST":
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if csrf_token:
+            headers["X-CSRFToken"] = csrf_token
     status = 0
     for path in scenario.paths:
-        status, found, body = request(port, "GET", path, headers=headers)
+        # The first PDF of a worker also starts its render process: give it time.
+        status, found, body = request(port, scenario.method, path, headers=headers,
+                                      body=body_of(scenario, csrf_token),
+                                      timeout=60 if scenario.pdf else 10)
         if status != 200:
-            raise BenchError(f"{path} answered {status} {found.get('location', '')}")
+            raise BenchError(f"{scenario.method} {path} answered {status} "
+                             f"{found.get('location', '')} {body[:300] if status != 302 else ''}")
+        kind = (found.get("content-type") or [""])[0]
+        if not kind.startswith(scenario.content_type):
+            raise BenchError(f"{scenario.method} {path} answered {kind!r}, not {scenario.content_type}")
     return status
 
 
@@ -444,6 +527,8 @@ class Options:
     duration: int = 10
     warmup: int = 1
     connections: int = 8
+    pdf_connections: int = 2  # for the PDF scenarios: one request per worker at a time
+    pdf_duration: int = 0  # seconds of load per PDF scenario (0: `duration`)
     workers: int = 2
     port: int = 8765
     quiet_wait: float = 10.0  # seconds to wait for a quiet machine before each measurement
@@ -468,6 +553,7 @@ class ScaleResult:
     app_memory: list = field(default_factory=list)
     baseline_memory: list = field(default_factory=list)
     labels: dict = field(default_factory=dict)
+    render_memory: list = field(default_factory=list)  # the app's PDF render processes
 
 
 def measure(backend: str, database_url: str, clients: int, workdir: Path, opts: Options) -> ScaleResult:
@@ -490,19 +576,24 @@ def measure(backend: str, database_url: str, clients: int, workdir: Path, opts: 
         log(f"[{backend} {clients:,}] added by hand: {', '.join(opts.extra_indexes)}")
     result = ScaleResult(clients=clients, rows=seeded.rows, seed_seconds=round(seeded.seconds, 1),
                          migrate_seconds=round(migrate_seconds, 2))
-    plan = [s for s in scenarios(seeded.client_ids, seeded.search_terms)
+    plan = [s for s in scenarios(seeded.client_ids, seeded.search_terms,
+                                 meeting_clients=seeded.meeting_clients,
+                                 approved_meetings=seeded.approved_meetings,
+                                 errands=seeded.errands)
             if not opts.only or s.name in opts.only]
     result.labels = {s.name: s.label for s in plan}
 
     def load(server: Server, port: int, cookie: str | None, scenario: Scenario, into: dict,
-             who: str) -> None:
-        check_answers(port, scenario, cookie)
+             who: str, csrf_token: str | None = None) -> None:
+        connections = opts.pdf_connections if scenario.pdf else opts.connections
+        check_answers(port, scenario, cookie, csrf_token)
         if opts.warmup:
             run_wrk(port, scenario, cookie=cookie, duration=opts.warmup,
-                    connections=opts.connections)
+                    connections=connections, csrf_token=csrf_token)
         quiet = wait_quiet(opts.quiet_wait) if opts.quiet_wait else None
-        numbers = run_wrk(port, scenario, cookie=cookie, duration=opts.duration,
-                          connections=opts.connections, server=server)
+        duration = (opts.pdf_duration or opts.duration) if scenario.pdf else opts.duration
+        numbers = run_wrk(port, scenario, cookie=cookie, duration=duration,
+                          connections=connections, server=server, csrf_token=csrf_token)
         numbers["busy_before_cores"] = quiet
         into[scenario.name] = numbers
         log(f"[{backend} {clients:,}] {who} {scenario.name}: p50 {numbers['p50_ms']} ms, "
@@ -521,6 +612,9 @@ def measure(backend: str, database_url: str, clients: int, workdir: Path, opts: 
         result.app_cold_start_s = round(app.wait_ready("/login"), 3)
         log(f"[{backend} {clients:,}] app up in {result.app_cold_start_s:.2f} s on :{app_port}")
         cookie = sign_in(app_port, seeded.login_email, seeded.password)
+        # A POST needs a CSRF token and the session cookie that holds it (the other scenarios
+        # keep the cookie of the sign-in, as before).
+        csrf_token, post_cookie = csrf_session(app_port, cookie)
         if opts.quiet_wait:
             wait_quiet(opts.quiet_wait)
         base_port = (opts.port + 1 if opts.port and port_free(opts.port + 1) else free_port())
@@ -528,10 +622,14 @@ def measure(backend: str, database_url: str, clients: int, workdir: Path, opts: 
                       workdir / f"baseline-{backend}-{clients}.log")
         result.baseline_cold_start_s = round(base.wait_ready("/login"), 3)
         for scenario in plan:
-            load(app, app_port, cookie, scenario, result.app, "app")
+            if scenario.method == "POST":
+                load(app, app_port, post_cookie, scenario, result.app, "app", csrf_token)
+            else:
+                load(app, app_port, cookie, scenario, result.app, "app")
             if scenario.baseline:
                 load(base, base_port, None, scenario, result.baseline, "baseline")
         result.app_memory = app.memory()
+        result.render_memory = app.memory(app.render_pids())
         result.baseline_memory = base.memory()
     finally:
         app.stop()
@@ -621,7 +719,8 @@ def render(backend: str, info: dict, results: list[ScaleResult], checks: list[di
         "## Method",
         "",
         f"- gunicorn on 127.0.0.1 with {opts.workers} sync workers; wrk with {opts.connections} "
-        f"connections and 2 threads, {opts.warmup} s warm-up then {opts.duration} s per URL. "
+        f"connections (PDFs: {opts.pdf_connections}) and 2 threads, {opts.warmup} s warm-up "
+        f"then {opts.duration} s per URL. "
         "Latencies include the wait for a free worker.",
         "- The app is signed in as a staff member (sees every client); the session cookie is "
         "sent by wrk's Lua script (`bench/report.lua`), which also counts any answer other than 200.",
@@ -635,11 +734,33 @@ def render(backend: str, info: dict, results: list[ScaleResult], checks: list[di
         "of load; others' cores: "
         "CPU used meanwhile by anything else on the machine (other people's work; not wrk). "
         "Before each measurement the run waits (up to a limit) for a quiet second.",
-        "- Not measured because they do not exist yet: **network meetings** (not in the schema: "
-        "follow-up tasks are seeded in their place) and **PDFs** (errand checklist, meeting "
-        "minutes).",
-        "",
     ]
+    measured = {name for result in results for name in result.app}
+    if measured & {"meetings", "meeting", "checklist", "minutes"}:
+        lines += [
+            "- Network meetings: the seed has one for every second client (about a fifth planned, "
+            "the rest with minutes, most of those approved, with participants from the client's "
+            "network map, consents, agreed actions and the follow-up tasks approval makes) and "
+            "errands with things to bring. The meetings fragment and the page of an approved "
+            "meeting (which checks each party's consent for the distribution list) are measured "
+            "like the other pages.",
+            f"- PDFs, {opts.pdf_connections} connections (one per worker: a latency is the making "
+            f"of one document, not a queue), {opts.pdf_duration or opts.duration} s each after "
+            "the same warm-up: the **errand checklist** "
+            "(`GET`, upcoming errands of active clients, in the client's language) and the "
+            "**minutes** of approved meetings (`POST` as the browser's form sends it: lang=fi, "
+            "purpose=distribution and the CSRF token as a form field, also as `X-CSRFToken`, "
+            "with the session cookie that holds the token; wrk's Lua script sends the body). "
+            "Each document is made by WeasyPrint in the app's render process (one per worker, "
+            "time limit PDF_TIMEOUT_SECONDS, 20 s by default) and each print is written to the "
+            "access log (the minutes also log the disclosure). An answer that is not "
+            "`application/pdf` counts as non-200. Server CPU includes the render processes. "
+            "The engine alone, without HTTP: `python -m bench.pdf_bench`.",
+        ]
+    else:
+        lines += ["- Not measured in this run: network meetings and PDFs (errand checklist, "
+                  "meeting minutes)."]
+    lines += [""]
     for result in results:
         lines += [f"## {result.clients:,} clients", "", "Seeded rows: " + ", ".join(
             f"{k} {v:,}" for k, v in result.rows.items())
@@ -669,7 +790,13 @@ def render(backend: str, info: dict, results: list[ScaleResult], checks: list[di
         base_mem = ", ".join(f"{w['rss_mb']} MB" for w in result.baseline_memory)
         lines += ["", f"- Cold start: app {result.app_cold_start_s} s, bare baseline "
                       f"{result.baseline_cold_start_s} s.",
-                  f"- RSS per worker after the load: app {mem}; bare baseline {base_mem}.", ""]
+                  f"- RSS per worker after the load: app {mem}; bare baseline {base_mem}."]
+        if result.render_memory:
+            render_mem = ", ".join(f"{w['rss_mb']} MB (peak {w['hwm_mb']})"
+                                   for w in result.render_memory)
+            lines.append(f"- PDF render processes (one per worker, apart from the worker's RSS): "
+                         f"{render_mem}.")
+        lines.append("")
     if len(results) > 1:
         first, last = results[0], results[-1]
         lines += [f"## Growth {first.clients:,} → {last.clients:,} clients", "",
@@ -740,6 +867,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, help="clients at the first scale (default 10,000)")
     parser.add_argument("--duration", type=int, help="seconds of load per URL (default 10)")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--pdf-connections", type=int, default=2,
+                        help="connections for the PDF scenarios (default 2: one per worker)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765, help="app port; the baseline uses the next")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG_URL),
@@ -785,6 +914,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     opts = Options(duration=args.duration or (2 if args.smoke else 10),
                    warmup=1, connections=args.connections, workers=args.workers,
+                   pdf_connections=args.pdf_connections,
+                   # A smoke run on a busy machine must still finish a document or two.
+                   pdf_duration=4 if args.smoke and not args.duration else 0,
                    port=0 if args.smoke else args.port,
                    quiet_wait=0 if args.smoke else args.quiet_wait, app_module=args.app_module,
                    only=tuple(x for x in args.only.split(",") if x),
