@@ -31,6 +31,7 @@ class Action(str, enum.Enum):
     DISCLOSURE = "disclosure"
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
+    LOGIN_PENDING = "login_pending"  # password right; the second step (a code) is still due
     LOGOUT = "logout"
     DENIED = "denied"
 

@@ -31,7 +31,7 @@ def test_every_route_declares_an_access_rule(app):
 
 def test_only_the_expected_routes_are_public(app):
     public = sorted(r.endpoint for r, declared in _routes(app) if declared is PUBLIC)
-    assert public == ["auth.language", "auth.login", "auth.setup", "static"]
+    assert public == ["auth.language", "auth.login", "auth.login_code", "auth.setup", "static"]
 
 
 def test_an_undeclared_route_is_closed(app, client, admin):
@@ -57,7 +57,8 @@ def test_role_matrix_over_every_route(app, client, role):
         client.post("/login", data={"email": user.email, "password": PASSWORD})
     checked = 0
     for url_rule, declared in _routes(app):
-        if url_rule.endpoint in ("static", "auth.logout", "auth.login", "auth.setup"):
+        if url_rule.endpoint in ("static", "auth.logout", "auth.login", "auth.login_code",
+                                  "auth.setup"):
             continue
         method = "GET" if "GET" in url_rule.methods else "POST"
         response = client.open(_concrete(url_rule), method=method)

@@ -2,7 +2,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..errands.services import LINE_MAX, MAX_LINES
@@ -59,6 +60,16 @@ class SettingsForm(FlaskForm):
 
     association_name = StringField(_l("Name of the association"), filters=[strip],
                                    validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Save"))
+
+
+class TwoFactorPolicyForm(FlaskForm):
+    """Whether staff members and administrators must use two-step sign-in."""
+
+    require_two_factor = BooleanField(
+        _l("Require two-step sign-in for staff members and administrators"),
+        description=_l("At their next page view, those who have not set it up are sent to set "
+                       "it up. Peer supporters may use it but are not required to."))
     submit = SubmitField(_l("Save"))
 
 

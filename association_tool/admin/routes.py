@@ -8,12 +8,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import audit
 from ..access import ADMIN, allow
 from ..auth import services as accounts
+from ..auth import two_factor
 from ..extensions import db
 from ..models import User
 from . import bp
 from . import logo as logos
 from .forms import (ActionForm, AuditFilterForm, ErrandDefaultsForm, LogoForm, PasswordResetForm,
-                    SettingsForm, UserCreateForm, UserEditForm)
+                    SettingsForm, TwoFactorPolicyForm, UserCreateForm, UserEditForm)
 
 _ACCOUNT_ERRORS = {
     "e-mail in use": ("email", lambda: _("Another user already has this e-mail address.")),
@@ -164,13 +165,36 @@ def user_unlock(user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user_id), 303)
 
 
-def _settings_page(form=None, logo_form=None, status=200):
-    """The settings page: the association's name and its logo."""
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@allow(ADMIN)
+def user_reset_two_factor(user_id: int):
+    """Take away a user's second factor (a lost phone); they sign in with the password again."""
+    user = _user_or_404(user_id)
+    if ActionForm().validate_on_submit():
+        try:
+            two_factor.reset_by_admin(user, actor=current_user)
+        except two_factor.TwoFactorError:
+            db.session.rollback()
+            flash(_("Turn off your own two-step sign-in from your account settings."), "error")
+        else:
+            db.session.commit()
+            flash(_("Two-step sign-in of %(name)s was reset and they were signed out. They can "
+                    "set it up again after signing in with their password.", name=user.name),
+                  "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id), 303)
+
+
+def _settings_page(form=None, logo_form=None, policy_form=None, status=200):
+    """The settings page: the association's name, the sign-in policy and its logo."""
     if form is None:
         form = SettingsForm(formdata=None)
         form.association_name.data = accounts.association_name()
+    if policy_form is None:
+        policy_form = TwoFactorPolicyForm(formdata=None)
+        policy_form.require_two_factor.data = two_factor.required_by_association()
     return render_template("admin/settings.html", form=form,
                            logo_form=logo_form or LogoForm(formdata=None),
+                           policy_form=policy_form,
                            logo=logos.stored_logo(), action_form=ActionForm()), status
 
 
@@ -188,6 +212,19 @@ def settings():
         flash(_("Changes saved."), "success")
         return redirect(url_for("admin.settings"))
     return _settings_page(form=form, status=422)
+
+
+@bp.route("/settings/two-factor", methods=["POST"])
+@allow(ADMIN)
+def two_factor_policy():
+    """Require two-step sign-in of staff members and administrators, or make it optional."""
+    form = TwoFactorPolicyForm()
+    if form.validate_on_submit():
+        two_factor.set_required_by_association(bool(form.require_two_factor.data))
+        db.session.commit()
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("admin.settings"), 303)
+    return _settings_page(policy_form=form, status=422)
 
 
 _LOGO_ERRORS = {
@@ -241,7 +278,8 @@ def logo_image():
         abort(404)
     mime, data = stored
     response = current_app.response_class(data, mimetype=mime)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response.headers["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; "
+                                                   "base-uri 'none'; frame-ancestors 'none'; sandbox")
     response.headers["Content-Disposition"] = "inline"
     return response
 

@@ -1,4 +1,4 @@
-"""Forms for signing in, first-run setup and one's own account."""
+"""Forms for signing in, first-run setup and one's own account, two-step sign-in included."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
@@ -45,3 +45,51 @@ class LanguageForm(FlaskForm):
 
     locale = locale_field()
     submit = SubmitField(_l("Save language"))
+
+
+def _code_field(label, description=None):
+    """A code from an authenticator app or a recovery code, as typed."""
+    return StringField(label, filters=[strip], description=description,
+                       validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "none",
+                                  "spellcheck": "false"})
+
+
+class SecondStepForm(FlaskForm):
+    """The second step of signing in: a code from the app or a recovery code."""
+
+    code = _code_field(_l("Code"), _l("The 6-digit code shown by your authenticator app, or one "
+                                      "of your recovery codes."))
+    submit = SubmitField(_l("Continue"))
+
+
+class TwoFactorStartForm(FlaskForm):
+    """Begin setting up two-step sign-in: a new secret is made."""
+
+    submit = SubmitField(_l("Set up two-step sign-in"))
+
+
+class TwoFactorConfirmForm(FlaskForm):
+    """Finish setting up two-step sign-in by typing the app's current code."""
+
+    code = StringField(_l("Code from the app"), filters=[strip],
+                       validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    submit = SubmitField(_l("Turn on two-step sign-in"))
+
+
+class RecoveryCodesForm(FlaskForm):
+    """Make new recovery codes; the old ones stop working."""
+
+    code = _code_field(_l("Current code"), _l("The 6-digit code shown by your authenticator app."))
+    submit = SubmitField(_l("Make new recovery codes"))
+
+
+class TwoFactorDisableForm(FlaskForm):
+    """Turn off two-step sign-in: both the password and a code are needed."""
+
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
+                             render_kw={"autocomplete": "current-password"})
+    code = _code_field(_l("Current code"), _l("The 6-digit code shown by your authenticator "
+                                              "app, or one of your recovery codes."))
+    submit = SubmitField(_l("Turn off two-step sign-in"))

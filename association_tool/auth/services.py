@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..database import write_transaction
@@ -172,10 +173,16 @@ class StaleEdit(Exception):
 
 @dataclass
 class LoginResult:
-    """What came of a sign-in attempt."""
+    """What came of a sign-in attempt.
+
+    `needs_code`: the password was right but the user has two-step sign-in, so no session may
+    start before a code is checked (`complete_sign_in`).
+    """
 
     user: User | None
     throttled: bool = False
+    needs_code: bool = False
+    used_recovery_code: bool = False
 
 
 def _recent_failures(*, email: str | None = None, ip: str | None = None,
@@ -211,27 +218,84 @@ def address_locked(ip: str, now: datetime | None = None) -> bool:
     return _recent_failures(ip=ip, since=since) >= current_app.config["LOGIN_MAX_FAILURES"]
 
 
+def _throttled(email: str, user: User | None, ip: str, what: str) -> bool:
+    """Refuse and record an attempt on a locked account or address."""
+    if not (account_locked(email, user) or address_locked(ip)):
+        return False
+    db.session.add(LoginAttempt(email=email, ip=ip, success=False,
+                                user_id=user.id if user else None))
+    audit.record(audit.Action.LOGIN_FAILED, object_type="user",
+                 object_id=user.id if user else None, detail=f"throttled{what}: {email}")
+    return True
+
+
+def _failed(email: str, user: User | None, ip: str, what: str = "") -> None:
+    """Record a wrong password or code: it counts towards the lock like any other."""
+    db.session.add(LoginAttempt(email=email, ip=ip, success=False,
+                                user_id=user.id if user else None))
+    audit.record(audit.Action.LOGIN_FAILED, object_type="user",
+                 object_id=user.id if user else None, detail=f"{what}{email}")
+
+
 def authenticate(email: str, password: str, ip: str) -> LoginResult:
     """Check credentials under the throttle; every attempt is recorded and logged."""
     email = normalise_email(email)[:254]
     user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
-    if account_locked(email, user) or address_locked(ip):
-        db.session.add(LoginAttempt(email=email, ip=ip, success=False,
-                                    user_id=user.id if user else None))
-        audit.record(audit.Action.LOGIN_FAILED, object_type="user",
-                     object_id=user.id if user else None, detail=f"throttled: {email}")
+    if _throttled(email, user, ip, ""):
         return LoginResult(None, throttled=True)
     ok = verify_password(user.password_hash if user else None, password)
     ok = ok and user is not None and user.active
-    db.session.add(LoginAttempt(email=email, ip=ip, success=ok, user_id=user.id if user else None))
     if not ok:
-        audit.record(audit.Action.LOGIN_FAILED, object_type="user",
-                     object_id=user.id if user else None, detail=email)
+        _failed(email, user, ip)
         return LoginResult(None)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    if user.two_factor_enabled:
+        # Not a successful sign-in yet: a success would reset the failure count, and a thief
+        # who knows the password could then guess codes without end.
+        audit.record(audit.Action.LOGIN_PENDING, object_type="user", object_id=user.id,
+                     user=user, detail="password accepted, waiting for a code")
+        return LoginResult(user, needs_code=True)
+    db.session.add(LoginAttempt(email=email, ip=ip, success=True, user_id=user.id))
     audit.record(audit.Action.LOGIN, object_type="user", object_id=user.id, user=user)
     return LoginResult(user)
+
+
+def complete_sign_in(user: User, code: str, ip: str) -> LoginResult:
+    """Check the second step's code under the same throttle and log as passwords."""
+    from . import two_factor
+
+    email = user.email
+    if _throttled(email, user, ip, " (code)"):
+        return LoginResult(None, throttled=True)
+    how = two_factor.check_code(user, code) if user.active else None
+    if how is None:
+        _failed(email, user, ip, "wrong code: ")
+        return LoginResult(None)
+    db.session.add(LoginAttempt(email=email, ip=ip, success=True, user_id=user.id))
+    audit.record(audit.Action.LOGIN, object_type="user", object_id=user.id, user=user,
+                 detail="with a recovery code" if how == "recovery" else "with an authenticator code")
+    return LoginResult(user, used_recovery_code=how == "recovery")
+
+
+def check_own_credentials(user: User, ip: str, *, code: str,
+                          password: str | None = None) -> str | None:
+    """Check a signed-in user's code (and password) before a change to their second factor.
+
+    Return None when all is right, else what was refused: "throttled", "password" or "code".
+    Wrong answers count towards the sign-in lock, so a stolen session cannot guess them either.
+    """
+    from . import two_factor
+
+    if _throttled(user.email, user, ip, " (account settings)"):
+        return "throttled"
+    if password is not None and not verify_password(user.password_hash, password):
+        _failed(user.email, user, ip, "wrong password in account settings: ")
+        return "password"
+    if two_factor.check_code(user, code) is None:
+        _failed(user.email, user, ip, "wrong code in account settings: ")
+        return "code"
+    return None
 
 
 # --- server-side sessions -----------------------------------------------------------------------
@@ -252,7 +316,8 @@ def load_session(key: str) -> tuple[User | None, bool]:
     if not key or len(key) > 100:
         return None, False
     record = db.session.execute(
-        select(AuthSession).where(AuthSession.key_hash == _key_hash(key))
+        select(AuthSession).options(joinedload(AuthSession.user))
+        .where(AuthSession.key_hash == _key_hash(key))
     ).scalar_one_or_none()
     if record is None:
         return None, False

@@ -1,4 +1,4 @@
-"""Users, their server-side sessions and login attempts."""
+"""Users, their server-side sessions, login attempts and second-factor recovery codes."""
 from __future__ import annotations
 
 import enum
@@ -36,6 +36,11 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=False)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     lock_cleared_at: Mapped[datetime | None]
+    # Two-step sign-in (TOTP): the shared secret, set at enrolment and confirmed by a code.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    # The newest time step whose code was accepted: no code of that step or earlier works again.
+    totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -59,6 +64,11 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         """Tell Flask-Login whether this user may be signed in."""
         return self.active
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        """Tell whether signing in takes a code from an authenticator app too."""
+        return self.totp_enabled_at is not None
 
     @property
     def is_admin(self) -> bool:
@@ -101,3 +111,15 @@ class LoginAttempt(db.Model):
     ip: Mapped[str] = mapped_column(String(45))
     success: Mapped[bool]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator app; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
