@@ -98,6 +98,57 @@ def test_search_treats_wildcards_literally(client, staff):
     assert "Ruusu" not in client.get("/clients/?q=%25").get_data(as_text=True)
 
 
+def test_search_index_follows_new_renamed_and_removed_clients(client, staff):
+    login(client, staff)
+    person = make_client(display_name="Ruusu", full_name="Rosa Virtanen")
+    make_client(display_name="Pekka")
+
+    def found(q):
+        return client.get(f"/clients/?q={q}&status=all").get_data(as_text=True)
+
+    assert "Ruusu" in found("virta") and "Pekka" not in found("virta")
+    assert "Ruusu" in found("ROSA virt")  # case folded, every word must match
+    assert "Ruusu" not in found("rosa pekka")
+    edit = client.post(f"/clients/{person.id}/edit", data=form_data(
+        display_name="Orvokki", full_name="Rosa Laine", version=str(person.version)))
+    assert edit.status_code == 303
+    assert "Orvokki" in found("laine") and "Orvokki" not in found("virta")
+    db.session.delete(db.session.get(Client, person.id))
+    db.session.commit()
+    assert "Orvokki" not in found("laine")
+
+
+def test_search_of_three_letters_is_answered_from_an_index(app, client, staff):
+    from sqlalchemy import text
+
+    from association_tool.clients.services import ClientFilters, list_clients
+
+    for i in range(40):
+        make_client(display_name=f"Asiakas {i:02d}", full_name="Aino Mäkinen" if i % 2 else "")
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, *args):
+        if "LIKE" in statement.upper():
+            statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        page = list_clients(staff, ClientFilters(q="mäki"))
+        assert page.total == 20
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    statement, parameters = statements[0]
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite":
+        plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        assert any("VIRTUAL TABLE INDEX" in row[-1] for row in plan), plan
+    else:
+        conn.execute(text("SET LOCAL enable_seqscan = off"))  # a few rows: force the choice
+        plan = conn.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+        assert any("ix_client_search_trgm" in row[0] for row in plan), plan
+    db.session.rollback()
+
+
 def test_paging_and_sorting(client, staff):
     login(client, staff)
     for i in range(30):

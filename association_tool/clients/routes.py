@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..access import SIGNED_IN, STAFF, allow, client_or_404, visible_sections
+from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, visible_sections
 from ..extensions import db
 from ..models import PeerPairing, User
 from . import bp, services
@@ -43,7 +43,7 @@ def _filters(form: ClientSearchForm) -> services.ClientFilters:
 @allow(SIGNED_IN)
 def index():
     """List the clients the user may see, with search as you type, filters, sorting and paging."""
-    form = ClientSearchForm(request.args, workers=services.workers())
+    form = ClientSearchForm(request.args, workers=services.worker_names())
     filters = _filters(form)
     page = services.list_clients(current_user, filters)
     due = services.next_due([c.id for c in page.items])
@@ -178,6 +178,7 @@ def remove_pairing(client_id: int, pairing_id: int):
     client = client_or_404(client_id, "peers")
     pairing = db.session.get(PeerPairing, pairing_id)
     if pairing is None or pairing.client_id != client.id:
+        deny(f"pairing {pairing_id} of client {client.id}", client_id=client.id)
         abort(404)
     services.remove_pairing(pairing)
     db.session.commit()

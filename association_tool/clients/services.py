@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, column, func, literal, or_, select, table, union, union_all
 from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..access import visible_clients_filter
+from ..database import is_sqlite
 from ..extensions import db
 from ..models import (OPEN_GOAL_STATUSES, Client, ClientEnding, ClientStatus, Contact,
                       FollowUpTask, Goal, Level, PeerPairing, Role, TaskStatus, User)
@@ -35,6 +36,14 @@ def workers() -> list[User]:
     """Return the active staff members and admins who can be responsible for clients."""
     return db.session.scalars(
         select(User).where(User.active.is_(True), User.role.in_([Role.STAFF.value, Role.ADMIN.value]))
+        .order_by(User.name)).all()
+
+
+def worker_names() -> list:
+    """Return (id, name) of the workers, for filter lists that need no more of them."""
+    return db.session.execute(
+        select(User.id, User.name)
+        .where(User.active.is_(True), User.role.in_([Role.STAFF.value, Role.ADMIN.value]))
         .order_by(User.name)).all()
 
 
@@ -179,6 +188,25 @@ class ClientPage(Pagination):
         return db.session.execute(self._query_args["count_query"]).scalar_one()
 
 
+# SQLite's trigram index of client names (migration 0008); PostgreSQL's is an ordinary index.
+_client_search = table("client_search", column("rowid"), column("search_text"))
+_LIKE_SPECIAL = frozenset("%_/\\")
+
+
+def _matches(word: str):
+    """Return the condition that a client's names contain this word.
+
+    On PostgreSQL a trigram index answers the LIKE itself. SQLite's FTS5 trigram table finds
+    the candidates for a word of three letters or more, but only for a LIKE without an ESCAPE
+    clause, so words holding LIKE's special characters (rare in names) read the table instead.
+    """
+    contains = Client.search_text.contains(word, autoescape=True)
+    if len(word) < 3 or _LIKE_SPECIAL.intersection(word) or not is_sqlite(db.engine):
+        return contains
+    candidates = select(_client_search.c.rowid).where(_client_search.c.search_text.like(f"%{word}%"))
+    return and_(Client.id.in_(candidates), contains)
+
+
 def list_clients(user: User, filters: ClientFilters) -> ClientPage:
     """Return one page of the clients the user may see, filtered, sorted and with workers loaded."""
     conditions = []
@@ -186,8 +214,7 @@ def list_clients(user: User, filters: ClientFilters) -> ClientPage:
     if visible is not None:
         conditions.append(visible)
     if filters.q:
-        for word in filters.q.lower().split()[:5]:
-            conditions.append(Client.search_text.contains(word, autoescape=True))
+        conditions.extend(_matches(word) for word in filters.q.lower().split()[:5])
     if filters.mine:
         conditions.append(or_(Client.responsible_id == user.id, Client.backup_id == user.id))
     if filters.level:
@@ -240,22 +267,21 @@ def next_due(client_ids: list[int]) -> dict[int, DueItem]:
     if not client_ids:
         return {}
     due: dict[int, DueItem] = {}
-    tasks = db.session.execute(
-        select(FollowUpTask.client_id, FollowUpTask.due_date, FollowUpTask.title)
-        .where(FollowUpTask.client_id.in_(client_ids), FollowUpTask.status == TaskStatus.OPEN.value,
-               FollowUpTask.due_date.is_not(None))
-        .order_by(FollowUpTask.client_id, FollowUpTask.due_date)).all()
-    reviews = db.session.execute(
-        select(Goal.client_id, Goal.review_date, Goal.text)
-        .where(Goal.client_id.in_(client_ids), Goal.status.in_(OPEN_GOAL_STATUSES),
-               Goal.review_date.is_not(None))
-        .order_by(Goal.client_id, Goal.review_date)).all()
-    for client_id, on, text in tasks:
-        if client_id not in due or on < due[client_id].on:
-            due[client_id] = DueItem(on, "task", text)
-    for client_id, on, text in reviews:
-        if client_id not in due or on < due[client_id].on:
-            due[client_id] = DueItem(on, "review", text)
+    tasks = (select(FollowUpTask.client_id, FollowUpTask.due_date.label("on"),
+                    FollowUpTask.title.label("text"), literal("task").label("kind"))
+             .where(FollowUpTask.client_id.in_(client_ids),
+                    FollowUpTask.status == TaskStatus.OPEN.value,
+                    FollowUpTask.due_date.is_not(None)))
+    reviews = (select(Goal.client_id, Goal.review_date, Goal.text, literal("review"))
+               .where(Goal.client_id.in_(client_ids), Goal.status.in_(OPEN_GOAL_STATUSES),
+                      Goal.review_date.is_not(None)))
+    # One round trip: the page's open tasks and goal reviews together, earliest first; a task
+    # comes before a review on the same day.
+    both = union_all(tasks, reviews).subquery()
+    for client_id, on, text, kind in db.session.execute(
+            select(both).order_by(both.c.client_id, both.c.on, both.c.kind.desc())):
+        if client_id not in due:
+            due[client_id] = DueItem(on, kind, text)
     return due
 
 
@@ -394,13 +420,24 @@ def ending_history(client: Client) -> list[ClientEnding]:
 
 # --- home page ----------------------------------------------------------------------------------
 
+def _own_client_ids(user: User):
+    """Select the ids of the clients a staff member is responsible for or the backup of.
+
+    Two index searches joined by UNION instead of an OR, which no index answers: on a busy
+    association's home page the database then reads the worker's own clients, not everyone's.
+    """
+    not_ended = Client.status != ClientStatus.ENDED.value
+    return union(select(Client.id).where(Client.responsible_id == user.id, not_ended),
+                 select(Client.id).where(Client.backup_id == user.id, not_ended))
+
+
 def my_clients(user: User, limit: int = 50) -> list[Client]:
     """Return the user's own clients: responsible or backup for staff, paired for peers."""
     query = select(Client).where(Client.status != ClientStatus.ENDED.value)
     if user.role == Role.PEER.value:
         query = query.where(visible_clients_filter(user))
     else:
-        query = query.where(or_(Client.responsible_id == user.id, Client.backup_id == user.id))
+        query = query.where(Client.id.in_(_own_client_ids(user)))
     return db.session.scalars(query.order_by(Client.display_name).limit(limit)).all()
 
 
@@ -413,5 +450,5 @@ def reviews_due(user: User, today: date, *, days: int = 7, limit: int = 50) -> l
     if user.role == Role.PEER.value:
         query = query.where(visible_clients_filter(user, section="goals"))
     else:
-        query = query.where(or_(Client.responsible_id == user.id, Client.backup_id == user.id))
+        query = query.where(Goal.client_id.in_(_own_client_ids(user)))
     return db.session.scalars(query.order_by(Goal.review_date, Goal.id).limit(limit)).all()

@@ -60,6 +60,7 @@ class Client(db.Model):
     __table_args__ = (
         Index("ix_client_status_name", "status", "display_name"),
         Index("ix_client_responsible_status", "responsible_id", "status"),
+        Index("ix_client_backup_status", "backup_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
