@@ -99,6 +99,24 @@ def test_password_change_with_wrong_current_password_is_refused(client, auth, st
     assert "id=\"current_password-error\"" in response.get_data(as_text=True)
 
 
+def test_guessing_the_current_password_counts_towards_the_lock(app, client, auth, staff):
+    auth.login(staff)
+    new = "uusi-oma-salasana-kaikille"
+    for i in range(10):
+        refused = client.post("/account/password", data={
+            "current_password": f"arvaus-numero-{i:02d}", "password": new, "password_confirm": new})
+        assert refused.status_code == 422
+    # Even the right current password is refused now, and the guesses are in the access log.
+    locked = client.post("/account/password", data={
+        "current_password": PASSWORD, "password": new, "password_confirm": new})
+    assert locked.status_code == 422
+    assert db.session.query(LoginAttempt).filter_by(user_id=staff.id, success=False).count() == 11
+    other = app.test_client()
+    assert other.post("/login", data={"email": staff.email, "password": PASSWORD},
+                      environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 200  # locked
+    assert db.session.scalars(select(AuthSession)).first() is not None
+
+
 def test_idle_timeout_is_enforced_on_the_server(app, client, auth, staff):
     auth.login(staff)
     record = db.session.scalars(select(AuthSession)).one()

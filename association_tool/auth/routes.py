@@ -11,7 +11,6 @@ from .. import audit
 from ..access import PUBLIC, SIGNED_IN, allow
 from ..extensions import db
 from ..models import User
-from ..passwords import verify_password
 from . import bp, services
 from . import two_factor as second_factor
 from .forms import (LanguageForm, LoginForm, PasswordChangeForm, RecoveryCodesForm,
@@ -200,7 +199,13 @@ def change_password():
     form = PasswordChangeForm()
     form.context_email, form.context_name = current_user.email, current_user.name
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current_password.data):
+        refused = services.check_current_password(current_user, request.remote_addr or "",
+                                                  form.current_password.data)
+        if refused == "throttled":
+            db.session.commit()  # the attempt is recorded
+            form.current_password.errors.append(_OWN_CHECK_ERRORS["throttled"]())
+        elif refused:
+            db.session.commit()  # the failed attempt counts towards the lock
             form.current_password.errors.append(_("The current password is wrong."))
         elif form.password.data == form.current_password.data:
             form.password.errors.append(_("Choose a password different from the current one."))

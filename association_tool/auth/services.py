@@ -278,6 +278,20 @@ def complete_sign_in(user: User, code: str, ip: str) -> LoginResult:
     return LoginResult(user, used_recovery_code=how == "recovery")
 
 
+def check_current_password(user: User, ip: str, password: str) -> str | None:
+    """Check a signed-in user's current password before they change it.
+
+    Return None when right, else "throttled" or "password". Wrong answers count towards the
+    sign-in lock, so someone at an unattended signed-in screen cannot guess it either.
+    """
+    if _throttled(user.email, user, ip, " (password change)"):
+        return "throttled"
+    if not verify_password(user.password_hash, password):
+        _failed(user.email, user, ip, "wrong current password in account settings: ")
+        return "password"
+    return None
+
+
 def check_own_credentials(user: User, ip: str, *, code: str,
                           password: str | None = None) -> str | None:
     """Check a signed-in user's code (and password) before a change to their second factor.
