@@ -5,16 +5,28 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev translations extract-messages system-deps demo clean bench
+.PHONY: run test security-checks install install-dev translations extract-messages system-deps demo clean bench
 
 ## make run: install what is needed, migrate the SQLite database and serve on http://127.0.0.1:5000
 run: install translations
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
-## make test: install what the tests need (Python packages, Chromium) and run the whole suite
+## make test: install what the tests need (Python packages, Chromium), run the whole suite,
+## then the security checks below
 test: install-dev translations system-deps
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory security-checks
+
+## make security-checks: bandit fails on any high-severity finding in the app's code; pip-audit
+## (scripts/audit_dependencies.py) fails on any known vulnerability in the pinned runtime
+## dependencies. Packages it could not check (service unreachable from this network) are listed
+## in a loud warning, never passed silently; PIP_AUDIT_STRICT=1 makes that a failure as well.
+## PIP_AUDIT_SERVICE=osv asks OSV instead of PyPI's JSON API.
+PIP_AUDIT_SERVICE ?= pypi
+security-checks: install-dev
+	$(BIN)/bandit --quiet --recursive association_tool scripts --severity-level high
+	$(BIN)/python scripts/audit_dependencies.py --service $(PIP_AUDIT_SERVICE)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +56,11 @@ extract-messages: install
 system-deps:
 	@sh scripts/system-deps.sh
 
+## make screenshots: start the app with the demo association and save the README's screenshots
+## into docs/screenshots/ (needs Chromium and poppler-utils, as the browser tests do).
+screenshots: install-dev translations system-deps
+	$(BIN)/python scripts/screenshots.py
+
 demo: install translations
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app demo load
@@ -56,3 +73,7 @@ clean:
 ## Results: bench/results/<date>-<database>.md. See README.md, Benchmarks.
 bench: install-dev translations system-deps
 	$(BIN)/python -m bench.run $(ARGS)
+
+## make security-figures: run the security suite and write docs/security-figures.md
+security-figures: install-dev translations
+	SECURITY_FIGURES=1 $(BIN)/python -m pytest tests/security -q

@@ -31,7 +31,7 @@ import re
 import select
 import shutil
 import struct
-import subprocess  # nosec B404: starts our own render process, with a fixed argument list
+import subprocess  # nosec B404 # starts our own render process, with a fixed argument list
 import sys
 import tempfile
 import threading
@@ -304,7 +304,7 @@ class _RenderWorker:
         # WeasyPrint writes @font-face fonts to temporary files; a killed process cannot
         # remove its own, so it gets a folder of its own that `stop` removes.
         self._tmpdir = env["TMPDIR"] = tempfile.mkdtemp(prefix="assoc-pdf-")
-        self._proc = subprocess.Popen(  # nosec B603: fixed arguments, our own interpreter
+        self._proc = subprocess.Popen(  # nosec B603 # fixed arguments, our own interpreter
             [sys.executable, "-m", "association_tool.pdf", "--worker"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=str(PROJECT_ROOT), env=env,
             close_fds=True, start_new_session=True)

@@ -18,7 +18,7 @@ import binascii
 import io
 import json
 import re
-import xml.etree.ElementTree as ET  # nosec B405: parsed only after DOCTYPE/ENTITY are refused
+import xml.etree.ElementTree as ET  # nosec B405 # parsed only after DOCTYPE/ENTITY are refused
 
 from .. import audit
 from ..extensions import db
@@ -46,7 +46,7 @@ def _check_svg(data: bytes) -> None:
     if b"<!doctype" in data.lower() or b"<!entity" in data.lower():
         raise LogoError("unsafe_svg")
     try:
-        root = ET.fromstring(data)  # nosec B314: no DOCTYPE, so no entities to expand
+        root = ET.fromstring(data)  # nosec B314 # no DOCTYPE, so no entities to expand
     except ET.ParseError:
         raise LogoError("broken") from None
     if _local(root.tag) != "svg" or b"<svg" not in head:
