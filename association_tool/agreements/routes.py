@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, pdf
-from ..access import SIGNED_IN, STAFF, allow, client_or_404, sees_all_clients
+from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, sees_all_clients
 from ..clients.sections import render_section
 from ..consents import services as consent_services
 from ..consents.routes import apply_error, consent_form
@@ -65,7 +65,19 @@ def _fail(form, error):
 
 
 def _agreement_or_404(client, agreement_id):
-    return services.agreement_for_client(client, agreement_id) or abort(404)
+    agreement = services.agreement_for_client(client, agreement_id)
+    if agreement is None:
+        deny(f"agreement {agreement_id} of client {client.id}", client_id=client.id)
+        abort(404)
+    return agreement
+
+
+def _line_or_404(client, agreement, line_id):
+    line = services.line_of(agreement, line_id)
+    if line is None:
+        deny(f"agreement line {line_id} of agreement {agreement.id}", client_id=client.id)
+        abort(404)
+    return line
 
 
 # --- the section on the client page ------------------------------------------------------------
@@ -221,7 +233,7 @@ def edit_line(client_id: int, agreement_id: int, line_id: int):
     """Change a line of the draft."""
     client = client_or_404(client_id, "agreement", write=True)
     agreement = _draft_or_404(client, agreement_id)
-    line = services.line_of(agreement, line_id) or abort(404)
+    line = _line_or_404(client, agreement, line_id)
     members = network_members(client)
     if request.method == "GET":
         form = LineForm(formdata=None, members=members)
@@ -246,7 +258,7 @@ def edit_line(client_id: int, agreement_id: int, line_id: int):
 def remove_line(client_id: int, agreement_id: int, line_id: int):
     client = client_or_404(client_id, "agreement", write=True)
     agreement = _draft_or_404(client, agreement_id)
-    line = services.line_of(agreement, line_id) or abort(404)
+    line = _line_or_404(client, agreement, line_id)
     services.remove_line(agreement, line)
     db.session.commit()
     return _back(client, agreement, _("Line removed."))
@@ -259,7 +271,7 @@ def line_consent(client_id: int, agreement_id: int, line_id: int):
     """Record the consent a line needs, without leaving the editor."""
     client = client_or_404(client_id, "agreement", write=True)
     agreement = _draft_or_404(client, agreement_id)
-    line = services.line_of(agreement, line_id) or abort(404)
+    line = _line_or_404(client, agreement, line_id)
     form = _line_consent_form(client, line, request.form)
     if form.validate_on_submit():
         try:

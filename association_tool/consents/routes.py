@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..access import STAFF, allow, client_or_404
+from ..access import STAFF, allow, client_or_404, deny
 from ..clients.sections import render_section, wants_fragment
 from ..clients.services import workers
 from ..directory.services import active_organisations
@@ -108,7 +108,11 @@ def create(client_id: int):
 
 
 def _consent_or_404(client, consent_id):
-    return services.consent_for_client(client, consent_id) or abort(404)
+    consent = services.consent_for_client(client, consent_id)
+    if consent is None:
+        deny(f"consent {consent_id} of client {client.id}", client_id=client.id)
+        abort(404)
+    return consent
 
 
 def _page(client, template, status=200, **context):

@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..access import SIGNED_IN, STAFF, allow, client_or_404
+from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny
 from ..clients.sections import render_section, wants_fragment
 from ..directory.services import active_organisations, active_people
 from ..extensions import db
@@ -58,7 +58,9 @@ def _fail(form, error: services.NetworkError):
 def _done(client, message):
     if wants_fragment():
         flash(message, "success")
-        return _section(client)
+        body, status = _section(client)
+        # Sections that offer the network as choices (consents) reload themselves on this event.
+        return body, status, {"HX-Trigger": "network-changed"}
     flash(message, "success")
     return redirect(url_for("network.section", client_id=client.id), 303)
 
@@ -88,12 +90,21 @@ def add(client_id: int):
     return _section(client, form, 422)
 
 
+def _member_or_404(client, member_id: int):
+    """Load the client's own network member, or log the attempt and answer 404."""
+    member = services.member_for_client(client, member_id)
+    if member is None:
+        deny(f"network member {member_id} of client {client.id}", client_id=client.id)
+        abort(404)
+    return member
+
+
 @bp.route("/clients/<int:client_id>/network/<int:member_id>/edit", methods=["GET", "POST"])
 @allow(STAFF)
 def edit(client_id: int, member_id: int):
     """Change a network member."""
     client = client_or_404(client_id, "network")
-    member = services.member_for_client(client, member_id) or abort(404)
+    member = _member_or_404(client, member_id)
     if request.method == "GET":
         return _section(client, _form(member), editing=member.id)
     form = _form(member, formdata=request.form)
@@ -124,7 +135,7 @@ def edit(client_id: int, member_id: int):
 def remove(client_id: int, member_id: int):
     """Take someone off the client's network map."""
     client = client_or_404(client_id, "network")
-    member = services.member_for_client(client, member_id) or abort(404)
+    member = _member_or_404(client, member_id)
     services.remove_member(member)
     db.session.commit()
     return _done(client, _("Removed from the network."))

@@ -87,6 +87,7 @@ def set_status(client_id: int, task_id: int):
     client = client_or_404(client_id, "tasks")
     task = services.client_task(client, task_id)
     if task is None:
+        deny(f"task {task_id} of client {client.id}", client_id=client.id)
         abort(404)
     form = TaskStatusForm()
     if not form.validate_on_submit():
