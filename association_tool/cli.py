@@ -49,6 +49,26 @@ def users_create(role: str, email: str, name: str, locale: str) -> None:
     click.echo(f"Created {role} {user.email} (id {user.id}).")
 
 
+@users_cli.command("reset-two-factor")
+@click.option("--email", required=True)
+def users_reset_two_factor(email: str) -> None:
+    """Turn off a user's two-step sign-in and lift a sign-in lock (a lost phone and lost codes)."""
+    from sqlalchemy import select
+
+    from .auth import services, two_factor
+    from .models import User
+
+    user = db.session.scalars(
+        select(User).where(User.email == services.normalise_email(email))).one_or_none()
+    if user is None:
+        raise click.ClickException(f"No user with the e-mail address {email}.")
+    two_factor.reset_by_operator(user)
+    services.unlock(user)
+    db.session.commit()
+    click.echo(f"Two-step sign-in is off for {user.email}; they sign in with their password and "
+               "may set it up again.")
+
+
 @users_cli.command("list")
 def users_list() -> None:
     """List users with their roles."""

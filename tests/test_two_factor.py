@@ -529,3 +529,22 @@ def test_the_migration_goes_down_and_up_without_losing_users_or_sessions(app, cl
     assert signed_in(client)
     enrol(staff)
     assert fresh(staff).two_factor_enabled
+
+
+def test_the_command_line_resets_a_locked_out_only_admin(app, client, auth, admin, runner):
+    # The only admin has two-step sign-in, lost the phone and the codes, and guessed ten times.
+    enrol(admin)
+    for _ in range(10):
+        auth.login(admin, "vaara-salasana-tama-on")
+    assert not signed_in(client)
+    result = runner.invoke(args=["users", "reset-two-factor", "--email", admin.email.upper()])
+    assert result.exit_code == 0, result.output
+    assert not fresh(admin).two_factor_enabled
+    assert db.session.query(RecoveryCode).filter_by(user_id=admin.id).count() == 0
+    # The account's lock is lifted (the guessing address stays throttled for its window).
+    back = client.post("/login", data={"email": admin.email, "password": PASSWORD},
+                       environ_base={"REMOTE_ADDR": "10.1.1.1"})
+    assert back.status_code == 302 and signed_in(client)
+    assert "update" in audit_actions()
+    unknown = runner.invoke(args=["users", "reset-two-factor", "--email", "ei@example.org"])
+    assert unknown.exit_code != 0 and "ei@example.org" in unknown.output

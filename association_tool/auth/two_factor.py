@@ -272,3 +272,14 @@ def reset_by_admin(user: User, *, actor: User) -> None:
     end_all_sessions(user)
     audit.record(audit.Action.UPDATE, object_type="user", object_id=user.id,
                  detail="two-step sign-in reset by admin")
+
+
+def reset_by_operator(user: User) -> None:
+    """Take away a user's second factor from the server's command line (the only admin lost
+    both phone and recovery codes); their sessions end; logged."""
+    from .services import end_all_sessions
+
+    _clear(user)
+    end_all_sessions(user)
+    audit.record(audit.Action.UPDATE, object_type="user", object_id=user.id,
+                 detail="two-step sign-in reset from the command line")
