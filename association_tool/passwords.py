@@ -13,8 +13,6 @@ MIN_LENGTH = 12
 MAX_LENGTH = 128
 
 _hasher = PasswordHasher()  # argon2-cffi defaults: Argon2id, RFC 9106 low-memory profile
-# Verified when the e-mail is unknown, so that a wrong address takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
 _PADDING = re.compile(r"^[\d\W_]*$")
 
 
@@ -23,10 +21,17 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash verified when the e-mail is unknown, so that a wrong address takes as long as a
+    wrong password (made on first use, not at start-up: hashing takes a tenth of a second)."""
+    return _hasher.hash("timing-equaliser-not-a-password")
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password against its hash in constant effort, also when there is no hash."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
