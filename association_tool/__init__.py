@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale
@@ -84,8 +85,15 @@ def register_extensions(app: Flask) -> None:
             flash(_l("Your session ended because of inactivity. Please sign in again."), "info")
         else:
             flash(login_manager.login_message, "info")
-        target = url_for("auth.login", next=request.full_path.rstrip("?")
-                         if request.method == "GET" else None)
+        back = request.full_path.rstrip("?") if request.method == "GET" else None
+        if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+            # htmx asked for a piece of a page (often a form sent mid-edit): after signing in,
+            # come back to the page the user was on. Only a path on this site; the sign-in
+            # view checks it again before redirecting.
+            page = urlsplit(request.headers.get("HX-Current-URL", ""))
+            if page.netloc == request.host and page.path.startswith("/") and not page.path.startswith("//"):
+                back = page.path + ("?" + page.query if page.query else "")
+        target = url_for("auth.login", next=back)
         if request.headers.get("HX-Request"):
             response = app.response_class(status=401)
             response.headers["HX-Redirect"] = target
@@ -193,6 +201,14 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_e):
+        from .access import rule_for
+
+        rule = rule_for(request.endpoint)
+        if rule is not None and not rule.public and not current_user.is_authenticated:
+            # The session ended (expired, or its cookie is gone) while a form was open: the token
+            # no longer matches. Sign in again and come back, rather than a dead end.
+            db.session.rollback()
+            return app.login_manager.unauthorized()
         return render(400, _l("The form had expired"),
                       _l("For your safety the form was not saved. Go back, reload the page "
                          "and send it again."))

@@ -9,9 +9,55 @@
   document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRFToken"] = csrfToken();
   });
-  document.addEventListener("htmx:afterSwap", function (event) {
-    // After a swapped form comes back with errors, move focus to the first invalid field.
-    var invalid = event.detail.target.querySelector('[aria-invalid="true"]');
-    if (invalid) { invalid.focus(); }
+  function focusLost() {
+    var active = document.activeElement;
+    return !active || active === document.body || !active.isConnected;
+  }
+  function focusQuietly(element) {
+    // Headings and messages are not in the tab order; -1 lets them take focus from a script.
+    if (!element.hasAttribute("tabindex")) { element.setAttribute("tabindex", "-1"); }
+    element.focus();
+  }
+  // Whether the focus was inside what a response replaces: only then is focus moved after the
+  // swap. Sections that load themselves when the page opens must not pull the page down.
+  var focusWasInside = new WeakMap();
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    var target = event.detail.target;
+    if (event.detail.xhr) {
+      focusWasInside.set(event.detail.xhr,
+          !!(active && active !== document.body && target && target.contains(active)));
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!event.detail.xhr || !focusWasInside.get(event.detail.xhr)) { return; }
+    // The swapped piece is in the page now; event.detail.elt is the new element for outerHTML.
+    var piece = event.detail.elt;
+    if (!piece || !piece.isConnected) { piece = event.detail.target; }
+    if (!piece || !piece.isConnected) { return; }
+    // After a form comes back with errors, move focus to the first invalid field.
+    var invalid = piece.querySelector('[aria-invalid="true"]');
+    if (invalid) { invalid.focus(); return; }
+    // A whole page (boosted link or form) starts from the top, as any page load does.
+    if (event.detail.boosted || piece === document.body) { return; }
+    // A saved form was replaced together with the focused button: land on what says what
+    // happened (the message), else on the piece's heading, instead of the top of the page.
+    if (!focusLost()) { return; }
+    var landing = piece.querySelector('[role="status"], [role="alert"]') ||
+        piece.querySelector("h2, h3, h4") || piece;
+    focusQuietly(landing);
+  });
+  document.addEventListener("keydown", function (event) {
+    // Escape closes the disclosure (details) the focus is in and returns to its summary,
+    // unless a drop-down list is open and the key is meant for it.
+    if (event.key !== "Escape" || event.defaultPrevented) { return; }
+    var active = document.activeElement;
+    if (!active || active.tagName === "SELECT") { return; }
+    var details = active.closest("details[open]");
+    if (!details) { return; }
+    var summary = details.querySelector(":scope > summary");
+    details.open = false;
+    if (summary) { summary.focus(); }
+    event.preventDefault();
   });
 })();
