@@ -176,6 +176,16 @@ def register_hooks(app: Flask) -> None:
             headers.add("Vary", "Cookie")
         return response
 
+    @app.after_request
+    def keep_the_address_of_the_page(response):
+        # A boosted form that answers with a page of its own (its errors) would otherwise put
+        # the form's POST address in the address bar, and reloading that gives an error page.
+        # After a redirect the browser asks with GET, and htmx shows that page's address.
+        if (request.headers.get("HX-Boosted") and request.method != "GET"
+                and not 300 <= response.status_code < 400):
+            response.headers.setdefault("HX-Push-Url", "false")
+        return response
+
     @app.teardown_request
     def close_request_session(_exc):
         # Anything a request did not commit is thrown away, never half-kept.

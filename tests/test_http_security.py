@@ -119,3 +119,17 @@ def test_templates_need_no_inline_script_or_style():
     config = json.loads(re.search(r"name=\"htmx-config\" content='([^']+)'", base).group(1))
     assert "style" not in config["attributesToSettle"]
     assert config["includeIndicatorStyles"] is False and config["historyCacheSize"] == 0
+
+
+def test_a_boosted_form_answered_with_its_errors_keeps_the_page_address(client, auth, staff):
+    auth.login(staff)
+    boosted = {"HX-Request": "true", "HX-Boosted": "true"}
+    refused = client.post("/account/password", headers=boosted, data={
+        "current_password": "", "password": "x", "password_confirm": "y"})
+    assert refused.status_code == 422
+    assert refused.headers["HX-Push-Url"] == "false"  # the address bar keeps /account
+    moved = client.post("/clients/new", headers=boosted, data={
+        "display_name": "Kettu", "level": "advice", "status": "active", "language": "fi",
+        "referral_source": "self", "start_date": "2026-11-01"})
+    assert moved.status_code == 303 and "HX-Push-Url" not in moved.headers
+    assert "HX-Push-Url" not in client.get("/clients/", headers=boosted).headers
