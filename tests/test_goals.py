@@ -490,3 +490,16 @@ def test_every_view_and_change_is_in_the_access_log(client, admin, asiakas):
                      ("create", "goal_progress"), ("create", "goal_review")]:
         assert expected in logged
     assert all(e.client_id == asiakas.id for e in events(object_type="goal"))
+
+
+def test_a_saved_goal_tells_the_client_page_to_refresh_its_overview(client, auth, staff, asiakas):
+    auth.login(staff)
+    page = client.get(f"/clients/{asiakas.id}").get_data(as_text=True)
+    assert 'id="overview"' in page and 'hx-trigger="client-changed from:body"' in page
+    saved = client.post(f"/clients/{asiakas.id}/goals", data=goal_data(), headers=HX)
+    assert saved.status_code == 200 and saved.headers["HX-Trigger"] == "client-changed"
+    refused = client.post(f"/clients/{asiakas.id}/goals", data=goal_data(text=""), headers=HX)
+    assert refused.status_code == 422 and "HX-Trigger" not in refused.headers
+    # The overview the page fetches again now lists the new goal.
+    overview = client.get(f"/clients/{asiakas.id}", headers={"HX-Request": "true"})
+    assert GOAL_TEXT[:40] in overview.get_data(as_text=True)
