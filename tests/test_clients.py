@@ -118,6 +118,15 @@ def test_search_index_follows_new_renamed_and_removed_clients(client, staff):
     assert "Orvokki" not in found("laine")
 
 
+@pytest.mark.parametrize("query", ['"o"ha', 'o"ha', "50%", "a_b", "ki*", "NEAR(", "-tai", "ka'la"])
+def test_search_words_with_special_characters_match_literally(client, staff, query):
+    login(client, staff)
+    make_client(display_name="Ruusu", full_name='Kalle "O"hara 50% a_b ki* near( -tai ka\'la')
+    make_client(display_name="Pekka")
+    html = client.get("/clients/", query_string={"q": query}).get_data(as_text=True)
+    assert "Ruusu" in html and "Pekka" not in html
+
+
 def test_search_of_three_letters_is_answered_from_an_index(app, client, staff):
     from sqlalchemy import text
 
