@@ -199,11 +199,13 @@ def expiring_for(user: User, today: date | None = None, *, days: int = EXPIRING_
 
     if not sees_all_clients(user):
         return []
+    from ..clients.services import own_client_ids
+
     today = today or local_today()
     rows = db.session.scalars(
-        select(Consent).join(Client, Client.id == Consent.client_id)
+        select(Consent)
         .options(joinedload(Consent.client))
-        .where(or_(Client.responsible_id == user.id, Client.backup_id == user.id),
+        .where(Consent.client_id.in_(own_client_ids(user)),
                Consent.withdrawn_on.is_(None), Consent.superseded_on.is_(None),
                Consent.valid_until.is_not(None), Consent.valid_until >= today,
                Consent.valid_until <= today + timedelta(days=days))
