@@ -105,6 +105,36 @@ def version_of(form) -> int:
         return -1
 
 
+def save_versioned(form, save, *, current_version, stale_message, stale=(), errors=(),
+                   on_error=None) -> bool:
+    """Run a save that checks the version the form was opened on, and commit it.
+
+    `save(version)` does the change. When someone else saved first (the service's `stale`
+    exception, or SQLAlchemy's StaleDataError) everything is rolled back, `stale_message` goes on
+    the form and the record's `current_version()` into it, so that saving again works. One of the
+    service's `errors` is rolled back and handed to `on_error(form, error)`. Return whether the
+    save went through; the form keeps what the user typed either way.
+    """
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from .extensions import db
+
+    stale = stale if isinstance(stale, tuple) else (stale,)
+    try:
+        save(version_of(form))
+        db.session.commit()
+    except (*stale, StaleDataError):
+        db.session.rollback()
+        form.form_errors.append(str(stale_message))
+        form.version.data = str(current_version())
+        return False
+    except errors as error:
+        db.session.rollback()
+        on_error(form, error)
+        return False
+    return True
+
+
 def locale_field():
     """The interface language."""
     return SelectField(_l("Language"), choices=language_choices(), default="fi")

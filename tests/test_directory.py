@@ -1,4 +1,6 @@
 """The service directory: organisations, contact persons, search, archive."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -114,3 +116,24 @@ def test_changes_are_logged(client, staff):
     client.post("/directory/new", data=ORG)
     assert db.session.scalars(select(AuditEvent).where(
         AuditEvent.object_type == "organisation", AuditEvent.action == "create")).one()
+
+
+def test_stale_edit_of_a_contact_person_is_refused_and_saving_again_works(client, staff):
+    organisation = make_organisation(name="A", unit=None, people=[("Anna", None, False)])
+    person = db.session.scalars(select(ContactPerson)).one()
+    opened = str(person.version)
+    url = f"/directory/{organisation.id}/people/{person.id}"
+    login(client, staff)
+    assert client.post(url, data={"name": "Anna Aalto", "title": "", "phone": "", "email": "",
+                                  "version": opened}).status_code == 303
+    late = client.post(url, data={"name": "Anna Myöhäinen", "title": "Ohjaaja", "phone": "",
+                                  "email": "", "version": opened})
+    html = late.get_data(as_text=True)
+    assert late.status_code == 422 and "Anna Myöhäinen" in html and 'role="alert"' in html
+    assert db.session.get(ContactPerson, person.id).name == "Anna Aalto"
+    current = re.search(r'name="version"[^>]*value="(\d+)"', html).group(1)
+    assert current != opened
+    again = client.post(url, data={"name": "Anna Myöhäinen", "title": "Ohjaaja", "phone": "",
+                                   "email": "", "version": current})
+    assert again.status_code == 303
+    assert db.session.get(ContactPerson, person.id).name == "Anna Myöhäinen"

@@ -1,4 +1,5 @@
 """The client's network: members from the directory or private, the map as SVG, access."""
+import re
 import xml.etree.ElementTree as ET
 
 from sqlalchemy import select
@@ -146,3 +147,21 @@ def test_views_and_changes_are_logged(client, staff):
     actions = {(e.action, e.object_type) for e in db.session.scalars(
         select(AuditEvent).where(AuditEvent.client_id == target.id))}
     assert ("create", "network_member") in actions and ("view", "network_map") in actions
+
+
+def test_stale_edit_of_a_member_is_refused_and_saving_again_works(client, staff):
+    target = make_client()
+    login(client, staff)
+    client.post(f"/clients/{target.id}/network", data=member())
+    existing = db.session.scalars(select(NetworkMember)).one()
+    opened, url = str(existing.version), f"/clients/{target.id}/network/{existing.id}/edit"
+    assert client.post(url, data=member(ring="middle", version=opened)).status_code == 303
+    late = client.post(url, data=member(role_note="Myöhästynyt muutos", version=opened))
+    html = late.get_data(as_text=True)
+    assert late.status_code == 422 and "Myöhästynyt muutos" in html
+    assert db.session.get(NetworkMember, existing.id).ring == "middle"
+    current = re.search(r'name="version"[^>]*value="(\d+)"', html).group(1)
+    assert current != opened
+    again = client.post(url, data=member(role_note="Myöhästynyt muutos", version=current))
+    assert again.status_code == 303
+    assert db.session.get(NetworkMember, existing.id).role_note == "Myöhästynyt muutos"

@@ -11,7 +11,7 @@ from ..consents import services as consent_services
 from ..consents.routes import apply_error, consent_form
 from ..database import write_transaction
 from ..extensions import db
-from ..forms import version_of
+from ..forms import save_versioned, version_of
 from ..network.services import members as network_members
 from ..timeutil import local_today
 from . import bp, services
@@ -187,21 +187,13 @@ def edit(client_id: int, agreement_id: int):
     if request.method == "GET":
         return _editor(client, agreement)
     header = HeaderForm(request.form)
-    if header.validate_on_submit():
-        try:
-            services.update_header(agreement, header.values(), version=version_of(header))
-            db.session.commit()
-        except (services.StaleEdit, StaleDataError):
-            db.session.rollback()
-            header.form_errors.append(_("Someone else changed this agreement while you were editing. "
-                                        "Your text is still here: check it and save again."))
-            agreement = _agreement_or_404(client, agreement_id)
-            header.version.data = str(agreement.row_version)
-        except services.AgreementError as error:
-            db.session.rollback()
-            _fail(header, error)
-        else:
-            return _back(client, agreement, _("Changes saved."))
+    if header.validate_on_submit() and save_versioned(
+            header, lambda version: services.update_header(agreement, header.values(), version=version),
+            stale=services.StaleEdit, errors=services.AgreementError, on_error=_fail,
+            stale_message=_("Someone else changed this agreement while you were editing. "
+                            "Your text is still here: check it and save again."),
+            current_version=lambda: _agreement_or_404(client, agreement_id).row_version):
+        return _back(client, agreement, _("Changes saved."))
     return _editor(client, agreement, header=header, status=422)
 
 

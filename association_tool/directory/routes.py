@@ -1,15 +1,20 @@
 """Directory screens: search, organisations and their contact persons."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import SIGNED_IN, STAFF, allow
 from ..clients.sections import wants_fragment
 from ..extensions import db
-from ..forms import version_of
+from ..forms import save_versioned
 from ..models import ContactPerson, Organisation
 from . import bp, services
 from .forms import DirectorySearchForm, OrganisationForm, PersonForm
+
+
+def _stale_entry() -> str:
+    """The message for a save over someone else's newer save of a directory entry."""
+    return _("Someone else changed this entry while you were editing. "
+             "Your text is still here: check it and save again.")
 
 
 def _error_message(error: services.DirectoryError) -> str:
@@ -90,21 +95,14 @@ def edit(organisation_id: int):
     """Change an organisation's details."""
     organisation = _organisation_or_404(organisation_id)
     form = OrganisationForm(editing=True)
-    if form.validate_on_submit():
-        try:
-            services.update_organisation(organisation, form.values(), version=version_of(form))
-            db.session.commit()
-        except (services.StaleEdit, StaleDataError):
-            db.session.rollback()
-            form.form_errors.append(_("Someone else changed this entry while you were editing. "
-                                      "Your text is still here: check it and save again."))
-            form.version.data = str(_organisation_or_404(organisation_id).version)
-        except services.DirectoryError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("directory.show", organisation_id=organisation.id), 303)
+    if form.validate_on_submit() and save_versioned(
+            form, lambda version: services.update_organisation(organisation, form.values(),
+                                                               version=version),
+            stale=services.StaleEdit, errors=services.DirectoryError, on_error=_show_error,
+            stale_message=_stale_entry(),
+            current_version=lambda: _organisation_or_404(organisation_id).version):
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("directory.show", organisation_id=organisation.id), 303)
     return _show(_organisation_or_404(organisation_id), form=form, status=422)
 
 
@@ -158,18 +156,12 @@ def edit_person(organisation_id: int, person_id: int):
     form = PersonForm(obj=person, editing=True)
     if request.method == "GET":
         form.version.data = str(person.version)
-    elif form.validate_on_submit():
-        try:
-            services.update_person(person, form.values(), version=version_of(form))
-            db.session.commit()
-        except (services.StaleEdit, StaleDataError):
-            db.session.rollback()
-            form.form_errors.append(_("Someone else changed this entry while you were editing. "
-                                      "Your text is still here: check it and save again."))
-            form.version.data = str(_person_or_404(organisation_id, person_id).version)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("directory.show", organisation_id=organisation_id), 303)
+    elif form.validate_on_submit() and save_versioned(
+            form, lambda version: services.update_person(person, form.values(), version=version),
+            stale=services.StaleEdit, stale_message=_stale_entry(),
+            current_version=lambda: _person_or_404(organisation_id, person_id).version):
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("directory.show", organisation_id=organisation_id), 303)
     person = _person_or_404(organisation_id, person_id)
     return render_template("directory/person_form.html", form=form, person=person,
                            organisation=person.organisation), 422 if form.is_submitted() else 200

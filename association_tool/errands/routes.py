@@ -13,7 +13,7 @@ from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, sees_all_clie
 from ..clients.sections import render_section, wants_fragment
 from ..database import write_transaction
 from ..extensions import db
-from ..forms import version_of
+from ..forms import save_versioned, version_of
 from ..models.errands import ERRAND_TYPES
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local_today
@@ -175,21 +175,13 @@ def edit(client_id: int, errand_id: int):
     if request.method == "GET":
         return _section(client, editing=errand.id, edit_form=_errand_form(client, errand))
     form = _errand_form(client, errand, formdata=request.form)
-    if form.validate_on_submit():
-        try:
-            services.update_errand(errand, form.values(), version=version_of(form))
-            db.session.commit()
-        except (services.StaleEdit, StaleDataError):
-            db.session.rollback()
-            form.form_errors.append(_("Someone else changed this errand while you were editing. "
-                                      "Your text is still here: check it and save again."))
-            errand = _errand_or_404(client, errand_id)
-            form.version.data = str(errand.version)
-        except services.ErrandError as error:
-            db.session.rollback()
-            _fail(form, error)
-        else:
-            return _done(client, errand, _("Changes saved."))
+    if form.validate_on_submit() and save_versioned(
+            form, lambda version: services.update_errand(errand, form.values(), version=version),
+            stale=services.StaleEdit, errors=services.ErrandError, on_error=_fail,
+            stale_message=_("Someone else changed this errand while you were editing. "
+                            "Your text is still here: check it and save again."),
+            current_version=lambda: _errand_or_404(client, errand_id).version):
+        return _done(client, errand, _("Changes saved."))
     return _section(client, status=422, editing=errand_id, edit_form=form)
 
 

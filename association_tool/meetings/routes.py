@@ -13,7 +13,7 @@ from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, sees_all_clie
 from ..auth.services import association_name
 from ..clients.sections import render_section, see_other
 from ..extensions import db
-from ..forms import version_of
+from ..forms import save_versioned, version_of
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local_today
 from . import bp, services
@@ -240,6 +240,13 @@ def show(client_id: int, meeting_id: int):
     return _show(client, _viewed(client, meeting_id))
 
 
+def _save(client, meeting_id: int, form, save) -> bool:
+    """Save the plan or the minutes against the version the form was opened on."""
+    return save_versioned(form, save, stale=StaleEdit, errors=MeetingError, on_error=_fail,
+                          stale_message=STALE,
+                          current_version=lambda: _meeting_or_404(client, meeting_id).version)
+
+
 @bp.route("/clients/<int:client_id>/meetings/<int:meeting_id>/plan", methods=["GET", "POST"])
 @allow(STAFF)
 def plan(client_id: int, meeting_id: int):
@@ -255,20 +262,11 @@ def plan(client_id: int, meeting_id: int):
     form = _plan_form(client, meeting, formdata=request.form)
     if form.validate_on_submit():
         try:
-            services.update_plan(meeting, form.values(), version=version_of(form))
-            db.session.commit()
+            saved = _save(client, meeting_id, form, lambda version: services.update_plan(
+                meeting, form.values(), version=version))
         except MeetingLocked:
             return _locked(client, meeting)
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            meeting = _meeting_or_404(client, meeting_id)
-            form.form_errors.append(str(STALE))
-            form.version.data = str(meeting.version)
-        except MeetingError as error:
-            db.session.rollback()
-            meeting = _meeting_or_404(client, meeting_id)
-            _fail(form, error)
-        else:
+        if saved:
             flash(_("Changes saved."), "success")
             return see_other(url_for("meetings.show", client_id=client.id, meeting_id=meeting_id))
     return _page(client, "meetings/_plan_form.html", 422, form=form, meeting=meeting)
@@ -294,21 +292,12 @@ def record(client_id: int, meeting_id: int):
         return _minutes_page(client, meeting, form)
     if form.validate_on_submit():
         try:
-            services.record_minutes(meeting, form.values(), participants=form.rows("participants"),
-                                    actions=form.rows("actions"), version=version_of(form))
-            db.session.commit()
+            saved = _save(client, meeting_id, form, lambda version: services.record_minutes(
+                meeting, form.values(), participants=form.rows("participants"),
+                actions=form.rows("actions"), version=version))
         except MeetingLocked:
             return _locked(client, meeting)
-        except (StaleEdit, StaleDataError):
-            db.session.rollback()
-            meeting = _meeting_or_404(client, meeting_id)
-            form.form_errors.append(str(STALE))
-            form.version.data = str(meeting.version)
-        except MeetingError as error:
-            db.session.rollback()
-            meeting = _meeting_or_404(client, meeting_id)
-            _fail(form, error)
-        else:
+        if saved:
             flash(_("The minutes are saved."), "success")
             return see_other(url_for("meetings.show", client_id=client.id, meeting_id=meeting_id))
     return _minutes_page(client, meeting, form, 422)

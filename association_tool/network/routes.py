@@ -2,13 +2,13 @@
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny
 from ..clients.sections import render_section, wants_fragment
 from ..directory.services import active_organisations, active_people
 from ..extensions import db
+from ..forms import save_versioned
 from . import bp, services
 from .forms import MemberForm
 
@@ -108,25 +108,14 @@ def edit(client_id: int, member_id: int):
     if request.method == "GET":
         return _section(client, _form(member), editing=member.id)
     form = _form(member, formdata=request.form)
-    if form.validate_on_submit():
-        try:
-            version = int(form.version.data)
-        except (TypeError, ValueError):
-            version = -1
-        try:
-            services.update_member(member, form.values(), version=version)
-            db.session.commit()
-        except (services.StaleEdit, StaleDataError):
-            db.session.rollback()
-            form.form_errors.append(_("Someone else changed this member while you were editing. "
-                                      "Your text is still here: check it and save again."))
-            member = services.member_for_client(client, member_id) or abort(404)
-            form.version.data = str(member.version)
-        except services.NetworkError as error:
-            db.session.rollback()
-            _fail(form, error)
-        else:
-            return _done(client, _("Changes saved."))
+    if form.validate_on_submit() and save_versioned(
+            form, lambda version: services.update_member(member, form.values(), version=version),
+            stale=services.StaleEdit, errors=services.NetworkError, on_error=_fail,
+            stale_message=_("Someone else changed this member while you were editing. "
+                            "Your text is still here: check it and save again."),
+            current_version=lambda: (services.member_for_client(client, member_id)
+                                     or abort(404)).version):
+        return _done(client, _("Changes saved."))
     return _section(client, form, 422, editing=member_id)
 
 
