@@ -92,6 +92,16 @@ def _label_in(locale: str, kind: str, value) -> str:
     return str(LABELS.get(kind, {}).get(value, value))
 
 
+def labels_of(kind: str) -> dict[str, str]:
+    """Return all labels of one kind in the user's language, for a loop that shows many."""
+    return _labels_in(str(get_locale()), kind)
+
+
+@lru_cache(maxsize=256)
+def _labels_in(locale: str, kind: str) -> dict[str, str]:
+    return {value: str(text) for value, text in LABELS.get(kind, {}).items()}
+
+
 def choices(kind: str, *, blank=None) -> list[tuple[str, str]]:
     """Return (value, label) pairs for a select field, optionally led by a blank choice."""
     pairs = [(value, text) for value, text in LABELS[kind].items()]

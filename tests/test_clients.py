@@ -1,4 +1,5 @@
 """The client record: list, search, create, edit, the client page, pairings, ending, home page."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -166,6 +167,92 @@ def test_paging_and_sorting(client, staff):
     assert "Asiakas 00" in first and "Asiakas 29" not in first
     second = client.get("/clients/?page=2").get_data(as_text=True)
     assert "Asiakas 29" in second and "Asiakas 00" not in second
+
+
+def _names_on(html):
+    return re.findall(r'<a href="/clients/\d+">([^<]+)</a>', html)
+
+
+@pytest.mark.parametrize("filters", ["", "&status=all", "&status=paused", "&level=intensive",
+                                     "&sort=-start", "&mine=y"])
+def test_a_broad_search_shows_the_same_pages_as_an_exact_one(client, staff, monkeypatch, filters):
+    """Past the count cap the list reads the name index in order instead of sorting every
+    match; the pages must be those the exact search gives, in the same order."""
+    from association_tool.clients import services
+
+    login(client, staff)
+    for i in range(60):
+        make_client(display_name=f"{'Bb' if i % 3 else 'Aa'} Mäkinen {59 - i:02d}",
+                    level="intensive" if i % 2 else "client_guidance",
+                    status="paused" if i % 4 == 0 else "active",
+                    responsible_id=staff.id if i % 5 else None)
+    make_client(display_name="Ruusu Virta")  # matches no search below
+    pages = {}
+    for cap in (10_000, 7):  # first exact, then past the cap
+        monkeypatch.setattr(services, "SEARCH_COUNT_CAP", cap)
+        pages[cap] = [_names_on(client.get(f"/clients/?q=mäkinen{filters}&page={n}")
+                                .get_data(as_text=True)) for n in (1, 2, 3)]
+    assert pages[7] == pages[10_000]
+    assert any(pages[7]) and "Ruusu Virta" not in str(pages[7])
+    monkeypatch.setattr(services, "SEARCH_COUNT_CAP", 10_000)
+    exact = client.get(f"/clients/?q=mäkinen{filters}").get_data(as_text=True)
+    monkeypatch.setattr(services, "SEARCH_COUNT_CAP", 7)
+    broad = client.get(f"/clients/?q=mäkinen{filters}").get_data(as_text=True)
+    total = int(re.search(r"(\d+) asiakas", exact).group(1))
+    assert total == sum(len(names) for names in pages[10_000]) or total > 75
+    assert ("Hakua vastaa yli 7 asiakasta" in broad) == (total > 7)
+
+
+def test_a_broad_search_says_more_than_the_cap_and_pages_on(client, staff, monkeypatch):
+    from association_tool.clients import services
+
+    login(client, staff)
+    monkeypatch.setattr(services, "SEARCH_COUNT_CAP", 30)
+    for i in range(40):
+        make_client(display_name=f"Virtanen {i:02d}")
+    first = client.get("/clients/?q=virtanen").get_data(as_text=True)
+    assert "Hakua vastaa yli 30 asiakasta" in first and "40 asiakasta" not in first
+    assert _names_on(first) == [f"Virtanen {i:02d}" for i in range(25)]
+    assert "Sivu 1<" in first and "?page=2&amp;q=virtanen" in first
+    second = client.get("/clients/?q=virtanen&page=2").get_data(as_text=True)
+    assert _names_on(second) == [f"Virtanen {i:02d}" for i in range(25, 40)]
+    assert "page=3" not in second  # the cap's pages end here (30 → 2 pages)
+    # A narrower search is counted exactly again.
+    narrow = client.get("/clients/?q=virtanen 1").get_data(as_text=True)
+    assert "13 asiakasta" in narrow and "Hakua vastaa yli" not in narrow  # 01, 10–19, 21, 31
+
+
+def test_a_broad_search_keeps_its_work_bounded(app, client, staff, monkeypatch):
+    """The count stops at the cap and the page is read from the name index, not sorted."""
+    from association_tool.clients import services
+    from association_tool.clients.services import ClientFilters, list_clients
+
+    monkeypatch.setattr(services, "SEARCH_COUNT_CAP", 5)
+    for i in range(30):
+        make_client(display_name=f"Laine {i:02d}")
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        page = list_clients(staff, ClientFilters(q="laine"))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert page.more and page.total == 5 and len(page.items) == 25
+    count = next(s for s in statements if "count(" in s.lower())
+    assert "LIMIT" in count.upper()
+    ids = next(s for s in statements if "display_name" in s and "count(" not in s.lower())
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite":
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT client.id FROM client WHERE client.status IN "
+            "('active', 'paused') AND client.search_text LIKE '%laine%' "
+            "ORDER BY client.display_name, client.id LIMIT 25").all()
+        assert any("ix_client_status_name" in row[-1] for row in plan), plan
+        assert "client_search" not in ids  # the walk tests names on the rows it reads
+    db.session.rollback()
 
 
 def test_list_shows_the_next_due_item(client, staff):

@@ -1,6 +1,5 @@
 """Forms for administering users, settings and browsing the access log."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField,
                      TextAreaField)
@@ -8,11 +7,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from ..errands.services import LINE_MAX, MAX_LINES
 from ..errands.texts import TYPE_LABELS
-from ..forms import (email_field, locale_field, name_field, new_password_fields, phone_field,
-                     role_choices, strip, version_field)
+from ..forms import (AppForm, email_field, locale_field, name_field, new_password_fields,
+                     phone_field, role_choices, strip, version_field)
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(AppForm):
     """Add a user with a first password that they change at first sign-in."""
 
     name = name_field()
@@ -28,7 +27,7 @@ class UserCreateForm(FlaskForm):
         self.role.choices = role_choices()
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(AppForm):
     """Change a user's name, address, role and language."""
 
     name = name_field()
@@ -44,18 +43,18 @@ class UserEditForm(FlaskForm):
         self.role.choices = role_choices()
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(AppForm):
     """Set a new password for a user who has forgotten theirs."""
 
     password, password_confirm = new_password_fields()
     submit = SubmitField(_l("Set new password"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AppForm):
     """An empty form that carries only the CSRF token, for one-click actions."""
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(AppForm):
     """The association's own details."""
 
     association_name = StringField(_l("Name of the association"), filters=[strip],
@@ -63,7 +62,7 @@ class SettingsForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class TwoFactorPolicyForm(FlaskForm):
+class TwoFactorPolicyForm(AppForm):
     """Whether staff members and administrators must use two-step sign-in."""
 
     require_two_factor = BooleanField(
@@ -73,7 +72,7 @@ class TwoFactorPolicyForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class LogoForm(FlaskForm):
+class LogoForm(AppForm):
     """Upload the association's logo for the PDF documents."""
 
     logo = FileField(_l("Logo"), description=_l("A PNG, JPEG or SVG picture of at most 200 kB. "
@@ -90,7 +89,7 @@ def _few_short_lines(form, field):
         raise ValidationError(_l("A line can have at most %(n)d characters.", n=LINE_MAX))
 
 
-class ErrandDefaultsForm(FlaskForm):
+class ErrandDefaultsForm(AppForm):
     """The association's usual things to bring: one list per errand type, one thing per line."""
 
     submit = SubmitField(_l("Save"))
@@ -110,7 +109,7 @@ for _type, _label in TYPE_LABELS.items():
         validators=[Optional(), Length(max=MAX_LINES * (LINE_MAX + 1)), _few_short_lines]))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(AppForm):
     """Filters for browsing the access log (read from the query string)."""
 
     class Meta:

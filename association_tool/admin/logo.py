@@ -24,6 +24,7 @@ from .. import audit
 from ..extensions import db
 from ..models import Setting
 from ..pdf import LOGO_MAX_BYTES
+from ..settings import setting_value, store_setting
 
 LOGO_KEY = "logo"
 MAX_PIXELS = 4000 * 4000
@@ -105,11 +106,11 @@ def check_logo(data: bytes) -> str:
 
 def stored_logo() -> tuple[str, bytes] | None:
     """Return the association's logo as (MIME type, bytes), or None when there is none."""
-    setting = db.session.get(Setting, LOGO_KEY)
-    if setting is None:
+    stored = setting_value(LOGO_KEY)
+    if stored is None:
         return None
     try:
-        value = json.loads(setting.value)
+        value = json.loads(stored)
         mime, data = value["mime"], base64.b64decode(value["data"], validate=True)
     except (ValueError, KeyError, TypeError, binascii.Error):
         return None
@@ -120,11 +121,7 @@ def save_logo(data: bytes) -> str:
     """Check and store a new logo, log the change, and return its MIME type."""
     mime = check_logo(data)
     value = json.dumps({"mime": mime, "data": base64.b64encode(data).decode("ascii")})
-    setting = db.session.get(Setting, LOGO_KEY)
-    if setting is None:
-        db.session.add(Setting(key=LOGO_KEY, value=value))
-    else:
-        setting.value = value
+    store_setting(LOGO_KEY, value)
     db.session.flush()
     audit.record(audit.Action.UPDATE, object_type="settings", detail=f"logo {mime}, {len(data)} bytes")
     return mime

@@ -1,16 +1,15 @@
 """Forms for the contact agreement: its preferences and plans, its lines and its activation."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..clients.forms import MultiCheckboxField
-from ..forms import optional_id, strip, version_field
+from ..forms import AppForm, optional_id, strip, version_field
 from ..labels import choices
 from ..timeutil import local_today
 
 
-class HeaderForm(FlaskForm):
+class HeaderForm(AppForm):
     """The client's own contact preferences and what is agreed beyond the lines."""
 
     made_on = DateField(_l("Made on"), default=local_today, validators=[DataRequired()])
@@ -40,7 +39,7 @@ class HeaderForm(FlaskForm):
             "follow_up_together")}
 
 
-class LineForm(FlaskForm):
+class LineForm(AppForm):
     """One party of the agreement: who, which way, when, how and what may be shared."""
 
     member_id = SelectField(_l("Who"), coerce=optional_id, choices=[],
@@ -76,7 +75,7 @@ class LineForm(FlaskForm):
             line.every_weeks, line.not_heard_days, line.note)
 
 
-class ActivateForm(FlaskForm):
+class ActivateForm(AppForm):
     """The client signed the agreement: it comes into force."""
 
     signed_on = DateField(_l("The client signed on"), default=local_today, validators=[DataRequired()])
@@ -84,7 +83,7 @@ class ActivateForm(FlaskForm):
     submit = SubmitField(_l("Put the agreement into force"))
 
 
-class PrintForm(FlaskForm):
+class PrintForm(AppForm):
     """The language of the printed agreement."""
 
     class Meta:

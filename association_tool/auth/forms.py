@@ -1,14 +1,13 @@
 """Forms for signing in, first-run setup and one's own account, two-step sign-in included."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import email_field, locale_field, name_field, new_password_fields, strip
+from ..forms import AppForm, email_field, locale_field, name_field, new_password_fields, strip
 from ..passwords import MAX_LENGTH
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     """Sign in with e-mail and password."""
 
     email = StringField(_l("E-mail"), filters=[strip], validators=[DataRequired(), Length(max=254)],
@@ -18,7 +17,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class SetupForm(FlaskForm):
+class SetupForm(AppForm):
     """Name the association and create its first administrator."""
 
     association_name = StringField(_l("Name of the association"), filters=[strip],
@@ -30,7 +29,7 @@ class SetupForm(FlaskForm):
     submit = SubmitField(_l("Create the administrator and start"))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(AppForm):
     """Change one's own password."""
 
     current_password = PasswordField(_l("Current password"),
@@ -40,7 +39,7 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AppForm):
     """Choose the interface language."""
 
     locale = locale_field()
@@ -55,7 +54,7 @@ def _code_field(label, description=None):
                                   "spellcheck": "false"})
 
 
-class SecondStepForm(FlaskForm):
+class SecondStepForm(AppForm):
     """The second step of signing in: a code from the app or a recovery code."""
 
     code = _code_field(_l("Code"), _l("The 6-digit code shown by your authenticator app, or one "
@@ -63,13 +62,13 @@ class SecondStepForm(FlaskForm):
     submit = SubmitField(_l("Continue"))
 
 
-class TwoFactorStartForm(FlaskForm):
+class TwoFactorStartForm(AppForm):
     """Begin setting up two-step sign-in: a new secret is made."""
 
     submit = SubmitField(_l("Set up two-step sign-in"))
 
 
-class TwoFactorConfirmForm(FlaskForm):
+class TwoFactorConfirmForm(AppForm):
     """Finish setting up two-step sign-in by typing the app's current code."""
 
     code = StringField(_l("Code from the app"), filters=[strip],
@@ -78,14 +77,14 @@ class TwoFactorConfirmForm(FlaskForm):
     submit = SubmitField(_l("Turn on two-step sign-in"))
 
 
-class RecoveryCodesForm(FlaskForm):
+class RecoveryCodesForm(AppForm):
     """Make new recovery codes; the old ones stop working."""
 
     code = _code_field(_l("Current code"), _l("The 6-digit code shown by your authenticator app."))
     submit = SubmitField(_l("Make new recovery codes"))
 
 
-class TwoFactorDisableForm(FlaskForm):
+class TwoFactorDisableForm(AppForm):
     """Turn off two-step sign-in: both the password and a code are needed."""
 
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],

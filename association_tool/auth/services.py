@@ -13,8 +13,9 @@ from sqlalchemy.orm import joinedload
 from .. import audit
 from ..database import write_transaction
 from ..extensions import db
-from ..models import AuthSession, LoginAttempt, Role, Setting, User
+from ..models import AuthSession, LoginAttempt, Role, User
 from ..passwords import hash_password, needs_rehash, verify_password
+from ..settings import setting_value, store_setting
 from ..timeutil import utcnow
 
 LAST_SEEN_GRANULARITY = timedelta(seconds=30)
@@ -43,17 +44,12 @@ def any_user_exists() -> bool:
 
 def association_name() -> str:
     """Return the association's name from the settings."""
-    setting = db.session.get(Setting, "association_name")
-    return setting.value if setting else ""
+    return setting_value("association_name") or ""
 
 
 def set_association_name(name: str) -> None:
     """Store the association's name."""
-    setting = db.session.get(Setting, "association_name")
-    if setting is None:
-        db.session.add(Setting(key="association_name", value=name))
-    else:
-        setting.value = name
+    store_setting("association_name", name)
 
 
 def run_setup(association: str, name: str, email: str, password: str, locale: str = "fi") -> User:

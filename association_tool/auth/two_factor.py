@@ -18,9 +18,10 @@ from sqlalchemy import delete, func, or_, select, update
 
 from .. import audit
 from ..extensions import db
-from ..models import Role, Setting, User
+from ..models import Role, User
 from ..models.settings import REQUIRE_TWO_FACTOR
 from ..models.users import RecoveryCode
+from ..settings import setting_value, store_setting
 from ..timeutil import utcnow
 
 RECOVERY_CODE_COUNT = 10
@@ -41,20 +42,13 @@ class TwoFactorError(Exception):
 
 def required_by_association() -> bool:
     """Tell whether an admin has made two-step sign-in compulsory for staff and admins."""
-    setting = db.session.get(Setting, REQUIRE_TWO_FACTOR)
-    return setting is not None and setting.value == "1"
+    return setting_value(REQUIRE_TWO_FACTOR) == "1"
 
 
 def set_required_by_association(required: bool) -> None:
     """Make two-step sign-in compulsory for staff and admins, or optional again; logged."""
-    value = "1" if required else "0"
-    setting = db.session.get(Setting, REQUIRE_TWO_FACTOR)
-    if setting is None:
-        db.session.add(Setting(key=REQUIRE_TWO_FACTOR, value=value))
-    elif setting.value == value:
+    if not store_setting(REQUIRE_TWO_FACTOR, "1" if required else "0"):
         return
-    else:
-        setting.value = value
     db.session.flush()
     audit.record(audit.Action.UPDATE, object_type="settings",
                  detail="two-step sign-in " + ("required for staff and admins" if required

@@ -1,18 +1,20 @@
 """Forms for the client's details, peer pairings and the ending of the relationship."""
+from functools import lru_cache
+
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField,
                      StringField, SubmitField, TextAreaField, widgets)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
-from flask_wtf import FlaskForm
 
-from ..forms import optional_id, strip, version_field
+from ..forms import AppForm, Select, optional_id, strip, version_field
 from ..labels import LABELS, choices
 from ..models.clients import STAFF_ONLY_SECTIONS
 from ..timeutil import local_today
 
 
 
-class ClientForm(FlaskForm):
+class ClientForm(AppForm):
     """A client's details; a nickname alone is enough."""
 
     display_name = StringField(_l("Name or nickname"), filters=[strip],
@@ -90,7 +92,7 @@ def peer_section_choices():
             and k not in ("consents", "notifications", "staff_notes")]
 
 
-class PairingForm(FlaskForm):
+class PairingForm(AppForm):
     """Pair a peer supporter with the client, with what the client allows them to see."""
 
     peer_id = SelectField(_l("Peer supporter"), coerce=optional_id, choices=[])
@@ -113,7 +115,7 @@ class PairingForm(FlaskForm):
             raise ValidationError(_l("The end date cannot be before the date of agreement."))
 
 
-class EndingForm(FlaskForm):
+class EndingForm(AppForm):
     """End the client relationship: evaluation, continuation plan, whom to contact."""
 
     end_date = DateField(_l("End date"), default=local_today, validators=[DataRequired()])
@@ -141,7 +143,7 @@ class EndingForm(FlaskForm):
             raise ValidationError(_l("The follow-up date cannot be before the end date."))
 
 
-class ClientSearchForm(FlaskForm):
+class ClientSearchForm(AppForm):
     """Search, filters and sorting of the client list (from the query string)."""
 
     class Meta:
@@ -149,17 +151,32 @@ class ClientSearchForm(FlaskForm):
 
     q = StringField(_l("Search by name"), filters=[strip], validators=[Optional(), Length(max=100)])
     mine = BooleanField(_l("Only my clients"))
-    level = SelectField(_l("Level"), choices=[], validators=[Optional()])
-    status = SelectField(_l("Status"), choices=[], validators=[Optional()])
-    worker = SelectField(_l("Worker"), choices=[], validators=[Optional()])
-    sort = SelectField(_l("Sort by"), choices=[], validators=[Optional()])
+    level = SelectField(_l("Level"), choices=[], validators=[Optional()], widget=Select())
+    status = SelectField(_l("Status"), choices=[], validators=[Optional()], widget=Select())
+    worker = SelectField(_l("Worker"), choices=[], validators=[Optional()], widget=Select())
+    sort = SelectField(_l("Sort by"), choices=[], validators=[Optional()], widget=Select())
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)])
 
     def __init__(self, *args, workers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.level.choices = choices("level", blank=_l("All levels"))
-        self.status.choices = [("", _l("Active and paused")), ("active", _l("Active")),
-                               ("paused", _l("Paused")), ("ended", _l("Ended")), ("all", _l("All"))]
-        self.worker.choices = [("", _l("All workers"))] + [(str(w.id), w.name) for w in workers]
-        self.sort.choices = [("name", _l("Name")), ("-start", _l("Newest first")),
-                             ("start", _l("Oldest first")), ("level", _l("Level"))]
+        fixed = _filter_choices(str(get_locale()))
+        self.level.choices, self.status.choices, self.sort.choices = (
+            fixed["level"], fixed["status"], fixed["sort"])
+        self.worker.choices = fixed["worker"] + [(str(w.id), w.name) for w in workers]
+
+
+@lru_cache(maxsize=8)
+def _filter_choices(_locale: str) -> dict[str, list[tuple[str, str]]]:
+    """The client list's fixed filter choices, translated once per language (the list is the
+    most visited page, and each translation looked up anew costs as much as a row)."""
+    def translate(pairs):
+        return [(value, str(text)) for value, text in pairs]
+
+    return {
+        "level": translate(choices("level", blank=_l("All levels"))),
+        "status": translate([("", _l("Active and paused")), ("active", _l("Active")),
+                             ("paused", _l("Paused")), ("ended", _l("Ended")), ("all", _l("All"))]),
+        "worker": translate([("", _l("All workers"))]),
+        "sort": translate([("name", _l("Name")), ("-start", _l("Newest first")),
+                           ("start", _l("Oldest first")), ("level", _l("Level"))]),
+    }

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import (and_, column, func, literal, literal_column, or_, select, table, union,
-                        union_all)
+from sqlalchemy import (and_, bindparam, column, func, literal, literal_column, or_, select, table,
+                        union, union_all)
 from sqlalchemy.orm import joinedload
 
 from .. import audit
@@ -163,6 +163,9 @@ SORTS = {
     "level": (Client.level, Client.display_name, Client.id),
 }
 PER_PAGE = 25
+# What a row of the list shows: read as plain rows, without building client objects.
+LIST_COLUMNS = (Client.id, Client.display_name, Client.full_name, Client.status, Client.level,
+                User.name.label("worker_name"))
 
 
 # Every status but "ended", spelled out: `status IN (...)` lets the database read the default
@@ -171,26 +174,68 @@ _NOT_ENDED = tuple(s.value for s in ClientStatus if s is not ClientStatus.ENDED)
 _ALL_STATUSES = tuple(s.value for s in ClientStatus)
 
 
-class ClientPage(Pagination):
-    """One page of the client list: the page's ids are chosen first, then just those clients load.
+# A search that matches more clients than this says "more than 1,000" instead of counting them
+# all, and reads its page in name order instead of sorting every match: its cost then stays the
+# same however many clients the association has.
+SEARCH_COUNT_CAP = 1000
+
+
+@dataclass
+class ClientPage:
+    """One page of the client list, with the total (or, for a broad search, its lower bound)."""
+
+    items: list
+    total: int
+    page: int
+    more: bool = False  # more than SEARCH_COUNT_CAP match: `total` is the cap, not the count
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def _page_rows(ids, order, page: int) -> list:
+    """Read one page's rows: the page's ids are chosen first, then just those clients load.
 
     Sorting and skipping happen on narrow (id, sort key) rows, which the database can often take
-    from an index without sorting at all, instead of on whole client rows joined with their
-    workers; only the 25 clients of the page are then read with their responsible workers.
+    from an index without sorting at all; only the 25 clients of the page are then read, as plain
+    rows of the columns the list shows, with their responsible workers' names.
     """
-
-    def _query_items(self) -> list[Client]:
-        page_ids = self._query_args["ids"].limit(self.per_page).offset(self._query_offset)
-        return list(db.session.scalars(
-            select(Client).options(joinedload(Client.responsible))
-            .where(Client.id.in_(page_ids)).order_by(*self._query_args["order"])))
-
-    def _query_count(self) -> int:
-        return db.session.execute(self._query_args["count_query"]).scalar_one()
+    page_ids = ids.limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    return db.session.execute(
+        select(*LIST_COLUMNS).outerjoin(User, User.id == Client.responsible_id)
+        .where(Client.id.in_(page_ids)).order_by(*order)).all()
 
 
 # SQLite's trigram index of client names (migration 0008); PostgreSQL's is an ordinary index.
 _client_search = table("client_search", column("rowid"))
+_MATCH = literal_column("client_search").op("MATCH")
+
+
+def _phrase(word: str) -> str:
+    """An FTS5 phrase: a substring search of the word, answered from the trigram index."""
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _contains(word: str):
+    return Client.search_text.contains(word, autoescape=True)
 
 
 def _matches(word: str):
@@ -202,23 +247,38 @@ def _matches(word: str):
     would re-read every candidate's text, slow for a common ending such as "nen"). The LIKE
     on the client row stays as the exact test.
     """
-    contains = Client.search_text.contains(word, autoescape=True)
     if len(word) < 3 or not is_sqlite(db.engine):
-        return contains
-    phrase = '"' + word.replace('"', '""') + '"'
-    candidates = select(_client_search.c.rowid).where(
-        literal_column("client_search").op("MATCH")(phrase))
-    return and_(Client.id.in_(candidates), contains)
+        return _contains(word)
+    candidates = select(_client_search.c.rowid).where(_MATCH(_phrase(word)))
+    return and_(Client.id.in_(candidates), _contains(word))
+
+
+def _search_count(words: list[str], where: list) -> tuple[int, bool]:
+    """Count a search's matches up to SEARCH_COUNT_CAP; return (count, whether more match).
+
+    On SQLite the index of the longest word drives the count and the rest is tested on each
+    candidate, so a common word stops after the cap instead of gathering all its matches first.
+    """
+    likes = [_contains(w) for w in words]
+    driver = max(words, key=len)
+    if is_sqlite(db.engine) and len(driver) >= 3:
+        matching = (select(literal(1))
+                    .select_from(_client_search.join(Client, Client.id == _client_search.c.rowid))
+                    .where(_MATCH(_phrase(driver)), *likes, *where))
+    else:
+        matching = select(literal(1)).select_from(Client).where(*likes, *where)
+    count = db.session.execute(select(func.count()).select_from(
+        matching.limit(SEARCH_COUNT_CAP + 1).subquery())).scalar_one()
+    return min(count, SEARCH_COUNT_CAP), count > SEARCH_COUNT_CAP
 
 
 def list_clients(user: User, filters: ClientFilters) -> ClientPage:
-    """Return one page of the clients the user may see, filtered, sorted and with workers loaded."""
+    """Return one page of the clients the user may see, filtered and sorted, with workers' names."""
     conditions = []
     visible = visible_clients_filter(user)
     if visible is not None:
         conditions.append(visible)
-    if filters.q:
-        conditions.extend(_matches(word) for word in filters.q.lower().split()[:5])
+    words = filters.q.lower().split()[:5]
     if filters.mine:
         conditions.append(or_(Client.responsible_id == user.id, Client.backup_id == user.id))
     if filters.level:
@@ -229,22 +289,35 @@ def list_clients(user: User, filters: ClientFilters) -> ClientPage:
     if filters.status == "all":
         status, walk = None, _ALL_STATUSES
     elif filters.status:
-        status, walk = Client.status == filters.status, None
+        status, walk = Client.status == filters.status, (filters.status,)
     else:
         status, walk = Client.status != ClientStatus.ENDED.value, _NOT_ENDED
     order = SORTS.get(filters.sort, SORTS["name"])
     where = conditions + ([status] if status is not None else [])
-    ids = select(Client.id).where(*where).order_by(*order)
-    count = select(func.count(Client.id)).where(*where)
-    if not conditions:
+    by_name = order is SORTS["name"]
+    if words:
+        total, more = _search_count(words, where)
+        if more and by_name:
+            # Many match: reading ix_client_status_name (status, display_name) in order and
+            # testing each client's names finds a page's matches after a few dozen rows.
+            ids = select(Client.id).where(Client.status.in_(walk), *conditions,
+                                          *(_contains(w) for w in words))
+        else:
+            # Few match: the index finds them all and sorting them is cheap.
+            ids = select(Client.id).where(*where, *(_matches(w) for w in words))
+        return ClientPage(_page_rows(ids.order_by(*order), order, filters.page), total,
+                          filters.page, more=more)
+    if conditions:
+        ids = select(Client.id).where(*where)
+        count = select(func.count(Client.id)).where(*where)
+    else:
         # Only the status narrows the list (the default view). Both queries can then be answered
         # from indexes instead of reading every client: at 100,000 clients, under a millisecond
         # each instead of tens of milliseconds. With other filters the plain queries stay: an
         # index walk could then visit every client to find a few matches.
-        if walk is not None and order is SORTS["name"]:
-            # Every entry of ix_client_status_name (status, display_name) matches, so the
-            # database reads each status's names in order and stops after the page.
-            ids = select(Client.id).where(Client.status.in_(walk)).order_by(*order)
+        # Every entry of ix_client_status_name (status, display_name) matches, so the database
+        # reads each status's names in order and stops after the page.
+        ids = select(Client.id).where(Client.status.in_(walk) if by_name else status)
         if filters.status == "all":
             count = select(func.count()).select_from(Client)
         elif not filters.status:
@@ -253,8 +326,10 @@ def list_clients(user: User, filters: ClientFilters) -> ClientPage:
             count = select(select(func.count()).select_from(Client).scalar_subquery()
                            - select(func.count()).select_from(Client)
                            .where(Client.status == ClientStatus.ENDED.value).scalar_subquery())
-    return ClientPage(page=filters.page, per_page=PER_PAGE, error_out=False, ids=ids, order=order,
-                      count_query=count)
+        else:
+            count = select(func.count(Client.id)).where(*where)
+    return ClientPage(_page_rows(ids.order_by(*order), order, filters.page),
+                      db.session.execute(count).scalar_one(), filters.page)
 
 
 @dataclass
@@ -266,27 +341,33 @@ class DueItem:
     text: str
 
 
-def next_due(client_ids: list[int]) -> dict[int, DueItem]:
-    """Return each client's earliest open task or goal review, in two queries whatever the count."""
-    if not client_ids:
-        return {}
-    due: dict[int, DueItem] = {}
+@lru_cache(maxsize=None)
+def _next_due_query():
+    """Build once the query of next_due: the list asks it on every page, only the ids change."""
+    ids = bindparam("ids", expanding=True)
     tasks = (select(FollowUpTask.client_id, FollowUpTask.due_date.label("on"),
                     FollowUpTask.title.label("text"), literal("task").label("kind"))
-             .where(FollowUpTask.client_id.in_(client_ids),
+             .where(FollowUpTask.client_id.in_(ids),
                     FollowUpTask.status == TaskStatus.OPEN.value,
                     FollowUpTask.due_date.is_not(None)))
     reviews = (select(Goal.client_id, Goal.review_date, Goal.text, literal("review"))
-               .where(Goal.client_id.in_(client_ids), Goal.status.in_(OPEN_GOAL_STATUSES),
+               .where(Goal.client_id.in_(ids), Goal.status.in_(OPEN_GOAL_STATUSES),
                       Goal.review_date.is_not(None)))
-    # One round trip: the page's open tasks and goal reviews together, earliest first; a task
-    # comes before a review on the same day.
+    # The open tasks and goal reviews together, and of each client only the earliest (a task
+    # before a review on the same day): one row a client.
     both = union_all(tasks, reviews).subquery()
-    for client_id, on, text, kind in db.session.execute(
-            select(both).order_by(both.c.client_id, both.c.on, both.c.kind.desc())):
-        if client_id not in due:
-            due[client_id] = DueItem(on, kind, text)
-    return due
+    ranked = select(both, func.row_number().over(
+        partition_by=both.c.client_id, order_by=(both.c.on, both.c.kind.desc())).label("n")).subquery()
+    return (select(ranked.c.client_id, ranked.c.on, ranked.c.text, ranked.c.kind)
+            .where(ranked.c.n == 1))
+
+
+def next_due(client_ids: list[int]) -> dict[int, DueItem]:
+    """Return each client's earliest open task or goal review, in one query whatever the count."""
+    if not client_ids:
+        return {}
+    return {client_id: DueItem(on, kind, text) for client_id, on, text, kind
+            in db.session.execute(_next_due_query(), {"ids": list(client_ids)})}
 
 
 @dataclass

@@ -1,16 +1,15 @@
 """Forms for recording, withdrawing and replacing consents, and for notifications."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..clients.forms import MultiCheckboxField
-from ..forms import optional_id, strip
+from ..forms import AppForm, optional_id, strip
 from ..labels import choices
 from ..timeutil import local_today
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(AppForm):
     """A consent as the client gave it: to whom, what, why, how and for how long."""
 
     kind = SelectField(_l("What the client allows"), choices=[], default="share")
@@ -69,7 +68,7 @@ class ConsentForm(FlaskForm):
         self.health.data = "health" in consent.scopes
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(AppForm):
     """The client withdraws a consent: when, how they said it, who heard it."""
 
     withdrawn_on = DateField(_l("Withdrawn on"), default=local_today, validators=[DataRequired()])
@@ -84,7 +83,7 @@ class WithdrawForm(FlaskForm):
         self.heard_by_id.choices = [(u.id, u.name) for u in users]
 
 
-class NotificationForm(FlaskForm):
+class NotificationForm(AppForm):
     """The path taken with a concern (Sosiaalihuoltolaki 35 §)."""
 
     path = RadioField(_l("What was done"), choices=[], default="guided")

@@ -1,11 +1,10 @@
 """Forms for recording a client's contact and an anonymous contact."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..clients.forms import MultiCheckboxField
-from ..forms import optional_id, strip
+from ..forms import AppForm, optional_id, strip
 from ..labels import choices
 from ..timeutil import local_today
 from .services import MINUTES_MAX, NOTE_MAX
@@ -29,7 +28,7 @@ def _minutes_field(**kwargs):
                         render_kw={"inputmode": "numeric", "min": 0, "max": MINUTES_MAX}, **kwargs)
 
 
-class ContactForm(FlaskForm):
+class ContactForm(AppForm):
     """A contact with a client: when, how, how long, who, what about."""
 
     on = DateField(_l("Date"), id="contact-on", default=local_today,
@@ -57,7 +56,7 @@ class ContactForm(FlaskForm):
             del self.peer_id
 
 
-class AnonymousContactForm(FlaskForm):
+class AnonymousContactForm(AppForm):
     """A contact counted without identity: no name and no note, only what statistics need."""
 
     on = DateField(_l("Date"), id="anon-on", default=local_today,

@@ -4,12 +4,12 @@ from flask_babel import gettext as _
 from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from .. import audit
+from ..forms import AppForm
 from ..access import STAFF, allow, deny
 from ..database import write_transaction
 from ..extensions import db
@@ -18,7 +18,7 @@ from ..timeutil import local_today
 from . import bp, csv_io
 
 
-class ImportForm(FlaskForm):
+class ImportForm(AppForm):
     """The spreadsheet to import."""
 
     file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file."))],
@@ -28,7 +28,7 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("Check the file"))
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(AppForm):
     """Confirms a checked file, kept on the server under its token."""
 
     token = HiddenField(validators=[DataRequired(), Length(max=64)])

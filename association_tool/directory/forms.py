@@ -1,14 +1,13 @@
 """Forms for organisations and their contact persons."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
-from ..forms import strip, version_field
+from ..forms import AppForm, strip, version_field
 from ..labels import choices
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(AppForm):
     """An organisation or a unit of one."""
 
     type = SelectField(_l("Type"), choices=[])
@@ -39,7 +38,7 @@ class OrganisationForm(FlaskForm):
                                                     "email", "website", "opening_hours", "notes")}
 
 
-class PersonForm(FlaskForm):
+class PersonForm(AppForm):
     """A contact person at an organisation."""
 
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
@@ -61,7 +60,7 @@ class PersonForm(FlaskForm):
         return {name: self[name].data for name in ("name", "title", "phone", "email", "is_liaison")}
 
 
-class DirectorySearchForm(FlaskForm):
+class DirectorySearchForm(AppForm):
     """Search of the directory (from the query string)."""
 
     class Meta:

@@ -2,12 +2,11 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, SelectField,
                      StringField, SubmitField, TextAreaField, TimeField)
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
-from ..forms import language_choices, optional_id, strip, version_field
+from ..forms import AppForm, language_choices, optional_id, strip, version_field
 from ..labels import choices
 from ..models.errands import ERRAND_TYPES
 
@@ -53,7 +52,7 @@ def _check_choice(field, message):
         raise ValidationError(message)
 
 
-class ErrandForm(FlaskForm):
+class ErrandForm(AppForm):
     """An errand: what, where, when, with whom, what to bring and what to ask."""
 
     about = StringField(_l("What is the errand about"), filters=[strip],
@@ -125,7 +124,7 @@ class StepForm(Form):
                     or self.due_date.data or self.due_date.raw_data and self.due_date.raw_data[0])
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(AppForm):
     """Afterwards: what was agreed, and the next steps that become follow-up tasks."""
 
     agreed = TextAreaField(_l("What was agreed"), filters=[strip],
@@ -170,7 +169,7 @@ class OutcomeForm(FlaskForm):
                 for e in self.steps if e.form.used]
 
 
-class PrintForm(FlaskForm):
+class PrintForm(AppForm):
     """The checklist's language and print size (read from the query string)."""
 
     class Meta:

@@ -11,8 +11,9 @@ from sqlalchemy.orm import joinedload
 from .. import audit
 from ..access import visible_sections
 from ..extensions import db
-from ..models import Client, FollowUpTask, Role, Setting, User
+from ..models import Client, FollowUpTask, Role, User
 from ..models.errands import ERRAND_TYPES, Errand, lines
+from ..settings import setting_value, store_setting
 from ..tasks.services import create_task
 from ..timeutil import utcnow
 from . import texts
@@ -86,9 +87,9 @@ def may_record_outcome(user, errand: Errand) -> bool:
 
 def default_things_to_bring(errand_type: str) -> str:
     """The association's usual list for an errand type (built-in, in the user's language, if unset)."""
-    setting = db.session.get(Setting, DEFAULTS_KEY.format(errand_type))
-    if setting is not None:
-        return setting.value
+    stored = setting_value(DEFAULTS_KEY.format(errand_type))
+    if stored is not None:
+        return stored
     codes = texts.BUILT_IN_DEFAULTS.get(errand_type, ())
     return "\n".join(str(texts.BRING_ITEMS[code]) for code in codes)
 
@@ -104,12 +105,7 @@ def set_defaults(values: dict[str, str]) -> None:
         if errand_type not in values:
             continue
         text = clean_lines(values[errand_type])
-        key = DEFAULTS_KEY.format(errand_type)
-        setting = db.session.get(Setting, key)
-        if setting is None:
-            db.session.add(Setting(key=key, value=text))
-        else:
-            setting.value = text
+        store_setting(DEFAULTS_KEY.format(errand_type), text)
     db.session.flush()
     audit.record(audit.Action.UPDATE, object_type="settings", detail="errand things to bring")
 

@@ -2,11 +2,10 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..forms import strip, version_field
+from ..forms import AppForm, strip, version_field
 from ..labels import choices
 from ..models import ANSWERS
 from ..timeutil import local_today
@@ -42,7 +41,7 @@ def scope_ids(form, key: str):
     return form
 
 
-class GoalForm(FlaskForm):
+class GoalForm(AppForm):
     """Add a goal in the client's own words."""
 
     text = TextAreaField(_l("Goal in the client's own words"), filters=[strip],
@@ -90,7 +89,7 @@ class GoalEditForm(GoalForm):
             raise ValidationError(_l("The form was incomplete. Reload the page and try again."))
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(AppForm):
     """A step along the way."""
 
     on = DateField(_l("Date"), default=local_today,
@@ -101,7 +100,7 @@ class ProgressForm(FlaskForm):
     submit = SubmitField(_l("Save progress"))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(AppForm):
     """A joint review of the goal with the client."""
 
     on = DateField(_l("Date of the review"), default=local_today,

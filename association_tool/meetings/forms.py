@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, RadioField,
                      SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
                      TimeField)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import language_choices, optional_id, strip, version_field
+from ..forms import AppForm, language_choices, optional_id, strip, version_field
 from ..labels import choices
 from ..timeutil import local_today
 from .services import MAX_ROWS, TEXT_MAX
@@ -41,7 +40,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PlanForm(FlaskForm):
+class PlanForm(AppForm):
     """Plan the meeting with the client: when and where, how, whom to invite, what to talk about."""
 
     meeting_date = DateField(_l("Date"), validators=[DataRequired(), sensible_date])
@@ -119,7 +118,7 @@ class ActionRow(Form):
     remove = BooleanField(_l("Remove"))
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(AppForm):
     """The minutes of the meeting, in the order the meeting goes (see the seed's building blocks)."""
 
     client_present = BooleanField(_l("The client took part"), default=True)
@@ -171,14 +170,14 @@ class MinutesForm(FlaskForm):
         return [dict(entry.form.data, _where=entry.name) for entry in self[name]]
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(AppForm):
     """Approve the minutes as they are on the screen."""
 
     version = version_field()
     submit = SubmitField(_l("Approve the minutes"))
 
 
-class AddendumForm(FlaskForm):
+class AddendumForm(AppForm):
     """A correction or addition to approved minutes."""
 
     on = DateField(_l("Date"), default=local_today, validators=[DataRequired(), sensible_date])
@@ -189,7 +188,7 @@ class AddendumForm(FlaskForm):
     submit = SubmitField(_l("Add the addendum"))
 
 
-class PrintForm(FlaskForm):
+class PrintForm(AppForm):
     """The language of the printed minutes and what the print is for."""
 
     lang = SelectField(_l("Language of the minutes"), choices=[])

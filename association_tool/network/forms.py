@@ -1,14 +1,13 @@
 """The form for a member of the client's network."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
-from ..forms import optional_id, strip, version_field
+from ..forms import AppForm, optional_id, strip, version_field
 from ..labels import choices
 
 
-class MemberForm(FlaskForm):
+class MemberForm(AppForm):
     """Who the member is, where they sit on the map and what they do for the client."""
 
     kind = RadioField(_l("Who is it?"), choices=[], default="private")

@@ -1,15 +1,14 @@
 """Forms for adding a follow-up task and changing its status."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..forms import optional_id, strip
+from ..forms import AppForm, optional_id, strip
 from ..labels import choices
 
 
 
-class TaskForm(FlaskForm):
+class TaskForm(AppForm):
     """A follow-up task: what, who does it (a user or an outside party) and by when."""
 
     title = StringField(_l("Task"), id="task-title", filters=[strip],
@@ -47,7 +46,7 @@ class TaskForm(FlaskForm):
         return ok
 
 
-class TaskStatusForm(FlaskForm):
+class TaskStatusForm(AppForm):
     """Mark a task done or cancelled, or open it again."""
 
     status = SelectField(_l("Status"), id="task-status", choices=[], validators=[InputRequired()])

@@ -38,12 +38,14 @@ def form_classes() -> tuple[type, ...]:
 
     for module in pkgutil.walk_packages(association_tool.__path__, "association_tool."):
         importlib.import_module(module.name)
+    from association_tool.forms import AppForm
+
     found, stack = [], list(Form.__subclasses__())
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
-        if cls.__module__.startswith("association_tool."):
-            found.append(cls)
+        if cls.__module__.startswith("association_tool.") and cls is not AppForm:
+            found.append(cls)  # the app's base form has no fields of its own
     return tuple(sorted(set(found), key=lambda c: (c.__module__, c.__name__)))
 
 
