@@ -51,7 +51,9 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'association.db'}"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # A server connection may have dropped since its last use; a local SQLite file cannot.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {
+            "pool_pre_ping": not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")}
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
@@ -59,6 +61,9 @@ class Config:
         self.IDLE_TIMEOUT = timedelta(minutes=_int("IDLE_TIMEOUT_MINUTES", 30))
         self.ABSOLUTE_SESSION_LIFETIME = timedelta(hours=_int("SESSION_LIFETIME_HOURS", 12))
         self.PERMANENT_SESSION_LIFETIME = self.ABSOLUTE_SESSION_LIFETIME
+        # The cookie keeps the expiry it got at sign-in (the absolute lifetime) instead of being
+        # signed and sent anew with every answer; idle time is checked on the server.
+        self.SESSION_REFRESH_EACH_REQUEST = False
         self.LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 10)
         self.LOGIN_FAILURE_WINDOW = timedelta(minutes=_int("LOGIN_FAILURE_WINDOW_MINUTES", 15))
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)

@@ -255,6 +255,22 @@ def test_a_broad_search_keeps_its_work_bounded(app, client, staff, monkeypatch):
     db.session.rollback()
 
 
+@pytest.mark.parametrize("sort", ["name", "-start", "start", "level"])
+@pytest.mark.parametrize("status, shown", [
+    ("", {"Aktiivi", "Tauko"}), ("all", {"Aktiivi", "Tauko", "Päättynyt"}), ("active", {"Aktiivi"}),
+    ("paused", {"Tauko"}), ("ended", {"Päättynyt"})])
+def test_every_status_and_sort_lists_the_right_clients(client, staff, status, shown, sort):
+    login(client, staff)
+    make_client(display_name="Aktiivi")
+    make_client(display_name="Tauko", status="paused")
+    ended = make_client(display_name="Päättynyt")
+    ended.status = "ended"
+    db.session.commit()
+    html = client.get(f"/clients/?status={status}&sort={sort}").get_data(as_text=True)
+    assert set(_names_on(html)) == shown
+    assert f"{len(shown)} asiakas" in html
+
+
 def test_list_shows_the_next_due_item(client, staff):
     login(client, staff)
     person = make_client(display_name="Ruusu")

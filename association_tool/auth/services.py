@@ -5,9 +5,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import audit
@@ -321,14 +322,18 @@ def start_session(user: User, ip: str | None) -> AuthSession:
     return record
 
 
+@lru_cache(maxsize=None)
+def _session_query():
+    """The session with its user, by key: built once, as every request asks it."""
+    return (select(AuthSession).options(joinedload(AuthSession.user))
+            .where(AuthSession.key_hash == bindparam("key_hash")))
+
+
 def load_session(key: str) -> tuple[User | None, bool]:
     """Return the user of a live session and whether an expired one was found."""
     if not key or len(key) > 100:
         return None, False
-    record = db.session.execute(
-        select(AuthSession).options(joinedload(AuthSession.user))
-        .where(AuthSession.key_hash == _key_hash(key))
-    ).scalar_one_or_none()
+    record = db.session.execute(_session_query(), {"key_hash": _key_hash(key)}).scalar_one_or_none()
     if record is None:
         return None, False
     now = utcnow()
