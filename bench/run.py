@@ -611,10 +611,10 @@ def measure(backend: str, database_url: str, clients: int, workdir: Path, opts: 
     try:
         result.app_cold_start_s = round(app.wait_ready("/login"), 3)
         log(f"[{backend} {clients:,}] app up in {result.app_cold_start_s:.2f} s on :{app_port}")
-        cookie = sign_in(app_port, seeded.login_email, seeded.password)
-        # A POST needs a CSRF token and the session cookie that holds it (the other scenarios
-        # keep the cookie of the sign-in, as before).
-        csrf_token, post_cookie = csrf_session(app_port, cookie)
+        # After the first page the browser holds the session cookie with the CSRF token in it;
+        # every scenario sends that one (a POST also needs the token).
+        csrf_token, cookie = csrf_session(app_port, sign_in(app_port, seeded.login_email,
+                                                              seeded.password))
         if opts.quiet_wait:
             wait_quiet(opts.quiet_wait)
         base_port = (opts.port + 1 if opts.port and port_free(opts.port + 1) else free_port())
@@ -622,10 +622,8 @@ def measure(backend: str, database_url: str, clients: int, workdir: Path, opts: 
                       workdir / f"baseline-{backend}-{clients}.log")
         result.baseline_cold_start_s = round(base.wait_ready("/login"), 3)
         for scenario in plan:
-            if scenario.method == "POST":
-                load(app, app_port, post_cookie, scenario, result.app, "app", csrf_token)
-            else:
-                load(app, app_port, cookie, scenario, result.app, "app")
+            load(app, app_port, cookie, scenario, result.app, "app",
+                 csrf_token if scenario.method == "POST" else None)
             if scenario.baseline:
                 load(base, base_port, None, scenario, result.baseline, "baseline")
         result.app_memory = app.memory()
@@ -722,11 +720,14 @@ def render(backend: str, info: dict, results: list[ScaleResult], checks: list[di
         f"connections (PDFs: {opts.pdf_connections}) and 2 threads, {opts.warmup} s warm-up "
         f"then {opts.duration} s per URL. "
         "Latencies include the wait for a free worker.",
-        "- The app is signed in as a staff member (sees every client); the session cookie is "
-        "sent by wrk's Lua script (`bench/report.lua`), which also counts any answer other than 200.",
+        "- The app is signed in as a staff member (sees every client); the session cookie (as a "
+        "browser keeps it after the first page, holding the CSRF token) is sent by wrk's Lua "
+        "script (`bench/report.lua`), which also counts any answer other than 200.",
         "- Bare baseline: `bench/baseline_app.py`, plain Flask + SQLAlchemy Core over the same "
         "database, same queries (count, 25 by display name with the responsible worker, next due "
-        "task or review), same table; no sign-in, session, access log, Babel, forms or CSRF.",
+        "task or review, the workers for the filter), same page (layout, filter form with the same "
+        "choices, table; in fixed Finnish); no sign-in, session, access log, Babel, forms or CSRF. "
+        "Until 2026-11-24 it rendered only a heading, a search box and the table.",
         "- Memory: VmRSS (and the peak, VmHWM) of each gunicorn worker from /proc/<pid>/status "
         "after the load. Cold start: from starting gunicorn until `/login` first answered 200.",
         "- Server CPU ms/request: CPU time of gunicorn (and PostgreSQL) over the requests served, "
