@@ -228,8 +228,8 @@ def _rows_query(ids, order):
             .where(Client.id.in_(page_ids)).order_by(*order))
 
 
-def _page_rows(query, page: int) -> list:
-    return db.session.execute(query, {"offset": (page - 1) * PER_PAGE}).all()
+def _page_rows(query, page: int, params: dict | None = None) -> list:
+    return db.session.execute(query, {**(params or {}), "offset": (page - 1) * PER_PAGE}).all()
 
 
 @lru_cache(maxsize=32)
@@ -262,47 +262,72 @@ _client_search = table("client_search", column("rowid"))
 _MATCH = literal_column("client_search").op("MATCH")
 
 
-def _phrase(word: str) -> str:
-    """An FTS5 phrase: a substring search of the word, answered from the trigram index."""
-    return '"' + word.replace('"', '""') + '"'
+def _status_filter(status: str) -> tuple:
+    """The list's status condition (None: any) and the statuses to read the name index by."""
+    if status == "all":
+        return None, _ALL_STATUSES
+    if status:
+        return Client.status == status, (status,)
+    return Client.status != ClientStatus.ENDED.value, _NOT_ENDED
 
 
-def _contains(word: str):
-    return Client.search_text.contains(word, autoescape=True)
+def _like(i: int):
+    """The i-th search word in the client's names, its pattern a parameter (_search_params)."""
+    return Client.search_text.like(bindparam(f"like{i}"), escape="/")
 
 
-def _matches(word: str):
-    """Return the condition that a client's names contain this word.
+def _indexed(i: int):
+    """The i-th search word, its candidates found by SQLite's trigram index and tested exactly.
 
-    On PostgreSQL a trigram index answers the LIKE itself. On SQLite the FTS5 trigram table
-    finds the candidates of a word of three letters or more by a phrase query: a quoted phrase
-    of trigrams is a substring search answered from the index alone (a LIKE on that table
-    would re-read every candidate's text, slow for a common ending such as "nen"). The LIKE
-    on the client row stays as the exact test.
+    A quoted FTS5 phrase of trigrams is a substring search answered from the index alone (a LIKE
+    on that table would re-read every candidate's text, slow for a common ending such as "nen").
     """
-    if len(word) < 3 or not is_sqlite(db.engine):
-        return _contains(word)
-    candidates = select(_client_search.c.rowid).where(_MATCH(_phrase(word)))
-    return and_(Client.id.in_(candidates), _contains(word))
+    candidates = select(_client_search.c.rowid).where(_MATCH(bindparam(f"phrase{i}")))
+    return and_(Client.id.in_(candidates), _like(i))
 
 
-def _search_count(words: list[str], where: list) -> tuple[int, bool]:
-    """Count a search's matches up to SEARCH_COUNT_CAP; return (count, whether more match).
+def _build_search(long: tuple, sqlite: bool, where: tuple, conditions: tuple, walk: tuple,
+                  order: tuple) -> tuple:
+    """A search's queries, its words parameters: the count up to the cap, and the page's rows
+    when few match and when many match.
 
-    On SQLite the index of the longest word drives the count and the rest is tested on each
-    candidate, so a common word stops after the cap instead of gathering all its matches first.
+    `long` tells which words have three letters or more (the first is the longest). On
+    PostgreSQL a trigram index answers the LIKEs themselves. On SQLite the index of the longest
+    word drives the count and the rest is tested on each candidate, so a common word stops at
+    the cap instead of gathering all its matches first. When few match, the index finds them all
+    and sorting them is cheap; when many match, reading ix_client_status_name (status,
+    display_name) in order and testing each client's names finds a page after a few dozen rows.
     """
-    likes = [_contains(w) for w in words]
-    driver = max(words, key=len)
-    if is_sqlite(db.engine) and len(driver) >= 3:
+    likes = [_like(i) for i in range(len(long))]
+    if sqlite and long[0]:
         matching = (select(literal(1))
                     .select_from(_client_search.join(Client, Client.id == _client_search.c.rowid))
-                    .where(_MATCH(_phrase(driver)), *likes, *where))
+                    .where(_MATCH(bindparam("phrase0")), *likes, *where))
     else:
         matching = select(literal(1)).select_from(Client).where(*likes, *where)
-    count = db.session.execute(select(func.count()).select_from(
-        matching.limit(SEARCH_COUNT_CAP + 1).subquery())).scalar_one()
-    return min(count, SEARCH_COUNT_CAP), count > SEARCH_COUNT_CAP
+    count = select(func.count()).select_from(
+        matching.limit(bindparam("cap", type_=Integer)).subquery())
+    words = [_indexed(i) if sqlite and is_long else likes[i] for i, is_long in enumerate(long)]
+    few = _rows_query(select(Client.id).where(*where, *words), order)
+    many = _rows_query(select(Client.id).where(Client.status.in_(walk), *conditions, *likes), order)
+    return count, few, many
+
+
+@lru_cache(maxsize=128)
+def _plain_search(long: tuple, sqlite: bool, status: str, sort: str) -> tuple:
+    """A search's queries when only the status narrows it (staff's usual search), built once."""
+    condition, walk = _status_filter(status)
+    where = (condition,) if condition is not None else ()
+    return _build_search(long, sqlite, where, (), walk, SORTS[sort])
+
+
+def _search_params(words: list[str]) -> dict:
+    params = {}
+    for i, word in enumerate(words):
+        escaped = word.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        params[f"like{i}"] = f"%{escaped}%"
+        params[f"phrase{i}"] = '"' + word.replace('"', '""') + '"'
+    return params
 
 
 def list_clients(user: User, filters: ClientFilters) -> ClientPage:
@@ -319,29 +344,23 @@ def list_clients(user: User, filters: ClientFilters) -> ClientPage:
     if filters.worker_id:
         conditions.append(or_(Client.responsible_id == filters.worker_id,
                               Client.backup_id == filters.worker_id))
-    if filters.status == "all":
-        status, walk = None, _ALL_STATUSES
-    elif filters.status:
-        status, walk = Client.status == filters.status, (filters.status,)
-    else:
-        status, walk = Client.status != ClientStatus.ENDED.value, _NOT_ENDED
-    order = SORTS.get(filters.sort, SORTS["name"])
+    status, walk = _status_filter(filters.status)
+    sort = filters.sort if filters.sort in SORTS else "name"
+    order = SORTS[sort]
     where = conditions + ([status] if status is not None else [])
-    by_name = order is SORTS["name"]
     if words:
-        total, more = _search_count(words, where)
-        if more and by_name:
-            # Many match: reading ix_client_status_name (status, display_name) in order and
-            # testing each client's names finds a page's matches after a few dozen rows.
-            ids = select(Client.id).where(Client.status.in_(walk), *conditions,
-                                          *(_contains(w) for w in words))
-        else:
-            # Few match: the index finds them all and sorting them is cheap.
-            ids = select(Client.id).where(*where, *(_matches(w) for w in words))
-        return ClientPage(_page_rows(_rows_query(ids, order), filters.page), total, filters.page,
-                          more=more)
+        words.sort(key=len, reverse=True)  # the longest word first: it narrows the most
+        long, sqlite = tuple(len(w) >= 3 for w in words), is_sqlite(db.engine)
+        count, few, many = (
+            _build_search(long, sqlite, tuple(where), tuple(conditions), walk, order)
+            if conditions else _plain_search(long, sqlite, filters.status, sort))
+        params = _search_params(words)
+        found = db.session.execute(count, {**params, "cap": SEARCH_COUNT_CAP + 1}).scalar_one()
+        more = found > SEARCH_COUNT_CAP
+        rows = _page_rows(many if more and sort == "name" else few, filters.page, params)
+        return ClientPage(rows, min(found, SEARCH_COUNT_CAP), filters.page, more=more)
     if not conditions:
-        rows, count = _plain_list(filters.status, filters.sort if filters.sort in SORTS else "name")
+        rows, count = _plain_list(filters.status, sort)
         return ClientPage(_page_rows(rows, filters.page), db.session.execute(count).scalar_one(),
                           filters.page)
     # Other filters: the plain queries (an index walk could visit every client to find a few).
