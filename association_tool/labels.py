@@ -1,5 +1,7 @@
 """Translated labels for the stored code values, in one place for forms, pages and PDFs."""
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -92,14 +94,15 @@ def _label_in(locale: str, kind: str, value) -> str:
     return str(LABELS.get(kind, {}).get(value, value))
 
 
-def labels_of(kind: str) -> dict[str, str]:
+def labels_of(kind: str) -> Mapping[str, str]:
     """Return all labels of one kind in the user's language, for a loop that shows many."""
     return _labels_in(str(get_locale()), kind)
 
 
 @lru_cache(maxsize=256)
-def _labels_in(locale: str, kind: str) -> dict[str, str]:
-    return {value: str(text) for value, text in LABELS.get(kind, {}).items()}
+def _labels_in(locale: str, kind: str) -> Mapping[str, str]:
+    # Read-only: the same mapping serves every request in this language.
+    return MappingProxyType({value: str(text) for value, text in LABELS.get(kind, {}).items()})
 
 
 def choices(kind: str, *, blank=None) -> list[tuple[str, str]]:

@@ -188,11 +188,17 @@ def test_a_broad_search_shows_the_same_pages_as_an_exact_one(client, staff, monk
                     responsible_id=staff.id if i % 5 else None)
     make_client(display_name="Ruusu Virta")  # matches no search below
     pages = {}
-    for cap in (10_000, 7):  # first exact, then past the cap
+    # First exact; then past the cap, with the page found among the first names, and with too
+    # few names read to fill it (all matches sorted instead).
+    for cap, budget in ((10_000, 500), (7, 500), (7, 5)):
         monkeypatch.setattr(services, "SEARCH_COUNT_CAP", cap)
-        pages[cap] = [_names_on(client.get(f"/clients/?q=mäkinen{filters}&page={n}")
-                                .get_data(as_text=True)) for n in (1, 2, 3)]
-    assert pages[7] == pages[10_000]
+        monkeypatch.setattr(services, "WALK_BUDGET", budget)
+        services._plain_search.cache_clear()  # the budget is built into the cached queries
+        pages[cap, budget] = [_names_on(client.get(f"/clients/?q=mäkinen{filters}&page={n}")
+                                        .get_data(as_text=True)) for n in (1, 2, 3)]
+    services._plain_search.cache_clear()
+    assert pages[7, 500] == pages[10_000, 500] == pages[7, 5]
+    pages[7], pages[10_000] = pages[7, 500], pages[10_000, 500]
     assert any(pages[7]) and "Ruusu Virta" not in str(pages[7])
     monkeypatch.setattr(services, "SEARCH_COUNT_CAP", 10_000)
     exact = client.get(f"/clients/?q=mäkinen{filters}").get_data(as_text=True)

@@ -69,3 +69,40 @@ def test_finnish_date_format(app):
 
     with app.test_request_context(), force_locale("fi"):
         assert format_date(date(2026, 11, 22), "short") == "22.11.2026"
+
+
+@pytest.mark.parametrize("locale, added, count", [("fi", "Asiakas &lt;b&gt;Eeva&lt;/b&gt; on lisätty.",
+                                                   "2 asiakasta"),
+                                                  ("sv", "&lt;b&gt;Eeva&lt;/b&gt;", "2 klienter"),
+                                                  ("en", "Client &lt;b&gt;Eeva&lt;/b&gt; added.",
+                                                   "2 clients")])
+def test_templates_translate_once_per_rendering_and_escape_what_they_fill_in(app, locale, added,
+                                                                            count):
+    """Templates' `_` and `ngettext` are bound to the user's catalogue once per rendering: they
+    must still translate, choose the plural and escape the values they format in."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale(locale):
+        html = render_template_string(
+            "{{ _('Client %(name)s added.', name=who) }}|"
+            "{{ ngettext('%(num)d client', '%(num)d clients', 2) }}|{{ _('Sign out') }}",
+            who="<b>Eeva</b>")
+        plain = render_template_string("{% autoescape false %}{{ _('Sign out') }}{% endautoescape %}")
+    assert added in html and count in html and "<b>" not in html
+    assert html.split("|")[2] == plain != "Sign out" or locale == "en"
+
+
+def test_wtforms_own_messages_follow_the_user_language(app):
+    """WTForms' built-in messages come from a catalogue read once per language, not per request."""
+    from flask import request
+    from flask_babel import force_locale
+
+    from association_tool.clients.forms import ClientSearchForm
+
+    for locale, expected in (("fi", "Virheellinen valinta"), ("sv", "Inte ett giltigt val"),
+                             ("en", "Not a valid choice"), ("fi", "Virheellinen valinta")):
+        with app.test_request_context("/clients/?level=bogus"), force_locale(locale):
+            form = ClientSearchForm(request.args)
+            assert not form.validate()
+            assert any(expected in str(error) for error in form.level.errors), form.level.errors

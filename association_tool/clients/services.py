@@ -183,6 +183,9 @@ _ALL_STATUSES = tuple(s.value for s in ClientStatus)
 # all, and reads its page in name order instead of sorting every match: its cost then stays the
 # same however many clients the association has.
 SEARCH_COUNT_CAP = 1000
+# How many names in alphabetical order a broad search reads to fill its page before it sorts all
+# its matches instead.
+WALK_BUDGET = 500
 
 
 @dataclass
@@ -216,14 +219,15 @@ class ClientPage:
         return self.page + 1
 
 
-def _rows_query(ids, order):
+def _rows_query(ids, order, ids_order=None):
     """The query of one page's rows: the page's ids are chosen first, then just those clients.
 
     Sorting and skipping happen on narrow (id, sort key) rows, which the database can often take
     from an index without sorting at all; only the 25 clients of the page are then read, as plain
     rows of the columns the list shows, with their responsible workers' names.
     """
-    page_ids = ids.order_by(*order).limit(PER_PAGE).offset(bindparam("offset", type_=Integer))
+    page_ids = (ids.order_by(*(ids_order or order)).limit(PER_PAGE)
+                .offset(bindparam("offset", type_=Integer)))
     return (select(*LIST_COLUMNS).outerjoin(User, User.id == Client.responsible_id)
             .where(Client.id.in_(page_ids)).order_by(*order))
 
@@ -296,7 +300,8 @@ def _build_search(long: tuple, sqlite: bool, where: tuple, conditions: tuple, wa
     word drives the count and the rest is tested on each candidate, so a common word stops at
     the cap instead of gathering all its matches first. When few match, the index finds them all
     and sorting them is cheap; when many match, reading ix_client_status_name (status,
-    display_name) in order and testing each client's names finds a page after a few dozen rows.
+    display_name) in order and testing each client's names usually fills a page after a few
+    dozen rows (`many`, tried first, within WALK_BUDGET names).
     """
     likes = [_like(i) for i in range(len(long))]
     if sqlite and long[0]:
@@ -309,7 +314,16 @@ def _build_search(long: tuple, sqlite: bool, where: tuple, conditions: tuple, wa
         matching.limit(bindparam("cap", type_=Integer)).subquery())
     words = [_indexed(i) if sqlite and is_long else likes[i] for i, is_long in enumerate(long)]
     few = _rows_query(select(Client.id).where(*where, *words), order)
-    many = _rows_query(select(Client.id).where(Client.status.in_(walk), *conditions, *likes), order)
+    # The first WALK_BUDGET names in order (the index gives them without sorting), and of those
+    # the ones that match: a common word fills a page from them; one whose matches cluster
+    # further on in the alphabet ("mik" of every Mikko) does not, and `few` answers instead.
+    window = (select(Client.id, Client.display_name, Client.search_text)
+              .where(Client.status.in_(walk), *conditions).order_by(*SORTS["name"])
+              .limit(WALK_BUDGET).subquery())
+    many = _rows_query(
+        select(window.c.id).where(*(window.c.search_text.like(bindparam(f"like{i}"), escape="/")
+                                    for i in range(len(long)))),
+        order, (window.c.display_name, window.c.id))
     return count, few, many
 
 
@@ -357,7 +371,9 @@ def list_clients(user: User, filters: ClientFilters) -> ClientPage:
         params = _search_params(words)
         found = db.session.execute(count, {**params, "cap": SEARCH_COUNT_CAP + 1}).scalar_one()
         more = found > SEARCH_COUNT_CAP
-        rows = _page_rows(many if more and sort == "name" else few, filters.page, params)
+        rows = _page_rows(many, filters.page, params) if more and sort == "name" else []
+        if len(rows) < PER_PAGE:  # not a whole page among the first names: sort all matches
+            rows = _page_rows(few, filters.page, params)
         return ClientPage(rows, min(found, SEARCH_COUNT_CAP), filters.page, more=more)
     if not conditions:
         rows, count = _plain_list(filters.status, sort)
