@@ -4,7 +4,8 @@ Never deploy these. Use them with `python -m bench.run --app-module bench.experi
 
 - `original_list`: the client list as it was before the benchmark's change to
   `clients.services.list_clients` (one query of whole client rows sorted by name, and a count of
-  the same query), to compare before and after on the same machine and data.
+  the same query), to compare before and after on the same machine and data. (The list's
+  template now reads plain rows: this variant shows "–" for the responsible worker.)
 """
 from __future__ import annotations
 
