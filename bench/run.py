@@ -237,6 +237,21 @@ def wait_quiet(limit: float, threshold: float = 0.3) -> float:
 
 # --- gunicorn -----------------------------------------------------------------------------------
 
+def _children_of(parents: set[int]) -> list[int]:
+    """The ids of the running processes whose parent is one of these (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) in parents:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
 class Server:
     """A gunicorn master with its workers, started in its own process group."""
 
@@ -266,18 +281,7 @@ class Server:
         raise BenchError(f"gunicorn did not answer on {path} in {limit} s")
 
     def worker_pids(self) -> list[int]:
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid == self.process.pid:
-                pids.append(int(entry.name))
-        return sorted(pids)
+        return _children_of({self.process.pid})
 
     def all_pids(self) -> list[int]:
         """The master, its workers and their children (the PDF render processes)."""
@@ -285,18 +289,7 @@ class Server:
 
     def render_pids(self) -> list[int]:
         """Children of the workers: the app's PDF render processes (started on first use)."""
-        workers = set(self.worker_pids())
-        found = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) in workers:
-                found.append(int(entry.name))
-        return sorted(found)
+        return _children_of(set(self.worker_pids()))
 
     def memory(self, pids: list[int] | None = None) -> list[dict]:
         """VmRSS and VmHWM (peak) of each worker (or of `pids`), in MB, from /proc/<pid>/status."""

@@ -248,24 +248,36 @@ def _blank(row: dict, names) -> bool:
     return not any(row.get(n) for n in names)
 
 
-def _check_participants(meeting: NetworkMeeting, rows: list[dict]) -> tuple[list, list]:
-    """Return (kept rows with their participant or None, problems)."""
-    existing = {p.id: p for p in meeting.participants}
-    kept, problems = [], []
+def _rows_to_check(rows, existing: dict, prefix: str, unknown: str, first_field: str,
+                   fields: tuple, kept: list, problems: list):
+    """Walk the form's rows of participants or actions; yield (where, record, row) to check.
+
+    A row naming an id that is not this meeting's is a problem (`unknown`); an empty new row is
+    skipped; a row marked `remove` is kept as (record, None) without checks.
+    """
     for index, raw in enumerate(rows):
         row = _clean(raw)
-        where = row.get("_where") or f"participants-{index}"
-        participant = None
+        where = row.get("_where") or f"{prefix}-{index}"
+        record = None
         if row.get("id"):
-            participant = existing.get(row["id"])
-            if participant is None:
-                problems.append(("participant", f"{where}-name"))
+            record = existing.get(row["id"])
+            if record is None:
+                problems.append((unknown, f"{where}-{first_field}"))
                 continue
-        elif _blank(row, ("name", "role", "organisation", "concerns", "resources")):
+        elif _blank(row, fields):
             continue
         if row.get("remove"):
-            kept.append((participant, None))
+            kept.append((record, None))
             continue
+        yield where, record, row
+
+
+def _check_participants(meeting: NetworkMeeting, rows: list[dict]) -> tuple[list, list]:
+    """Return (kept rows with their participant or None, problems)."""
+    kept, problems = [], []
+    for where, participant, row in _rows_to_check(
+            rows, {p.id: p for p in meeting.participants}, "participants", "participant", "name",
+            ("name", "role", "organisation", "concerns", "resources"), kept, problems):
         if participant is None and not row.get("name"):
             problems.append(("participant_name", f"{where}-name"))
         if row.get("presence") not in ("present", "absent"):
@@ -279,23 +291,11 @@ def _check_participants(meeting: NetworkMeeting, rows: list[dict]) -> tuple[list
 
 
 def _check_actions(meeting: NetworkMeeting, rows: list[dict]) -> tuple[list, list]:
-    existing = {a.id: a for a in meeting.actions}
     users = {u.id for u in active_users()}
     kept, problems = [], []
-    for index, raw in enumerate(rows):
-        row = _clean(raw)
-        where = row.get("_where") or f"actions-{index}"
-        action = None
-        if row.get("id"):
-            action = existing.get(row["id"])
-            if action is None:
-                problems.append(("action", f"{where}-what"))
-                continue
-        elif _blank(row, ("owner_id", "owner_party", "what", "with_whom", "due_date")):
-            continue
-        if row.get("remove"):
-            kept.append((action, None))
-            continue
+    for where, action, row in _rows_to_check(
+            rows, {a.id: a for a in meeting.actions}, "actions", "action", "what",
+            ("owner_id", "owner_party", "what", "with_whom", "due_date"), kept, problems):
         if not row.get("what"):
             problems.append(("action_what", f"{where}-what"))
         owner_id, party = row.get("owner_id"), row.get("owner_party")
