@@ -42,6 +42,14 @@ def check_a11y(page, where: str = "") -> None:
     # Sections load themselves with htmx; check the page once nothing is loading any more.
     expect(page.locator("[aria-busy=true]")).to_have_count(0)
     expect(page.locator(".htmx-request")).to_have_count(0)
+    # Colours fade over a fraction of a second (Pico's transitions), for example right after a
+    # switch to the dark scheme: measure contrast once they have settled, not in between.
+    # (Polled inside page.evaluate: wait_for_function would need eval, which the CSP forbids.)
+    page.evaluate("""async () => {
+        const until = Date.now() + 5000;
+        while (document.getAnimations().some(a => a.playState === 'running') && Date.now() < until)
+            await new Promise(done => setTimeout(done, 50));
+    }""")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(_axe_source())
     result = page.evaluate(
