@@ -8,11 +8,18 @@ from sqlalchemy.engine import Engine
 
 _WRITING = "sqlite_write_transaction"
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Each connection's page cache, in KiB (SQLite's default is 2,000). At 100,000 clients the client
+# table, its search index and its names index take about 27 MB; with the default cache, searches
+# re-read those pages from the operating system on every request, and cost a third more. The
+# cache fills only with pages read (so at most 32 MiB more per worker, which holds one connection
+# at a time), and a write by another connection empties it, as before.
+PAGE_CACHE_KIB = 32768
 
 
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, _record):
-    """Turn on WAL, foreign keys, full sync and a busy timeout for every SQLite connection."""
+    """Turn on WAL, foreign keys, full sync, a busy timeout and a larger page cache for every
+    SQLite connection."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     # Let SQLAlchemy's "begin" event decide how a transaction starts.
@@ -22,6 +29,7 @@ def _sqlite_on_connect(dbapi_connection, _record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
     cursor.close()
 
 

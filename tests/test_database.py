@@ -5,6 +5,7 @@ import os
 import pytest
 from sqlalchemy import event, select, text
 
+from association_tool.database import PAGE_CACHE_KIB
 from association_tool.extensions import db
 from association_tool.models import Setting
 
@@ -21,6 +22,9 @@ def test_sqlite_pragmas_on_every_connection(app):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        # Negative: a size in KiB, not pages; larger than SQLite's 2,000 KiB default.
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -PAGE_CACHE_KIB
+        assert PAGE_CACHE_KIB > 2000
 
 
 def test_transactions_begin_immediate(app):

@@ -184,8 +184,9 @@ _ALL_STATUSES = tuple(s.value for s in ClientStatus)
 # same however many clients the association has.
 SEARCH_COUNT_CAP = 1000
 # How many names in alphabetical order a broad search reads to fill its page before it sorts all
-# its matches instead.
-WALK_BUDGET = 500
+# its matches instead. They come from one index (ix_client_name_text) without reading the
+# clients' rows: 2,000 names take about 0.4 ms, as long as sorting some 600 matches.
+WALK_BUDGET = 2000
 
 
 @dataclass
@@ -266,13 +267,13 @@ _client_search = table("client_search", column("rowid"))
 _MATCH = literal_column("client_search").op("MATCH")
 
 
-def _status_filter(status: str) -> tuple:
-    """The list's status condition (None: any) and the statuses to read the name index by."""
+def _status_filter(status: str):
+    """The list's status condition (None: any status)."""
     if status == "all":
-        return None, _ALL_STATUSES
+        return None
     if status:
-        return Client.status == status, (status,)
-    return Client.status != ClientStatus.ENDED.value, _NOT_ENDED
+        return Client.status == status
+    return Client.status != ClientStatus.ENDED.value
 
 
 def _like(i: int):
@@ -290,8 +291,7 @@ def _indexed(i: int):
     return and_(Client.id.in_(candidates), _like(i))
 
 
-def _build_search(long: tuple, sqlite: bool, where: tuple, conditions: tuple, walk: tuple,
-                  order: tuple) -> tuple:
+def _build_search(long: tuple, sqlite: bool, where: tuple, order: tuple) -> tuple:
     """A search's queries, its words parameters: the count up to the cap, and the page's rows
     when few match and when many match.
 
@@ -299,9 +299,10 @@ def _build_search(long: tuple, sqlite: bool, where: tuple, conditions: tuple, wa
     PostgreSQL a trigram index answers the LIKEs themselves. On SQLite the index of the longest
     word drives the count and the rest is tested on each candidate, so a common word stops at
     the cap instead of gathering all its matches first. When few match, the index finds them all
-    and sorting them is cheap; when many match, reading ix_client_status_name (status,
-    display_name) in order and testing each client's names usually fills a page after a few
-    dozen rows (`many`, tried first, within WALK_BUDGET names).
+    and sorting them is cheap; when many match, reading ix_client_name_text (display_name, id,
+    status, search_text) in order and testing each entry usually fills a page from the first
+    names (`many`, tried first, within WALK_BUDGET names). Only filters beyond the status (mine,
+    level, worker, a peer's own clients) make that walk read the clients' rows.
     """
     likes = [_like(i) for i in range(len(long))]
     if sqlite and long[0]:
@@ -318,8 +319,7 @@ def _build_search(long: tuple, sqlite: bool, where: tuple, conditions: tuple, wa
     # the ones that match: a common word fills a page from them; one whose matches cluster
     # further on in the alphabet ("mik" of every Mikko) does not, and `few` answers instead.
     window = (select(Client.id, Client.display_name, Client.search_text)
-              .where(Client.status.in_(walk), *conditions).order_by(*SORTS["name"])
-              .limit(WALK_BUDGET).subquery())
+              .where(*where).order_by(*SORTS["name"]).limit(WALK_BUDGET).subquery())
     many = _rows_query(
         select(window.c.id).where(*(window.c.search_text.like(bindparam(f"like{i}"), escape="/")
                                     for i in range(len(long)))),
@@ -330,9 +330,9 @@ def _build_search(long: tuple, sqlite: bool, where: tuple, conditions: tuple, wa
 @lru_cache(maxsize=128)
 def _plain_search(long: tuple, sqlite: bool, status: str, sort: str) -> tuple:
     """A search's queries when only the status narrows it (staff's usual search), built once."""
-    condition, walk = _status_filter(status)
+    condition = _status_filter(status)
     where = (condition,) if condition is not None else ()
-    return _build_search(long, sqlite, where, (), walk, SORTS[sort])
+    return _build_search(long, sqlite, where, SORTS[sort])
 
 
 def _search_params(words: list[str]) -> dict:
@@ -358,7 +358,7 @@ def list_clients(user: User, filters: ClientFilters) -> ClientPage:
     if filters.worker_id:
         conditions.append(or_(Client.responsible_id == filters.worker_id,
                               Client.backup_id == filters.worker_id))
-    status, walk = _status_filter(filters.status)
+    status = _status_filter(filters.status)
     sort = filters.sort if filters.sort in SORTS else "name"
     order = SORTS[sort]
     where = conditions + ([status] if status is not None else [])
@@ -366,7 +366,7 @@ def list_clients(user: User, filters: ClientFilters) -> ClientPage:
         words.sort(key=len, reverse=True)  # the longest word first: it narrows the most
         long, sqlite = tuple(len(w) >= 3 for w in words), is_sqlite(db.engine)
         count, few, many = (
-            _build_search(long, sqlite, tuple(where), tuple(conditions), walk, order)
+            _build_search(long, sqlite, tuple(where), order)
             if conditions else _plain_search(long, sqlite, filters.status, sort))
         params = _search_params(words)
         found = db.session.execute(count, {**params, "cap": SEARCH_COUNT_CAP + 1}).scalar_one()
