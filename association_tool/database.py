@@ -76,6 +76,22 @@ def write_transaction():
             setattr(g, _WRITING, previous)
 
 
+def end_read_transaction() -> None:
+    """End the session's transaction before slow work that needs no database, such as making a
+    PDF, unless it holds unsaved objects.
+
+    On SQLite a POST's transaction begins IMMEDIATE and holds the write lock until it ends: left
+    open during a render, it kept every other writer waiting, and under a stream of prints one
+    worker could wait seconds. An open read also keeps the WAL from being checkpointed past it.
+    Changes already flushed would be committed with it: save before printing, as the routes do.
+    """
+    from .extensions import db
+
+    session = db.session()  # the request's session itself (the scoped proxy lacks in_transaction)
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()
+
+
 def is_sqlite(engine) -> bool:
     """Tell whether the engine talks to SQLite."""
     return engine.dialect.name == "sqlite"

@@ -45,6 +45,8 @@ from flask import current_app, has_app_context, render_template, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from .database import end_read_transaction
+
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASSET_SCHEME = "app-asset:"
@@ -103,6 +105,7 @@ def render_pdf(template: str, *, title: str, lang: str, logo: tuple[str, bytes] 
     `(mime type, bytes)` shown in the header (None: the association's logo from the admin
     settings, if any; `False`: no logo); `large_print` sets 16 pt text. The other keyword
     arguments are the template's context (autoescaped). Needs an app context. Raises PdfError.
+    The session's transaction ends before the render (end_read_transaction): save changes first.
     """
     started = time.monotonic()
     timeout = float(current_app.config.get("PDF_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
@@ -119,6 +122,7 @@ def render_pdf(template: str, *, title: str, lang: str, logo: tuple[str, bytes] 
                                large_print=large_print, **context)
     if f'<link rel="stylesheet" href="{PRINT_CSS_URL}">' not in html:
         raise ValueError(f"{template} must extend pdf/base.html")
+    end_read_transaction()  # the document's text is made: no database lock while it renders
     result = _worker().render(html, logo, deadline=deadline, timeout=timeout, template=template)
     if result["refused"]:
         _log().warning("PDF %s: refused %d URL(s) while rendering: %s", template,

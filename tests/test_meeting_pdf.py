@@ -276,3 +276,45 @@ def test_bench_sample_renders(app):
     html = minutes_html(app)
     assert html.startswith("<!DOCTYPE html>") and "app-asset:css/print.css" in html
     assert "Kokoonnuimme" in html
+
+
+def test_no_transaction_or_write_lock_is_held_while_the_minutes_render(client, staff, monkeypatch):
+    """A print is a POST, whose SQLite transaction takes the write lock; held through the render,
+    it kept other workers' saves waiting (seconds under a stream of prints)."""
+    import sqlite3
+
+    from association_tool import pdf
+
+    ruusu = make_client(display_name="Ruusu")
+    anna = add_member(ruusu, "Aktiivinen Anna")
+    consent(ruusu, anna, staff)
+    login(client, staff)
+    meeting = approved_meeting(client, ruusu, staff, [anna])
+    seen = []
+    render = pdf._RenderWorker.render
+
+    def checking(self, *args, **kwargs):
+        in_transaction = db.session().in_transaction()
+        took_lock = None
+        if db.engine.dialect.name == "sqlite":
+            other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")  # fails at once if someone holds the lock
+                other.execute("ROLLBACK")
+                took_lock = True
+            except sqlite3.OperationalError:
+                took_lock = False
+            finally:
+                other.close()
+        seen.append((in_transaction, took_lock))
+        return render(self, *args, **kwargs)
+
+    monkeypatch.setattr(pdf._RenderWorker, "render", checking)
+    answer = print_pdf(client, meeting)
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    expected_lock = True if db.engine.dialect.name == "sqlite" else None
+    assert seen == [(False, expected_lock)]
+    # The print and the disclosure are still logged after the render.
+    actions = db.session.scalars(select(AuditEvent.action).where(
+        AuditEvent.object_type == "meeting_minutes")).all()
+    assert sorted(actions) == ["disclosure", "print"]

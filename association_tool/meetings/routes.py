@@ -382,8 +382,7 @@ def print_minutes(client_id: int, meeting_id: int):
     for_distribution = with_list and form.purpose.data == "distribution"
     recipients = [r.name for r in document["distribution"]] if for_distribution else None
     filename = services.minutes_filename(meeting, lang)
-    ids = (client.id, meeting.id)
-    db.session.commit()  # end the transaction before the slow part: no lock held while rendering
+    ids = (client.id, meeting.id)  # render_pdf ends the transaction: its objects expire
     pdf = render_pdf("pdf/meeting_minutes.html", title=_l("Network meeting minutes"), lang=lang,
                      association=association, large_print=bool(form.large_print.data),
                      doc=document)
