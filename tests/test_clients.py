@@ -287,6 +287,44 @@ def test_every_status_and_sort_lists_the_right_clients(client, staff, status, sh
     assert f"{len(shown)} asiakas" in html
 
 
+def _counted_by_the_database():
+    from sqlalchemy import func
+
+    from association_tool.models import ClientStatusCount
+
+    kept = dict(db.session.execute(
+        select(ClientStatusCount.status, ClientStatusCount.clients)).tuples().all())
+    counted = dict(db.session.execute(
+        select(Client.status, func.count()).group_by(Client.status)).tuples().all())
+    return {s: n for s, n in kept.items() if n}, counted
+
+
+def test_the_list_total_follows_every_change_of_status(client, staff):
+    """The totals come from counters the database keeps by triggers: a new client, a status
+    changed by the form, an ending, a reopening and a deletion must each move them."""
+    login(client, staff)
+    people = [make_client(display_name=f"Asiakas {i}", status="paused" if i < 2 else "active")
+              for i in range(5)]
+    kept, counted = _counted_by_the_database()
+    assert kept == counted == {"active": 3, "paused": 2}
+
+    ending = {"end_date": local_today().isoformat(), "reason": "goals_reached",
+              "continuation_plan": "Käy ryhmässä"}
+    assert client.post(f"/clients/{people[4].id}/ending", data=ending).status_code == 303
+    assert client.post(f"/clients/{people[3].id}/ending", data=ending).status_code == 303
+    assert client.post(f"/clients/{people[3].id}/reopen").status_code in (200, 303)
+    db.session.expire_all()
+    paused = db.session.get(Client, people[0].id)
+    paused.status = "active"  # as the client form saves it
+    db.session.delete(db.session.get(Client, people[1].id))
+    db.session.commit()
+    kept, counted = _counted_by_the_database()
+    assert kept == counted == {"active": 3, "ended": 1}
+    for status, total in (("", 3), ("all", 4), ("ended", 1), ("active", 3), ("paused", 0)):
+        html = client.get(f"/clients/?status={status}").get_data(as_text=True)
+        assert re.search(rf">{total} asiakas(ta)?<", html), status
+
+
 def test_list_shows_the_next_due_item(client, staff):
     login(client, staff)
     person = make_client(display_name="Ruusu")

@@ -116,6 +116,26 @@ def test_downgrade_and_upgrade_round_trip(app):
         assert "audit_event" in set(db.inspect(conn).get_table_names())
 
 
+def test_the_status_counters_start_from_the_clients_there(app):
+    """Migration 0010 fills the counters from the clients already in the database."""
+    from flask_migrate import downgrade, upgrade
+
+    from .factories import make_client
+
+    for status in ("active", "active", "paused"):
+        make_client(status=status)
+    db.session.commit()
+    db.session.close()
+    downgrade(revision="0009")
+    upgrade()
+    rows = db.session.execute(text(
+        "SELECT status, clients FROM client_status_count ORDER BY status")).all()
+    assert [tuple(r) for r in rows] == [("active", 2), ("paused", 1)]
+    make_client(status="paused")  # and the triggers are back
+    assert db.session.execute(text(
+        "SELECT clients FROM client_status_count WHERE status = 'paused'")).scalar() == 2
+
+
 def _begins(client, method, path, **kwargs):
     """Return the BEGIN statements SQLite received while serving one request."""
     seen = []

@@ -13,8 +13,8 @@ from .. import audit
 from ..access import visible_clients_filter
 from ..database import is_sqlite
 from ..extensions import db
-from ..models import (OPEN_GOAL_STATUSES, Client, ClientEnding, ClientStatus, Contact,
-                      FollowUpTask, Goal, Level, PeerPairing, Role, TaskStatus, User)
+from ..models import (OPEN_GOAL_STATUSES, Client, ClientEnding, ClientStatus, ClientStatusCount,
+                      Contact, FollowUpTask, Goal, Level, PeerPairing, Role, TaskStatus, User)
 from ..timeutil import local_today, utcnow
 
 INTENSIVE_CAP = 40
@@ -241,24 +241,16 @@ def _page_rows(query, page: int, params: dict | None = None) -> list:
 def _plain_list(status: str, sort: str) -> tuple:
     """The list's queries when only the status narrows it (the default view), built once.
 
-    Both can then be answered from indexes instead of reading every client: at 100,000 clients,
-    under a millisecond each instead of tens of milliseconds. Every entry of ix_client_status_name
-    (status, display_name) matches, so the database reads each status's names in order and
-    stops after the page.
+    Neither reads every client. Every entry of ix_client_status_name (status, display_name)
+    matches, so the database reads each status's names in order and stops after the page; the
+    total is the sum of the status counters the database keeps (ClientStatusCount), where
+    counting 100,000 clients took PostgreSQL 6-9 ms on every page.
     """
     order = SORTS[sort]
     walk = _ALL_STATUSES if status == "all" else (status,) if status else _NOT_ENDED
     ids = select(Client.id).where(Client.status.in_(walk))
-    if status == "all":
-        count = select(func.count()).select_from(Client)
-    elif not status:
-        # All minus ended: counting a whole table is quick (SQLite counts index pages, not
-        # rows), and the ended ones are one range of the status index.
-        count = select(select(func.count()).select_from(Client).scalar_subquery()
-                       - select(func.count()).select_from(Client)
-                       .where(Client.status == ClientStatus.ENDED.value).scalar_subquery())
-    else:
-        count = select(func.count()).select_from(Client).where(Client.status == status)
+    count = (select(func.coalesce(func.sum(ClientStatusCount.clients), 0))
+             .where(ClientStatusCount.status.in_(walk)))
     return _rows_query(ids, order), count
 
 

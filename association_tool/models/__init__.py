@@ -1,9 +1,9 @@
 """Database models, one module per aggregate."""
 from .audit import AuditEvent
 from .clients import (AGE_GROUPS, ANSWERS, CONTACT_CHANNELS, DEFAULT_PEER_SECTIONS, LIFE_AREAS,
-                      OPEN_GOAL_STATUSES, Client, ClientEnding, ClientStatus, Contact, FollowUpTask,
-                      Goal, GoalProgress, GoalReview, GoalStatus, Level, PeerPairing, Section,
-                      TaskStatus)
+                      OPEN_GOAL_STATUSES, Client, ClientEnding, ClientStatus, ClientStatusCount,
+                      Contact, FollowUpTask, Goal, GoalProgress, GoalReview, GoalStatus, Level,
+                      PeerPairing, Section, TaskStatus)
 from .directory import (MEMBER_KINDS, ORGANISATION_TYPES, RINGS, SECTORS, ContactPerson,
                         NetworkMember, Organisation)
 from .settings import Setting
@@ -13,6 +13,7 @@ from .users import AuthSession, LoginAttempt, Role, User
 __all__ = [
     "AGE_GROUPS", "ANSWERS", "CONTACT_CHANNELS", "DEFAULT_PEER_SECTIONS", "LIFE_AREAS",
     "OPEN_GOAL_STATUSES", "AuditEvent", "AuthSession", "Client", "ClientEnding", "ClientStatus",
+    "ClientStatusCount",
     "Contact", "FollowUpTask", "Goal", "GoalProgress", "GoalReview", "GoalStatus", "Level",
     "LoginAttempt", "PeerPairing", "Role", "Section", "Setting", "TaskStatus", "User",
     "MEMBER_KINDS", "ORGANISATION_TYPES", "RINGS", "SECTORS", "ContactPerson", "NetworkMember",

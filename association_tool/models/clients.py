@@ -103,6 +103,17 @@ class Client(db.Model):
         self.search_text = " ".join(filter(None, [self.display_name, self.full_name])).lower()
 
 
+class ClientStatusCount(db.Model):
+    """How many clients have each status, kept by triggers in the database (migration 0010), so
+    the list gives its total without counting every client (PostgreSQL reads them all to count).
+    """
+
+    __tablename__ = "client_status_count"
+
+    status: Mapped[str] = mapped_column(String(10), primary_key=True)
+    clients: Mapped[int] = mapped_column(default=0)
+
+
 class PeerPairing(db.Model):
     """A peer supporter paired with a client, and the sections the client lets them see."""
 
