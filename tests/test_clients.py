@@ -271,6 +271,34 @@ def test_a_broad_search_keeps_its_work_bounded(app, client, staff, monkeypatch):
     db.session.rollback()
 
 
+@pytest.mark.parametrize("status", ["", "all"])
+def test_the_list_by_start_date_reads_a_page_from_an_index(app, staff, status):
+    """Newest first: the page's ids come from ix_client_start_status in order, not from
+    sorting every client (67 ms at 100,000 clients on SQLite before the index)."""
+    from association_tool.clients.services import ClientFilters, list_clients
+
+    for i in range(30):
+        make_client(display_name=f"Asiakas {i:02d}", start_date=local_today() - timedelta(days=i))
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, *args):
+        if "start_date DESC" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        page = list_clients(staff, ClientFilters(sort="-start", status=status))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert [row.display_name for row in page.items] == [f"Asiakas {i:02d}" for i in range(25)]
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite":
+        statement, parameters = statements[0]
+        plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        assert any("ix_client_start_status" in row[-1] for row in plan), plan
+    db.session.rollback()
+
+
 @pytest.mark.parametrize("sort", ["name", "-start", "start", "level"])
 @pytest.mark.parametrize("status, shown", [
     ("", {"Aktiivi", "Tauko"}), ("all", {"Aktiivi", "Tauko", "Päättynyt"}), ("active", {"Aktiivi"}),

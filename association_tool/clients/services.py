@@ -251,7 +251,13 @@ def _plain_list(status: str, sort: str) -> tuple:
     """
     order = SORTS[sort]
     walk = _ALL_STATUSES if status == "all" else (status,) if status else _NOT_ENDED
-    ids = select(Client.id).where(Client.status.in_(walk))
+    if sort == "name":
+        ids = select(Client.id).where(Client.status.in_(walk))
+    else:
+        # In start date order the status is a test on each entry of ix_client_start_status
+        # (start_date, id, status): `IN` would make the database sort every client by date.
+        condition = _status_filter(status)
+        ids = select(Client.id).where(*(() if condition is None else (condition,)))
     count = (select(func.coalesce(func.sum(ClientStatusCount.clients), 0))
              .where(ClientStatusCount.status.in_(walk)))
     return _rows_query(ids, order), count

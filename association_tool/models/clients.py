@@ -61,6 +61,8 @@ class Client(db.Model):
         Index("ix_client_status_name", "status", "display_name"),
         # Names in order with what a broad search tests on each (clients/services.py).
         Index("ix_client_name_text", "display_name", "id", "status", "search_text"),
+        # Start dates in order with the status: the list sorted by start date reads one page.
+        Index("ix_client_start_status", "start_date", "id", "status"),
         Index("ix_client_responsible_status", "responsible_id", "status"),
         Index("ix_client_backup_status", "backup_id", "status"),
     )
