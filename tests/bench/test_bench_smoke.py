@@ -59,6 +59,33 @@ def test_smoke_run_measures_every_url_and_writes_the_report(tools, tmp_path):
     assert scale["render_memory"] and all(w["rss_mb"] > 0 for w in scale["render_memory"])
 
 
+def test_growth_is_measured_side_by_side(tools, tmp_path):
+    """With --large the list and the search are measured again on both scales in alternating
+    rounds, and the growth target is the median of those rounds' ratios."""
+    out = tmp_path / "out"
+    assert run.main(["--smoke", "--large", "--only", "list,search", "--clients", "60",
+                     "--out", str(out)]) == 0
+
+    report = next(out.glob("*-sqlite-large.md"))
+    data = json.loads(report.with_suffix(".json").read_text(encoding="utf-8"))
+    growth = data["growth"]
+    assert growth["scales"] == [60, 600] and len(growth["rounds"]) == 2
+    for measured in growth["rounds"]:
+        for name in ("list", "search"):
+            for clients in ("60", "600"):
+                numbers = measured[name][clients]
+                assert numbers["requests"] > 0 and numbers["non200"] == 0, (name, clients)
+    for name in ("list", "search"):
+        ratios = run.growth_ratios(growth, name)
+        target = next(c for c in data["targets"] if c["target"].startswith(f"{name}: p95 growth"))
+        assert "side by side" in target["target"]
+        assert target["measured"] == round(sorted(ratios)[0] / 2 + sorted(ratios)[1] / 2, 2)
+    text = report.read_text(encoding="utf-8")
+    assert "## Growth side by side, 60 → 600 clients" in text and "| median |" in text
+    # The rerendered file (from the .json) says the same.
+    assert run.rerender(report.with_suffix(".json")).read_text(encoding="utf-8") == text
+
+
 def test_seeded_meetings_and_errands_keep_the_app_rules(tmp_path):
     """The bulk-inserted rows are what the app's services would write (no server needed)."""
     import subprocess
