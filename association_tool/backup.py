@@ -6,9 +6,13 @@ import re
 import shutil
 import sqlite3
 import subprocess  # nosec B404 # runs pg_dump only, with a fixed argument list
+import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+
+from .timeutil import HELSINKI
 
 
 class BackupError(Exception):
@@ -25,6 +29,29 @@ def backup_database(database_url: str, target: Path) -> Path:
     if url.get_backend_name() == "postgresql":
         return _backup_postgresql(url, target)
     raise BackupError(f"unsupported database: {url.get_backend_name()}")
+
+
+def download_backup(database_url: str, folder: str) -> tuple:
+    """Back up the live database into a file that exists only while it is being sent.
+
+    Returns the open file and the name to download it under. The file is made in a private
+    temporary folder under `folder` (the instance folder) and unlinked at once: the open file
+    stays readable until the response closes it, and no copy is left on the server even if the
+    download is broken off.
+    """
+    url = make_url(database_url)
+    sqlite = url.get_backend_name() == "sqlite"
+    stamp = datetime.now(HELSINKI).strftime("%Y-%m-%d-%H%M")
+    filename = f"backup-{stamp}.{'db' if sqlite else 'dump'}"
+    workdir = Path(tempfile.mkdtemp(prefix="backup-", dir=folder))
+    try:
+        target = backup_database(database_url, workdir / filename)
+        stream = target.open("rb")
+    finally:
+        for leftover in workdir.iterdir():
+            leftover.unlink()
+        workdir.rmdir()
+    return stream, filename
 
 
 def _backup_sqlite(source: Path, target: Path) -> Path:

@@ -1,5 +1,6 @@
 """Administration screens: users, the access log and settings."""
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (abort, current_app, flash, redirect, render_template, request, send_file,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -302,6 +303,38 @@ def errand_defaults():
         flash(_("Changes saved. New errands get these lists."), "success")
         return redirect(url_for("admin.errand_defaults"), 303)
     return render_template("admin/errand_defaults.html", form=form), 422
+
+
+@bp.route("/settings/backup")
+@allow(ADMIN)
+def backup_page():
+    """Explain the backup and offer it for download."""
+    return render_template("admin/backup.html", form=ActionForm())
+
+
+@bp.route("/settings/backup", methods=["POST"])
+@allow(ADMIN)
+def backup_download():
+    """Take an online backup of the whole database and send it as a download (logged)."""
+    from ..backup import BackupError, download_backup
+    from ..database import end_read_transaction
+
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    end_read_transaction()  # a POST's SQLite transaction would hold the write lock meanwhile
+    try:
+        stream, filename = download_backup(current_app.config["SQLALCHEMY_DATABASE_URI"],
+                                           current_app.instance_path)
+    except BackupError as error:
+        current_app.logger.error("backup from the admin page failed: %s", error)
+        flash(_("The backup could not be made. Nothing was downloaded. Try again later, or "
+                "take it on the server with the backup command."), "error")
+        return render_template("admin/backup.html", form=form), 503
+    audit.record(audit.Action.EXPORT, object_type="backup", detail=f"download {filename}")
+    db.session.commit()
+    return send_file(stream, mimetype="application/octet-stream", as_attachment=True,
+                     download_name=filename)
 
 
 ACTIONS = [a.value for a in audit.Action]
