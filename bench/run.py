@@ -484,6 +484,7 @@ def scale_url(backend: str, pg_url: str, workdir: Path, clients: int, several: b
 
 
 def remove_database(backend: str, url: str) -> None:
+    """Delete a scale's database once it has been measured (SQLite's file, or PostgreSQL's)."""
     if backend == "sqlite":
         for suffix in ("", "-wal", "-shm"):
             Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)

@@ -29,6 +29,26 @@ CHANNEL = "phone"
 
 # --- used by the tests --------------------------------------------------------------------------
 
+def write_lock_free(engine) -> bool | None:
+    """Whether another connection can take SQLite's write lock at once (None: not SQLite).
+
+    For slow work (a PDF, a backup) that must not keep other workers' saves waiting.
+    """
+    import sqlite3
+
+    if engine.dialect.name != "sqlite":
+        return None
+    other = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # fails at once if someone holds the lock
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        other.close()
+
+
 def child_env(instance: Path, database_url: str) -> dict:
     """The environment of a process that runs the app on `database_url`."""
     env = dict(os.environ, INSTANCE_PATH=str(instance), SECRET_KEY=SECRET,

@@ -245,9 +245,10 @@ def test_no_write_lock_is_held_while_the_backup_is_made(client, admin, monkeypat
     """A backup of a large database takes seconds; a POST's SQLite transaction holds the write
     lock, and held through the copy it would keep every other worker's save waiting."""
     import shutil
-    import sqlite3
 
     from association_tool import backup
+
+    from .reliability_helpers import write_lock_free
 
     if db.engine.dialect.name == "postgresql" and shutil.which("pg_dump") is None:
         pytest.skip("pg_dump is not installed")
@@ -255,18 +256,7 @@ def test_no_write_lock_is_held_while_the_backup_is_made(client, admin, monkeypat
     real = backup.backup_database
 
     def checking(*args, **kwargs):
-        took_lock = None
-        if db.engine.dialect.name == "sqlite":
-            other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
-            try:
-                other.execute("BEGIN IMMEDIATE")  # fails at once if someone holds the lock
-                other.execute("ROLLBACK")
-                took_lock = True
-            except sqlite3.OperationalError:
-                took_lock = False
-            finally:
-                other.close()
-        seen.append((db.session().in_transaction(), took_lock))
+        seen.append((db.session().in_transaction(), write_lock_free(db.engine)))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(backup, "backup_database", checking)

@@ -281,9 +281,9 @@ def test_bench_sample_renders(app):
 def test_no_transaction_or_write_lock_is_held_while_the_minutes_render(client, staff, monkeypatch):
     """A print is a POST, whose SQLite transaction takes the write lock; held through the render,
     it kept other workers' saves waiting (seconds under a stream of prints)."""
-    import sqlite3
-
     from association_tool import pdf
+
+    from .reliability_helpers import write_lock_free
 
     ruusu = make_client(display_name="Ruusu")
     anna = add_member(ruusu, "Aktiivinen Anna")
@@ -294,19 +294,7 @@ def test_no_transaction_or_write_lock_is_held_while_the_minutes_render(client, s
     render = pdf._RenderWorker.render
 
     def checking(self, *args, **kwargs):
-        in_transaction = db.session().in_transaction()
-        took_lock = None
-        if db.engine.dialect.name == "sqlite":
-            other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
-            try:
-                other.execute("BEGIN IMMEDIATE")  # fails at once if someone holds the lock
-                other.execute("ROLLBACK")
-                took_lock = True
-            except sqlite3.OperationalError:
-                took_lock = False
-            finally:
-                other.close()
-        seen.append((in_transaction, took_lock))
+        seen.append((db.session().in_transaction(), write_lock_free(db.engine)))
         return render(self, *args, **kwargs)
 
     monkeypatch.setattr(pdf._RenderWorker, "render", checking)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from sqlalchemy import (Integer, and_, bindparam, column, func, literal, literal_column, or_,
+from sqlalchemy import (Integer, bindparam, column, func, literal, literal_column, or_,
                         select, table, union, union_all)
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.util import ClauseAdapter
