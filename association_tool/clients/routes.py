@@ -1,4 +1,6 @@
-"""Client list, create and edit, the client page, peer pairings and ending."""
+"""Client list, create and edit, the client page, peer pairings, ending and the data export."""
+import json
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,6 +11,7 @@ from .. import audit
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, visible_sections
 from ..extensions import db
 from ..models import PeerPairing, User
+from ..timeutil import local_today
 from . import bp, services
 from .forms import ClientForm, ClientSearchForm, EndingForm, PairingForm
 from .sections import render_section, see_other, wants_fragment
@@ -238,3 +241,20 @@ def reopen(client_id: int):
         db.session.commit()
         flash(_("The client relationship is open again."), "success")
     return redirect(url_for("clients.show", client_id=client.id), 303)
+
+
+@bp.route("/<int:client_id>/export", methods=["POST"])
+@allow(STAFF)
+def export(client_id: int):
+    """Send all of the client's data as one JSON file, for a request to see one's own data."""
+    from .export import client_data
+
+    client = client_or_404(client_id, write=True)
+    document = json.dumps(client_data(client), ensure_ascii=False, indent=2)
+    audit.record(audit.Action.EXPORT, client_id=client.id, object_type="client",
+                 object_id=str(client.id), detail="data export (JSON)")
+    db.session.commit()
+    response = current_app.response_class(document, mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="client-{client.id}-{local_today().isoformat()}.json"')
+    return response
