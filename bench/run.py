@@ -580,6 +580,20 @@ class ScaleResult:
     search_terms: list = field(default_factory=list)
 
 
+def load_once(server: "Server", port: int, scenario: Scenario, cookie: str | None,
+              opts: Options, duration: int, csrf_token: str | None = None) -> dict:
+    """Warm up, wait for a quiet machine, then load one scenario and return wrk's numbers."""
+    connections = opts.pdf_connections if scenario.pdf else opts.connections
+    if opts.warmup:
+        run_wrk(port, scenario, cookie=cookie, duration=opts.warmup, connections=connections,
+                csrf_token=csrf_token)
+    quiet = wait_quiet(opts.quiet_wait) if opts.quiet_wait else None
+    numbers = run_wrk(port, scenario, cookie=cookie, duration=duration, connections=connections,
+                      server=server, csrf_token=csrf_token)
+    numbers["busy_before_cores"] = quiet
+    return numbers
+
+
 def measure(backend: str, database_url: str, clients: int, workdir: Path, opts: Options) -> ScaleResult:
     """Create, migrate and seed a database, then measure the app and the baseline on it."""
     from .seed import Scale, seed
@@ -610,16 +624,9 @@ def measure(backend: str, database_url: str, clients: int, workdir: Path, opts: 
 
     def load(server: Server, port: int, cookie: str | None, scenario: Scenario, into: dict,
              who: str, csrf_token: str | None = None) -> None:
-        connections = opts.pdf_connections if scenario.pdf else opts.connections
         check_answers(port, scenario, cookie, csrf_token)
-        if opts.warmup:
-            run_wrk(port, scenario, cookie=cookie, duration=opts.warmup,
-                    connections=connections, csrf_token=csrf_token)
-        quiet = wait_quiet(opts.quiet_wait) if opts.quiet_wait else None
         duration = (opts.pdf_duration or opts.duration) if scenario.pdf else opts.duration
-        numbers = run_wrk(port, scenario, cookie=cookie, duration=duration,
-                          connections=connections, server=server, csrf_token=csrf_token)
-        numbers["busy_before_cores"] = quiet
+        numbers = load_once(server, port, scenario, cookie, opts, duration, csrf_token)
         into[scenario.name] = numbers
         log(f"[{backend} {clients:,}] {who} {scenario.name}: p50 {numbers['p50_ms']} ms, "
             f"p95 {numbers['p95_ms']} ms, {numbers['rps']} req/s, non-200 {numbers['non200']}, "
@@ -697,14 +704,8 @@ def measure_growth(backend: str, urls: dict, terms: list[str], workdir: Path,
             for scenario in plan:
                 for clients in (scales if number % 2 == 0 else scales[::-1]):
                     server = servers[clients]
-                    if opts.warmup:
-                        run_wrk(server.port, scenario, cookie=cookies[clients],
-                                duration=opts.warmup, connections=opts.connections)
-                    if opts.quiet_wait:
-                        wait_quiet(opts.quiet_wait)
-                    numbers = run_wrk(server.port, scenario, cookie=cookies[clients],
-                                      duration=duration, connections=opts.connections,
-                                      server=server)
+                    numbers = load_once(server, server.port, scenario, cookies[clients], opts,
+                                        duration)
                     measured.setdefault(scenario.name, {})[str(clients)] = numbers
                     log(f"[{backend} growth, round {number + 1}] {clients:,} clients "
                         f"{scenario.name}: p95 {numbers['p95_ms']} ms, {numbers['rps']} req/s, "
