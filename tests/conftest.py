@@ -12,11 +12,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from association_tool import create_app
+from argon2 import PasswordHasher
+
+from association_tool import create_app, passwords
 from association_tool.config import Config, normalise_database_url
 from association_tool.extensions import db
 
 from .factories import PASSWORD, make_user
+
+# Production Argon2 costs about a third of a second per hash or sign-in; the suite hashes with
+# the same algorithm at the lowest cost (test_auth checks the production parameters).
+passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 
 # Runs that share one PostgreSQL database at once each name a schema of their own.
 PG_SCHEMA = os.environ.get("TEST_PG_SCHEMA", "assoc_test")

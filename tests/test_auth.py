@@ -247,3 +247,12 @@ def test_two_users_are_never_equal_by_accident(app):
     first, second = make_user(role="staff"), make_user(role="peer")
     assert first != second and first not in [second] and len({first, second}) == 2
     assert first == first
+
+
+def test_production_hasher_keeps_the_rfc_9106_low_memory_profile():
+    """The suite hashes cheaply; what the app itself uses stays Argon2id at full cost."""
+    from association_tool import passwords
+
+    hasher = passwords.PRODUCTION_HASHER
+    assert (hasher.time_cost, hasher.memory_cost, hasher.parallelism) == (3, 65536, 4)
+    assert hasher.hash(PASSWORD).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
