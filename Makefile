@@ -14,8 +14,9 @@ run: install translations
 
 ## make test: install what the tests need (Python packages, Chromium), run the whole suite,
 ## then the security checks below
+## Both cores: one pytest-xdist worker per core; tests marked with an xdist_group share one.
 test: install-dev translations system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 	$(MAKE) --no-print-directory security-checks
 
 ## make security-checks: bandit fails on any high-severity finding in the app's code; pip-audit

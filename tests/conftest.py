@@ -24,8 +24,10 @@ from .factories import PASSWORD, make_user
 # the same algorithm at the lowest cost (test_auth checks the production parameters).
 passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 
-# Runs that share one PostgreSQL database at once each name a schema of their own.
-PG_SCHEMA = os.environ.get("TEST_PG_SCHEMA", "assoc_test")
+# Runs that share one PostgreSQL database at once each name a schema of their own, and so does
+# each pytest-xdist worker of a run.
+PG_SCHEMA = os.environ.get("TEST_PG_SCHEMA", "assoc_test") + (
+    f"_{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else "")
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
@@ -78,6 +80,8 @@ def pg_database(tmp_path_factory) -> str:
         conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
         # The trigram extension lives once per database: put it in public, where dropping one
         # run's schema cannot take it (and the search index of another run) away.
+        # Workers starting at once would race to create it: one at a time.
+        conn.execute(text("SELECT pg_advisory_xact_lock(7283001)"))
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
     engine.dispose()
     url = _pg_url()

@@ -14,6 +14,9 @@ import pytest
 
 from bench import run
 
+# The benchmark serves on fixed ports: its tests share one xdist worker.
+pytestmark = pytest.mark.xdist_group("bench")
+
 NEEDED = {"wrk": shutil.which("wrk") is not None,
           "gunicorn": importlib.util.find_spec("gunicorn") is not None}
 
