@@ -411,6 +411,16 @@ def client_notifications(client: Client) -> list[SocialServicesNotification]:
                   SocialServicesNotification.id.desc())).unique().all()
 
 
+def _carries_notification(consent: Consent, on: date | None = None) -> bool:
+    """Contacting social services about one concern is a disclosure about one matter."""
+    return covers(consent, disclosure=ONE_MATTER, on=on)
+
+
+def notification_consents(client: Client, on: date | None = None) -> list[Consent]:
+    """The client's consents that can carry a contact with social services on a date (today)."""
+    return [c for c in client_consents(client) if _carries_notification(c, on)]
+
+
 def record_notification(client: Client, data: dict, *, by: User) -> SocialServicesNotification:
     """Record the path taken with a concern; contacting social services is logged as a disclosure."""
     clean = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in data.items()}
@@ -429,8 +439,7 @@ def record_notification(client: Client, data: dict, *, by: User) -> SocialServic
         consent = consent_for_client(client, clean.get("consent_id") or 0)
         if consent is None:
             raise ConsentError("consent_missing", "consent_id")
-        # Contacting social services about one concern is a disclosure about one matter.
-        if not covers(consent, disclosure=ONE_MATTER, on=made_on):
+        if not _carries_notification(consent, made_on):
             raise ConsentError("consent_inactive", "consent_id")
     if path == "without_consent" and not clean.get("reason_without_consent"):
         raise ConsentError("reason", "reason_without_consent")
