@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
-from ..consents import labels as _consent_labels  # noqa: F401  (the info_scope labels)
 from ..access import may_see_section
+from ..consents import labels as _consent_labels  # noqa: F401  (the info_scope labels)
 from ..consents.services import DOCUMENT, active_consent, ends_on, why_not
 from ..extensions import db
 from ..forms import role_choices
