@@ -92,8 +92,8 @@ def is_admin(user) -> bool:
 
 # --- per-client rules ---------------------------------------------------------------------------
 
-def _active_pairing(client_id: int, user):
-    """Return the user's pairing with the client if it is in force today."""
+def _active_pairing(client_id: int, user, on=None):
+    """Return the user's pairing with the client if it is in force on `on` (default today)."""
     from sqlalchemy import select
 
     from .extensions import db
@@ -104,7 +104,7 @@ def _active_pairing(client_id: int, user):
         select(PeerPairing).where(PeerPairing.client_id == client_id,
                                   PeerPairing.peer_id == user.id)
     ).scalar_one_or_none()
-    if pairing is None or not pairing.active_on(local_today()):
+    if pairing is None or not pairing.active_on(on or local_today()):
         return None
     return pairing
 
@@ -114,19 +114,29 @@ def sees_all_clients(user) -> bool:
     return bool(user.is_authenticated and user.role in STAFF.roles)
 
 
-def visible_sections(client, user) -> list[str]:
-    """Return the sections of this client's record the user may see."""
+def visible_sections(client, user, on=None) -> list[str]:
+    """Return the sections of this client's record the user may see (on a date, default today)."""
     from .models import Section
 
     if sees_all_clients(user):
         return [s.value for s in Section] + ["consents", "notifications", "staff_notes",
                                              "ending", "peers"]
-    pairing = _active_pairing(client.id, user) if user.is_authenticated else None
+    pairing = _active_pairing(client.id, user, on) if user.is_authenticated else None
     if pairing is None:
         return []
     from .models.clients import STAFF_ONLY_SECTIONS
 
     return [s for s in pairing.section_list if s not in STAFF_ONLY_SECTIONS]
+
+
+def may_see_section(client, user, section: str, on=None) -> bool:
+    """Tell whether a user, not only the signed-in one, may see a section of the client's record.
+
+    For deciding who else may be given what a section holds (e.g. the minutes' distribution
+    list): staff and admins see every section, a peer supporter only the sections the client
+    allows them in a pairing in force on `on`; a disabled account sees nothing.
+    """
+    return bool(user is not None and user.is_active and section in visible_sections(client, user, on))
 
 
 def client_or_404(client_id: int, section: str | None = None, *, write: bool = False):

@@ -13,3 +13,8 @@ def utcnow() -> datetime:
 def local_today() -> date:
     """Return today's date in Finland, where the association works."""
     return datetime.now(HELSINKI).date()
+
+
+def local_date(moment: datetime) -> date:
+    """Return the day in Finland of a stored (naive UTC) timestamp."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(HELSINKI).date()

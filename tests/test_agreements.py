@@ -6,6 +6,7 @@ from datetime import timedelta
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from association_tool.agreements import services as agreement_services
 from association_tool.consents import services as consents
 from association_tool.extensions import db
 from association_tool.models import AuditEvent, FollowUpTask
@@ -117,6 +118,30 @@ def test_oral_consent_does_not_back_a_line(client, staff):
     client.post(f"/clients/{target.id}/agreement/{agreement.id}/lines", data=line_data(sister))
     response = activate(client, target, agreement)
     assert response.status_code == 422
+    assert "An oral consent covers one matter only" in response.get_data(as_text=True) or \
+        "suullinen" in response.get_data(as_text=True).lower()
+    db.session.expire_all()
+    line = db.session.scalars(select(AgreementLine)).one()
+    check = agreement_services.check_line(target, line, TODAY)
+    assert not check.ok and check.reason == "oral"
+    # A written consent given next to it backs the line; the oral one still does not.
+    written = give(target, sister, given_on=TODAY - timedelta(days=20))
+    assert agreement_services.check_line(target, line, TODAY).consent == written
+    assert activate(client, target, agreement).status_code == 303
+
+
+def test_the_line_asks_the_consent_service_what_covers_an_agreement_line(app, monkeypatch):
+    """The rule is the consent service's table, not the agreement's own: change it, and the
+    agreement follows."""
+    make_user(role="staff")
+    target = make_client()
+    sister = add_member(target)
+    oral = give(target, sister, form="oral", matter="Yksi puhelu", valid_until=TODAY)
+    line = AgreementLine(member=sister, shares="general")
+    assert agreement_services.check_line(target, line, TODAY).reason == "oral"
+    monkeypatch.setitem(consents.FORMS_COVERING, consents.AGREEMENT_LINE,
+                        frozenset({"written", "electronic", "oral"}))
+    assert agreement_services.check_line(target, line, TODAY).consent == oral
 
 
 def _active_agreement(client, staff, target, member, **line):

@@ -283,13 +283,67 @@ def test_scope_kind_oral_and_party_rules(app):
     other_olli = add_member(other_target, kind="person", contact_person_id=person.id, name=None, sector="services")
     give(other_target, other_olli, information=["general"])
     assert services.active_consent(other_target, kela, "general") is None
-    # Oral consents cover their one matter, and are left out where an ongoing consent is needed.
+    # Oral consents cover their one matter, and are left out where a lasting consent is needed.
     oral = give(target, sister, form="oral", matter="Kela-hakemus", valid_until=TODAY)
-    assert services.active_consent(target, sister, "general") == oral
-    assert services.active_consent(target, sister, "general", allow_oral=False) is None
-    assert services.why_not(target, sister, ["general"], allow_oral=False)[0] == "oral"
+    assert services.active_consent(target, sister, "general", disclosure="one_matter") == oral
+    assert services.active_consent(target, sister, "general", disclosure="agreement_line") is None
+    assert services.why_not(target, sister, ["general"], disclosure="agreement_line")[0] == "oral"
     with pytest.raises(ValueError):
         services.active_consent(target, sister, "everything")
+    with pytest.raises(ValueError):
+        services.active_consent(target, sister, "general", disclosure="gossip")
+
+
+# Which form of consent covers which kind of disclosure: the one table, asked by every feature.
+COVERS = {
+    ("written", "document"): True, ("written", "agreement_line"): True,
+    ("written", "one_matter"): True, ("written", "ending_notice"): True,
+    ("electronic", "document"): True, ("electronic", "agreement_line"): True,
+    ("electronic", "one_matter"): True, ("electronic", "ending_notice"): True,
+    ("oral", "document"): False, ("oral", "agreement_line"): False,
+    ("oral", "one_matter"): True, ("oral", "ending_notice"): True,
+}
+
+
+def test_the_table_names_every_form_and_every_kind_of_disclosure():
+    from association_tool.models.consents import CONSENT_FORMS
+
+    assert set(services.DISCLOSURES) == {"document", "agreement_line", "one_matter", "ending_notice"}
+    assert set(services.FORMS_COVERING) == set(services.DISCLOSURES)
+    assert {(form, kind) for form in CONSENT_FORMS for kind in services.DISCLOSURES} == set(COVERS)
+    for kind, forms in services.FORMS_COVERING.items():
+        assert forms == {form for (form, k), ok in COVERS.items() if k == kind and ok}, kind
+
+
+@pytest.mark.parametrize("form, disclosure", sorted(COVERS))
+def test_each_form_of_consent_against_each_kind_of_disclosure(app, form, disclosure):
+    make_user(role="staff")
+    target = make_client()
+    sister = add_member(target)
+    extra = {"matter": "Yksi puhelu Kelaan", "valid_until": TODAY} if form == "oral" else {}
+    consent = give(target, sister, form=form, **extra)
+    covered = COVERS[(form, disclosure)]
+    found = services.active_consent(target, sister, ["general"], on=TODAY, disclosure=disclosure)
+    assert (found == consent) if covered else (found is None)
+    assert services.covers(consent, ["general"], disclosure=disclosure, on=TODAY) is covered
+    if not covered:
+        assert services.why_not(target, sister, ["general"], on=TODAY,
+                                disclosure=disclosure) == (form, consent)
+    # Whatever the form, it covers no more information than it says, and only while in force.
+    assert services.active_consent(target, sister, ["health"], disclosure=disclosure) is None
+    assert services.active_consent(target, sister, ["general"], on=TODAY + timedelta(days=365),
+                                   disclosure=disclosure) is None
+
+
+def test_left_unsaid_the_kind_of_disclosure_is_a_document(app):
+    make_user(role="staff")
+    target = make_client()
+    sister = add_member(target)
+    oral = give(target, sister, form="oral", matter="Yksi puhelu", valid_until=TODAY)
+    assert services.active_consent(target, sister, ["general"], on=TODAY) is None
+    assert services.why_not(target, sister, ["general"], on=TODAY) == ("oral", oral)
+    written = give(target, sister, given_on=TODAY - timedelta(days=20))
+    assert services.active_consent(target, sister, ["general"], on=TODAY) == written
 
 
 def test_removing_a_member_from_the_map_keeps_the_consent_as_history(app):

@@ -127,6 +127,7 @@ def test_distribution_list_follows_consents_on_the_print_date(client, staff, pee
     consent(ruusu, members["Vanhentunut Veera"], staff, given_days_ago=60, valid_days=59)
     consent(ruusu, members["Suppea Sami"], staff, information=("general",))
     consent(ruusu, members["Terveys Terttu"], staff, information=("general", "progress", "health"))
+    pair(peer, ruusu, sections=("goals", "meetings"))  # a peer receives them only with this section
     login(client, staff)
     meeting = plan(client, ruusu, list(members.values()), [staff, peer])
     assert record(client, meeting, extra_people=[

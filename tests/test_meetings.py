@@ -1,6 +1,8 @@
 """Network meetings: plan, record, approve (then locked), addenda, actions → tasks, access."""
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -438,6 +440,145 @@ def test_addenda_come_after_approval_and_are_shown(client, staff):
     with pytest.raises(MeetingLocked):
         db.session.flush()
     db.session.rollback()
+
+
+def test_an_addendum_cannot_be_dated_before_the_approval(client, staff):
+    ruusu = make_client()
+    login(client, staff)
+    meeting = plan(client, ruusu, meeting_date=(TODAY - timedelta(days=10)).isoformat())
+    assert record(client, meeting).status_code == 303
+    assert approve(client, meeting).status_code == 303  # approved today, ten days after the meeting
+    url = f"/clients/{ruusu.id}/meetings/{meeting.id}/addenda"
+    text = "Jälkikäteen: Kelan asiointi siirtyi."
+    response = client.post(url, data={"on": (TODAY - timedelta(days=3)).isoformat(), "text": text})
+    assert response.status_code == 422
+    body = html.unescape(response.get_data(as_text=True))
+    assert text in body
+    message = in_fi("An addendum is written after the minutes were approved: it cannot be dated "
+                    "before the approval.")
+    assert message in body
+    # The message sits next to the date field, not only at the top of the form.
+    date_field = body[body.index('name="on"'):]
+    assert message in date_field[:date_field.index('name="text"')]
+    assert db.session.scalars(select(MeetingAddendum)).all() == []
+    response = client.post(url, data={"on": TODAY.isoformat(), "text": text})
+    assert response.status_code == 303
+    assert db.session.scalars(select(MeetingAddendum)).one().on == TODAY
+
+
+def test_the_approval_day_is_the_day_in_finland(app):
+    from datetime import datetime
+
+    meeting = NetworkMeeting(approved_at=datetime(2026, 6, 30, 22, 30))  # UTC: 1.30 on 1 July
+    assert meeting.approved_on.isoformat() == "2026-07-01"
+    assert NetworkMeeting().approved_on is None
+
+
+# --- who receives the minutes -------------------------------------------------------------------
+
+def in_fi(msgid: str, **kwargs) -> str:
+    """A string as the pages show it to a Finnish user."""
+    from flask_babel import force_locale, gettext
+
+    with force_locale("fi"):
+        return gettext(msgid, **kwargs)
+
+
+def give_consent(client, member, by, **fields):
+    """Record a share consent covering the minutes to a network member; commit."""
+    from association_tool.consents.services import record_consent
+
+    data = dict(kind="share", member_id=member.id, organisation_id=None, channel=None,
+                information=["general", "progress"], purpose="Verkostopalaverin muistio",
+                form="written", matter=None, given_on=TODAY - timedelta(days=5),
+                valid_until=TODAY + timedelta(days=100), until_relationship_ends=False,
+                wording="Annan luvan.")
+    data.update(fields)
+    consent = record_consent(client, data, by=by)
+    db.session.commit()
+    return consent
+
+
+def left_out_item(body: str, name: str) -> str:
+    """The text of one entry of the page's "left out of the distribution" list."""
+    part = body[body.index('class="distribution-left-out"'):]
+    part = html.unescape(re.sub(r"\s+", " ", part[:part.index("</ul>")]))
+    assert name in part, part
+    item = part[part.index(name):]
+    return item[:item.index("</li>")]
+
+
+def listed_names(meeting) -> list[str]:
+    db.session.expire_all()
+    return [r.name for r in services.distribution(db.session.get(NetworkMeeting, meeting.id))[0]]
+
+
+def test_a_one_matter_oral_consent_does_not_put_anyone_on_the_distribution(client, staff):
+    ruusu = make_client(display_name="Ruusu")
+    sister, nurse = add_member(ruusu, "Sisko Sisar"), add_member(ruusu, "Hoitaja Helmi")
+    give_consent(ruusu, sister, staff, form="oral", matter="Yksi puhelu asunnosta",
+                 valid_until=TODAY + timedelta(days=3))
+    give_consent(ruusu, nurse, staff)
+    login(client, staff)
+    meeting = approved_meeting(client, ruusu, staff, [sister, nurse])
+    names = listed_names(meeting)
+    assert "Hoitaja Helmi" in names and "Sisko Sisar" not in names
+    item = left_out_item(page(client, meeting), "Sisko Sisar")
+    assert in_fi("There is only an oral consent, for one matter.") in item
+    response = client.post(f"/clients/{ruusu.id}/meetings/{meeting.id}/minutes.pdf",
+                           data={"lang": "fi", "purpose": "distribution"})
+    assert response.status_code == 200
+    disclosure = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "disclosure", AuditEvent.object_type == "meeting_minutes")).one()
+    assert "Hoitaja Helmi" in disclosure.detail and "Sisko Sisar" not in disclosure.detail
+
+
+@pytest.mark.parametrize("setup, receives", [
+    ("meetings", True), ("other_sections", False), ("ended", False), ("unpaired", False),
+    ("ends_today", True)])
+def test_an_invited_peer_receives_the_minutes_only_if_they_may_see_the_meetings(
+        client, staff, peer, setup, receives):
+    ruusu = make_client(display_name="Ruusu")
+    if setup == "meetings":
+        pair(peer, ruusu, sections=("goals", "meetings"))
+    elif setup == "other_sections":
+        pair(peer, ruusu, sections=("goals", "contacts", "tasks", "errands", "network"))
+    elif setup == "ended":
+        pair(peer, ruusu, sections=("meetings",), ends_on=TODAY - timedelta(days=1))
+    elif setup == "ends_today":
+        pair(peer, ruusu, sections=("meetings",), ends_on=TODAY)
+    login(client, staff)
+    meeting = plan(client, ruusu, users=[staff, peer])
+    assert record(client, meeting).status_code == 303
+    assert approve(client, meeting).status_code == 303
+    names = listed_names(meeting)
+    assert staff.name in names
+    assert (peer.name in names) is receives
+    body = page(client, meeting)
+    if receives:
+        assert 'class="distribution-left-out"' in body and peer.name not in \
+            body[body.index('class="distribution-left-out"'):]
+    else:
+        assert in_fi("The client has not let this peer supporter see the meetings, or their "
+                     "pairing has ended.") in left_out_item(body, peer.name)
+    response = client.post(f"/clients/{ruusu.id}/meetings/{meeting.id}/minutes.pdf",
+                           data={"lang": "fi", "purpose": "distribution"})
+    assert response.status_code == 200
+    disclosure = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "disclosure", AuditEvent.object_type == "meeting_minutes")).one()
+    assert (peer.name in disclosure.detail) is receives
+
+
+def test_a_disabled_user_is_not_a_recipient(client, staff):
+    ruusu = make_client()
+    leaving = make_user(role="staff", name="Lähtevä Leena")
+    login(client, staff)
+    meeting = plan(client, ruusu, users=[staff, leaving])
+    leaving.active = False
+    db.session.commit()
+    assert "Lähtevä Leena" not in listed_names(meeting)
+    assert in_fi("Their user account is disabled.") in left_out_item(page(client, meeting),
+                                                                      "Lähtevä Leena")
 
 
 # --- access -------------------------------------------------------------------------------------

@@ -98,14 +98,16 @@ def line_scopes(line: AgreementLine) -> list[str]:
 
 
 def check_line(client: Client, line: AgreementLine, on: date | None = None) -> LineCheck:
-    """Find the consent a line rests on (never an oral one: a line is an ongoing arrangement)."""
+    """Find the consent a line rests on: the consent service decides (never an oral one)."""
     if line.member is None:
         return LineCheck(line, None, "removed")
     scopes = line_scopes(line)
-    consent = consents.active_consent(client, line.member, scopes, on=on, allow_oral=False)
+    consent = consents.active_consent(client, line.member, scopes, on=on,
+                                      disclosure=consents.AGREEMENT_LINE)
     if consent is not None:
         return LineCheck(line, consent)
-    reason, nearest = consents.why_not(client, line.member, scopes, on=on, allow_oral=False)
+    reason, nearest = consents.why_not(client, line.member, scopes, on=on,
+                                       disclosure=consents.AGREEMENT_LINE)
     return LineCheck(line, None, reason, nearest)
 
 

@@ -200,10 +200,7 @@ def replace(client_id: int, consent_id: int):
 # --- social services notifications ---------------------------------------------------------------
 
 def _notification_form(client, formdata=None):
-    today = local_today()
-    consents = [c for c in services.client_consents(client)
-                if c.kind == "share" and services.is_active(c, today)]
-    return NotificationForm(formdata=formdata, consents=consents)
+    return NotificationForm(formdata=formdata, consents=services.notification_consents(client))
 
 
 def _notifications(client, form=None, status=200):

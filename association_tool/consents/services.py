@@ -1,7 +1,9 @@
 """Consents and notifications: the one place that answers "may this go to that party?".
 
-Every feature that shares information about a client asks `active_consent` (or `covering`)
-before it does: the contact agreement here, network meeting minutes, anything later.
+Every feature that shares information about a client asks `active_consent` (and `why_not` for
+the reason it may not) before it does, naming the kind of disclosure (`DISCLOSURES`): the
+contact agreement, network meeting minutes, telling partners of an ending, anything later.
+Which forms of consent cover which kind of disclosure is said once, in `FORMS_COVERING`.
 A consent is active on a date from `given_on` through `valid_until` (or through the end of the
 client relationship), unless it was withdrawn or superseded on or before that date.
 """
@@ -73,6 +75,60 @@ def is_active(consent: Consent, on: date | None = None) -> bool:
     return status(consent, on) in ("active", "expiring")
 
 
+# --- which consents cover which disclosures --------------------------------------------------------
+
+# The kinds of disclosure: what goes to the party, and how.
+DOCUMENT = "document"              # a document given out: e.g. the minutes of a network meeting
+AGREEMENT_LINE = "agreement_line"  # a line of the contact agreement: keeping in touch over time
+ONE_MATTER = "one_matter"          # one phone call or message about one matter
+ENDING_NOTICE = "ending_notice"    # telling a partner that the client relationship has ended
+DISCLOSURES = (DOCUMENT, AGREEMENT_LINE, ONE_MATTER, ENDING_NOTICE)
+
+FORMS_COVERING: dict[str, frozenset[str]] = {
+    DOCUMENT: frozenset({"written", "electronic"}),
+    AGREEMENT_LINE: frozenset({"written", "electronic"}),
+    ONE_MATTER: frozenset({"written", "electronic", "oral"}),
+    ENDING_NOTICE: frozenset({"written", "electronic", "oral"}),
+}
+"""The forms of consent that cover each kind of disclosure: the one table every feature asks.
+
+Written and electronic consents cover every kind. An oral consent covers one matter only and
+ends with it (it must name the matter and a last day, see `_check`), so it never covers a
+document (the minutes are kept and passed on: more than one matter) nor a line of the contact
+agreement (an ongoing arrangement). It does cover a single call or message about one matter,
+and telling a partner that the client relationship has ended: that is one short message about
+one matter, "anna tieto asiakkuuden päättymisestä yhteistyökumppaneille" on the ending card of
+the source material (seed 002), which the client typically agrees to by word of mouth in the
+final meeting; no document goes with it. The consent must still name that party, cover the
+information and be in force on the day, like any other.
+"""
+
+
+def _disclosure(disclosure: str) -> str:
+    if disclosure not in FORMS_COVERING:
+        raise ValueError(f"unknown kind of disclosure: {disclosure!r}")
+    return disclosure
+
+
+def _scopes(scope: str | Iterable[str]) -> set[str]:
+    needed = {scope} if isinstance(scope, str) else set(scope)
+    unknown = needed - set(INFO_SCOPES)
+    if unknown:
+        raise ValueError(f"unknown information types: {sorted(unknown)}")
+    return needed
+
+
+def covers(consent: Consent, scope: str | Iterable[str] = (), *, disclosure: str,
+           kind: str = "share", on: date | None = None) -> bool:
+    """Tell whether this one consent lets `scope` go out as this kind of disclosure on `on`.
+
+    Its kind, its form (`FORMS_COVERING`), the information it covers and whether it is in force;
+    the party is the caller's to match (`active_consent` finds the consents naming a party).
+    """
+    return (consent.kind == kind and consent.form in FORMS_COVERING[_disclosure(disclosure)]
+            and _scopes(scope) <= set(consent.scopes) and is_active(consent, on))
+
+
 # --- "may this go to that party?" ----------------------------------------------------------------
 
 Party = NetworkMember | Organisation | ContactPerson
@@ -98,18 +154,17 @@ def _party_condition(party: Party):
 
 def active_consent(client: Client, party: Party, scope: str | Iterable[str] = (), *,
                    kind: str = "share", on: date | None = None,
-                   allow_oral: bool = True) -> Consent | None:
+                   disclosure: str = DOCUMENT) -> Consent | None:
     """Return a consent in force on `on` that lets `scope` go to `party` (None: it may not).
 
     `scope` is one information type or several (general, progress, appointments, health); every
     one must be covered by the same consent. A consent to an organisation covers its people on
     the client's network; a consent to one person does not cover the rest of the organisation.
-    `allow_oral=False` leaves out oral consents, which cover one matter only.
+    `disclosure` is the kind of disclosure (`DISCLOSURES`); only consents whose form covers it
+    count (`FORMS_COVERING`). Left out, it is a document, the strictest: a caller that forgets
+    to say never lets a one-matter oral consent through.
     """
-    needed = {scope} if isinstance(scope, str) else set(scope)
-    unknown = needed - set(INFO_SCOPES)
-    if unknown:
-        raise ValueError(f"unknown information types: {sorted(unknown)}")
+    _scopes(scope), _disclosure(disclosure)  # refuse unknown names even when there is no party
     if party is None:
         return None
     on = on or local_today()
@@ -119,21 +174,24 @@ def active_consent(client: Client, party: Party, scope: str | Iterable[str] = ()
                Consent.given_on <= on)
         .order_by(Consent.given_on.desc(), Consent.id.desc())).all()
     for consent in candidates:
-        if not allow_oral and consent.form == "oral":
-            continue
-        if needed <= set(consent.scopes) and is_active(consent, on):
+        if covers(consent, scope, disclosure=disclosure, kind=kind, on=on):
             return consent
     return None
 
 
-def why_not(client: Client, party: Party, scope: Iterable[str], *, kind: str = "share",
-            on: date | None = None, allow_oral: bool = True) -> tuple[str, Consent | None]:
+def why_not(client: Client, party: Party, scope: str | Iterable[str], *, kind: str = "share",
+            on: date | None = None, disclosure: str = DOCUMENT) -> tuple[str, Consent | None]:
     """Explain a missing consent: (reason code, the nearest consent) for messages on screen.
 
-    Codes: none, withdrawn, expired, superseded, pending, oral, scope (covers less than needed).
+    Codes: none, withdrawn, expired, superseded, pending, scope (covers less than needed), oral
+    (only an oral consent, which does not cover this kind of disclosure), form (likewise, for
+    another form). Ask it with the same `disclosure` as `active_consent`.
     """
+    forms = FORMS_COVERING[_disclosure(disclosure)]
     on = on or local_today()
-    needed = set(scope)
+    needed = _scopes(scope)
+    if party is None:
+        return "none", None
     consents = db.session.scalars(
         select(Consent).where(Consent.client_id == client.id, Consent.kind == kind,
                               _party_condition(party))
@@ -141,10 +199,10 @@ def why_not(client: Client, party: Party, scope: Iterable[str], *, kind: str = "
     for consent in consents:
         state = status(consent, on)
         if state in ("active", "expiring"):
+            if consent.form not in forms:
+                return ("oral" if consent.form == "oral" else "form"), consent
             if not needed <= set(consent.scopes):
                 return "scope", consent
-            if not allow_oral and consent.form == "oral":
-                return "oral", consent
         else:
             return state, consent
     return "none", None
@@ -353,6 +411,16 @@ def client_notifications(client: Client) -> list[SocialServicesNotification]:
                   SocialServicesNotification.id.desc())).unique().all()
 
 
+def _carries_notification(consent: Consent, on: date | None = None) -> bool:
+    """Contacting social services about one concern is a disclosure about one matter."""
+    return covers(consent, disclosure=ONE_MATTER, on=on)
+
+
+def notification_consents(client: Client, on: date | None = None) -> list[Consent]:
+    """The client's consents that can carry a contact with social services on a date (today)."""
+    return [c for c in client_consents(client) if _carries_notification(c, on)]
+
+
 def record_notification(client: Client, data: dict, *, by: User) -> SocialServicesNotification:
     """Record the path taken with a concern; contacting social services is logged as a disclosure."""
     clean = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in data.items()}
@@ -371,7 +439,7 @@ def record_notification(client: Client, data: dict, *, by: User) -> SocialServic
         consent = consent_for_client(client, clean.get("consent_id") or 0)
         if consent is None:
             raise ConsentError("consent_missing", "consent_id")
-        if consent.kind != "share" or not is_active(consent, made_on):
+        if not _carries_notification(consent, made_on):
             raise ConsentError("consent_inactive", "consent_id")
     if path == "without_consent" and not clean.get("reason_without_consent"):
         raise ConsentError("reason", "reason_without_consent")

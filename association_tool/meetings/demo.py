@@ -70,7 +70,7 @@ def load(today: date) -> None:
         contains_health=False), participants=people, actions=actions, version=meeting.version)
     services.approve(meeting, by=sanna, version=meeting.version)
     services.add_addendum(meeting, text="Korjaus: Kelan asiointi siirtyi seuraavalle viikolle.",
-                          on=today - timedelta(days=2), by=sanna)
+                          on=today, by=sanna)  # approved today: an addendum comes after
     if kalle is not None:
         kalle_members = db.session.scalars(select(NetworkMember).where(
             NetworkMember.client_id == kalle.id).order_by(NetworkMember.id)).all()

@@ -47,6 +47,8 @@ _MESSAGES = {
     "addendum_on": _l("Give the date of the addendum."),
     "in_future": _l("The date cannot be in the future."),
     "addendum_before_meeting": _l("An addendum cannot be dated before the meeting."),
+    "addendum_before_approval": _l("An addendum is written after the minutes were approved: it "
+                                   "cannot be dated before the approval."),
 }
 LOCKED = _l("The minutes are approved and can no longer be changed. Corrections are added as "
             "addenda.")

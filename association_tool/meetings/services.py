@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
+from ..access import may_see_section
 from ..consents import labels as _consent_labels  # noqa: F401  (the info_scope labels)
-from ..consents.services import active_consent, ends_on, why_not
+from ..consents.services import DOCUMENT, active_consent, ends_on, why_not
 from ..extensions import db
 from ..forms import role_choices
 from ..models import Client, ContactPerson, NetworkMember, Role, User
@@ -430,6 +431,9 @@ def add_addendum(meeting: NetworkMeeting, *, text: str | None, on: date | None,
         problems.append(("in_future", "on"))
     elif on < meeting.meeting_date:
         problems.append(("addendum_before_meeting", "on"))
+    elif meeting.approved_on is not None and on < meeting.approved_on:
+        # An addendum is written after the approval (the minutes print it as such).
+        problems.append(("addendum_before_approval", "on"))
     if problems:
         raise MeetingError(problems)
     addendum = MeetingAddendum(meeting_id=meeting.id, text=text, on=on, author_id=by.id)
@@ -470,8 +474,11 @@ def _user_role_label(user: User | None):
 def distribution(meeting: NetworkMeeting, on: date | None = None) -> tuple[list[Recipient], list[LeftOut]]:
     """Return who may receive the minutes on a date, and who is left out with the reason.
 
-    The client and the association's users always; a network member only with a share consent
-    in force on `on` covering every information type of the minutes (MINUTES_SCOPES, + health).
+    The client always; the association's users only if they may see the client's meetings on
+    `on` (access.py: staff do, a peer supporter only with the meetings section in a pairing in
+    force); a network member only with a share consent in force on `on` that covers a document
+    and every information type of the minutes (MINUTES_SCOPES, + health): the consent service
+    decides, so a one-matter oral consent is never enough.
     """
     on = on or local_today()
     client = meeting.client
@@ -480,18 +487,23 @@ def distribution(meeting: NetworkMeeting, on: date | None = None) -> tuple[list[
     left_out: list[LeftOut] = []
     for participant in meeting.participants:
         if participant.kind == "user" and participant.user_id is not None:
-            listed.append(Recipient(participant.name,
-                                    participant.role or _user_role_label(participant.user), "user"))
+            user = participant.user
+            detail = participant.role or _user_role_label(user)
+            if may_see_section(client, user, "meetings", on):
+                listed.append(Recipient(participant.name, detail, "user"))
+            else:
+                left_out.append(LeftOut(participant.name, detail,
+                                        "no_access" if user.is_active else "inactive_user"))
             continue
         detail = ", ".join(filter(None, [participant.role, participant.organisation]))
         member = participant.member if participant.kind == "member" else None
         if member is None or member.client_id != client.id:
             left_out.append(LeftOut(participant.name, detail, "unlinked"))
             continue
-        if active_consent(client, member, scopes, on=on) is not None:
+        if active_consent(client, member, scopes, on=on, disclosure=DOCUMENT) is not None:
             listed.append(Recipient(participant.name, detail, "member"))
             continue
-        reason, consent = why_not(client, member, scopes, on=on)
+        reason, consent = why_not(client, member, scopes, on=on, disclosure=DOCUMENT)
         missing = [s for s in scopes if consent is None or s not in consent.scopes]
         when = None
         if consent is not None:
@@ -543,7 +555,7 @@ def minutes_document(meeting: NetworkMeeting, *, lang: str, on: date | None = No
         "next_date": meeting.next_date,
         "next_note": meeting.next_note,
         "feedback": meeting.feedback,
-        "approved_on": meeting.approved_at.date() if meeting.approved_at else None,
+        "approved_on": meeting.approved_on,
         "approved_by": meeting.approved_by.name if meeting.approved_by else "",
         "addenda": [{"on": a.on, "author": a.author.name if a.author else "", "text": a.text}
                     for a in meeting.addenda],

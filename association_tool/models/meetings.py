@@ -12,7 +12,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, event, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..timeutil import utcnow
+from ..timeutil import local_date, utcnow
 from .clients import Client, FollowUpTask
 from .directory import NetworkMember
 from .users import User
@@ -85,6 +85,11 @@ class NetworkMeeting(db.Model):
     def approved(self) -> bool:
         """Tell whether the minutes are approved (and so locked)."""
         return self.status == "approved"
+
+    @property
+    def approved_on(self) -> date | None:
+        """The day (in Finland) the minutes were approved; addenda are dated from it."""
+        return local_date(self.approved_at) if self.approved_at is not None else None
 
 
 class MeetingParticipant(db.Model):
