@@ -6,19 +6,53 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask import Flask, Request, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime, format_number, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database  # also registers the SQLite connection settings
 from .access import PUBLIC, enforce_access
 from .config import PROJECT_ROOT, Config
 from .extensions import babel, csrf, db, login_manager, migrate
+
+
+class StrictFormRequest(Request):
+    """A request whose malformed form body is refused with 400 rather than read as empty or
+    passed on half-formed.
+
+    Werkzeug reads a body it cannot parse (form-urlencoded that is not UTF-8, multipart without
+    a boundary or cut short) as an empty form, and keeps a multipart part without a name under
+    the key None, on which the CSRF check and the forms fail with a 500. Every reader of the
+    form (the CSRF check first) gets the 400 instead.
+    """
+
+    def make_form_data_parser(self):
+        parser = super().make_form_data_parser()
+        parser.silent = False  # a parse error is raised here, not swallowed
+        return parser
+
+    def _load_form_data(self) -> None:
+        if "form" in self.__dict__:
+            return
+        try:
+            super()._load_form_data()
+        except ValueError as error:  # UnicodeDecodeError is one
+            self._refuse(f"malformed form body: {error}")
+        if None in self.form or None in self.files:
+            self._refuse("a form part without a name")
+
+    def _refuse(self, reason: str):
+        """Leave the form empty (later readers see nothing) and answer 400."""
+        self.__dict__["form"] = self.parameter_storage_class()
+        self.__dict__["files"] = MultiDict()
+        raise BadRequest(reason)
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -30,6 +64,7 @@ def create_app(config: object | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.request_class = StrictFormRequest
     app.config.from_object(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config.get("PROXY_FIX"):
@@ -134,6 +169,14 @@ _PASSWORD_CHANGE_ENDPOINTS = {"auth.account", "auth.change_password", "auth.logo
 
 def register_hooks(app: Flask) -> None:
     """Run the first-run, password-change and access checks before every request."""
+
+    @app.before_request
+    def refuse_malformed_bodies():
+        # Reading the form parses the body, and StrictFormRequest answers a malformed one with
+        # 400: also on the routes that never read a form, and whether or not CSRF is checked.
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            request.form  # pylint: disable=pointless-statement
+        return None
 
     @app.before_request
     def require_setup():
