@@ -67,6 +67,7 @@ def create_app(config: object | None = None) -> Flask:
     app.request_class = StrictFormRequest
     app.config.from_object(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _check_totp_key(app)
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     register_extensions(app)
@@ -76,6 +77,16 @@ def create_app(config: object | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def _check_totp_key(app: Flask) -> None:
+    """Refuse to start with a malformed key for the authenticator secrets, saying why."""
+    from .sealing import SealKeyError, parse_key
+
+    try:
+        parse_key(app.config.get("TOTP_ENCRYPTION_KEY"))
+    except SealKeyError as error:
+        raise RuntimeError(str(error)) from error
 
 
 def select_locale() -> str:
@@ -240,6 +251,7 @@ def register_hooks(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     """Answer errors with friendly pages in the user's language."""
     from . import pdf
+    from .sealing import SealKeyError
 
     pdf.init_app(app)  # a PDF that fails or takes too long gets a friendly page, not a hang
 
@@ -267,6 +279,15 @@ def register_errorhandlers(app: Flask) -> None:
         return render(400, _l("The form had expired"),
                       _l("For your safety the form was not saved. Go back, reload the page "
                          "and send it again."))
+
+    @app.errorhandler(SealKeyError)
+    def totp_key_mismatch(error):
+        # The key does not open the stored authenticator secrets: no code can be checked, and
+        # none is accepted. Whoever runs the server must put the right key back.
+        app.logger.error("two-step sign-in cannot be checked: %s", error)
+        return render(500, _l("Two-step sign-in cannot be checked"),
+                      _l("The server's key for the authenticator codes does not match the "
+                         "stored ones, so no code can be accepted. Tell the administrator."))
 
     @app.errorhandler(403)
     def forbidden(_e):
