@@ -6,19 +6,53 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask import Flask, Request, g, redirect, render_template, request, session, url_for
 from flask_babel import format_date, format_datetime, format_number, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database  # also registers the SQLite connection settings
 from .access import PUBLIC, enforce_access
 from .config import PROJECT_ROOT, Config
 from .extensions import babel, csrf, db, login_manager, migrate
+
+
+class StrictFormRequest(Request):
+    """A request whose malformed form body is refused with 400 rather than read as empty or
+    passed on half-formed.
+
+    Werkzeug reads a body it cannot parse (form-urlencoded that is not UTF-8, multipart without
+    a boundary or cut short) as an empty form, and keeps a multipart part without a name under
+    the key None, on which the CSRF check and the forms fail with a 500. Every reader of the
+    form (the CSRF check first) gets the 400 instead.
+    """
+
+    def make_form_data_parser(self):
+        parser = super().make_form_data_parser()
+        parser.silent = False  # a parse error is raised here, not swallowed
+        return parser
+
+    def _load_form_data(self) -> None:
+        if "form" in self.__dict__:
+            return
+        try:
+            super()._load_form_data()
+        except ValueError as error:  # UnicodeDecodeError is one
+            self._refuse(f"malformed form body: {error}")
+        if None in self.form or None in self.files:
+            self._refuse("a form part without a name")
+
+    def _refuse(self, reason: str):
+        """Leave the form empty (later readers see nothing) and answer 400."""
+        self.__dict__["form"] = self.parameter_storage_class()
+        self.__dict__["files"] = MultiDict()
+        raise BadRequest(reason)
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -30,8 +64,10 @@ def create_app(config: object | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.request_class = StrictFormRequest
     app.config.from_object(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _check_totp_key(app)
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     register_extensions(app)
@@ -41,6 +77,16 @@ def create_app(config: object | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def _check_totp_key(app: Flask) -> None:
+    """Refuse to start with a malformed key for the authenticator secrets, saying why."""
+    from .sealing import SealKeyError, parse_key
+
+    try:
+        parse_key(app.config.get("TOTP_ENCRYPTION_KEY"))
+    except SealKeyError as error:
+        raise RuntimeError(str(error)) from error
 
 
 def select_locale() -> str:
@@ -136,6 +182,14 @@ def register_hooks(app: Flask) -> None:
     """Run the first-run, password-change and access checks before every request."""
 
     @app.before_request
+    def refuse_malformed_bodies():
+        # Reading the form parses the body, and StrictFormRequest answers a malformed one with
+        # 400: also on the routes that never read a form, and whether or not CSRF is checked.
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            request.form  # pylint: disable=pointless-statement
+        return None
+
+    @app.before_request
     def require_setup():
         if app.extensions.get("setup_done"):
             return None
@@ -197,6 +251,7 @@ def register_hooks(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     """Answer errors with friendly pages in the user's language."""
     from . import pdf
+    from .sealing import SealKeyError
 
     pdf.init_app(app)  # a PDF that fails or takes too long gets a friendly page, not a hang
 
@@ -224,6 +279,15 @@ def register_errorhandlers(app: Flask) -> None:
         return render(400, _l("The form had expired"),
                       _l("For your safety the form was not saved. Go back, reload the page "
                          "and send it again."))
+
+    @app.errorhandler(SealKeyError)
+    def totp_key_mismatch(error):
+        # The key does not open the stored authenticator secrets: no code can be checked, and
+        # none is accepted. Whoever runs the server must put the right key back.
+        app.logger.error("two-step sign-in cannot be checked: %s", error)
+        return render(500, _l("Two-step sign-in cannot be checked"),
+                      _l("The server's key for the authenticator codes does not match the "
+                         "stored ones, so no code can be accepted. Tell the administrator."))
 
     @app.errorhandler(403)
     def forbidden(_e):

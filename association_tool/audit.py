@@ -4,11 +4,12 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from .extensions import db
 from .models import AuditEvent
@@ -102,9 +103,52 @@ def record(
     return event
 
 
+_ANCHOR_RE = re.compile(r"(\d{1,12}):([0-9a-f]{64})")
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The log's head: how many entries there are and the hash of the newest.
+
+    Kept outside the server (printed with each backup, shown on the access log page), it lets a
+    later check tell that no entry up to it was removed or changed, which the chain alone cannot
+    tell of the newest entries: a cut tail leaves a shorter chain that is still intact.
+    """
+
+    count: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.count}:{self.hash}"
+
+    @classmethod
+    def parse(cls, value: str) -> "Anchor":
+        """Read COUNT:HASH (as printed); ValueError when it is not one."""
+        match = _ANCHOR_RE.fullmatch((value or "").strip().lower())
+        if not match:
+            raise ValueError("expected COUNT:HASH, a number of entries and a 64-digit hex hash")
+        anchor = cls(int(match.group(1)), match.group(2))
+        if anchor.count == 0 and anchor.hash != GENESIS:
+            raise ValueError(f"an empty log's hash is {GENESIS}")
+        return anchor
+
+
+def head() -> Anchor:
+    """Return the log's current head, read in one statement (one snapshot)."""
+    count = select(func.count(AuditEvent.id)).scalar_subquery()
+    newest = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery()
+    number, last = db.session.execute(select(count, newest)).one()
+    return Anchor(number, last or GENESIS)
+
+
 @dataclass
 class ChainReport:
-    """The result of checking the access log's hash chain."""
+    """The result of checking the access log's hash chain (and an anchor, if one was given).
+
+    `reason` is None when all is well; "link" or "content" names the entry `broken_id` that does
+    not match; "anchor" says the entry at the anchor's position is not the anchored one;
+    "missing" says the log has fewer entries than the anchor counted.
+    """
 
     checked: int
     broken_id: int | None = None
@@ -113,20 +157,28 @@ class ChainReport:
     @property
     def ok(self) -> bool:
         """Tell whether every entry matched."""
-        return self.broken_id is None
+        return self.reason is None
 
 
-def verify_chain(batch: int = 5000) -> ChainReport:
-    """Walk the whole log in order and report the first entry that does not match."""
+def verify_chain(batch: int = 5000, expect: Anchor | None = None) -> ChainReport:
+    """Walk the whole log in order and report the first entry that does not match.
+
+    With `expect`, the entry at the anchor's position must carry the anchor's hash, and the log
+    must reach that far.
+    """
     prev_hash = GENESIS
     checked = 0
     last_id = 0
+    if expect is not None and expect.count == 0 and expect.hash != GENESIS:
+        return ChainReport(0, None, "anchor")
     while True:
         rows = db.session.scalars(
             select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
             .execution_options(populate_existing=True)  # what is stored now, not what was read
         ).all()
         if not rows:
+            if expect is not None and checked < expect.count:
+                return ChainReport(checked, None, "missing")
             return ChainReport(checked)
         for event in rows:
             if event.prev_hash != prev_hash:
@@ -136,6 +188,8 @@ def verify_chain(batch: int = 5000) -> ChainReport:
             prev_hash = event.hash
             checked += 1
             last_id = event.id
+            if expect is not None and checked == expect.count and event.hash != expect.hash:
+                return ChainReport(checked - 1, event.id, "anchor")
         db.session.expunge_all()
 
 

@@ -81,16 +81,46 @@ def users_list() -> None:
         click.echo(f"{user.id}\t{user.role}\t{state}\t{user.email}\t{user.name}")
 
 
+def _anchor(_ctx, _param, value: str | None):
+    """Read --expect COUNT:HASH, or refuse it as a usage error."""
+    if value is None:
+        return None
+    try:
+        return audit.Anchor.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+
+
 @audit_cli.command("verify")
-def audit_verify() -> None:
+@click.option("--expect", metavar="COUNT:HASH", callback=_anchor,
+              help="An anchor kept from earlier (printed by `flask backup` and `flask audit "
+                   "anchor`, shown on the access log page): fail if the log no longer reaches "
+                   "it or its entry differs, which tells of removed newest entries.")
+def audit_verify(expect) -> None:
     """Check the access log's hash chain; exit 1 if any entry was changed or removed."""
-    report = audit.verify_chain()
+    report = audit.verify_chain(expect=expect)
     if report.ok:
-        click.echo(f"OK: {report.checked} entries, chain intact.")
+        click.echo(f"OK: {report.checked} entries, chain intact."
+                   + (f" The anchor {expect} matches entry {expect.count}." if expect else ""))
         return
-    click.echo(f"TAMPERED: entry {report.broken_id} does not match ({report.reason}); "
-               f"{report.checked} entries before it are intact.", err=True)
+    if report.reason == "missing":
+        click.echo(f"TAMPERED: the log has {report.checked} entries, fewer than the "
+                   f"{expect.count} of the anchor {expect}: entries were removed "
+                   f"(the newest {expect.count - report.checked} or more).", err=True)
+    elif report.reason == "anchor":
+        click.echo(f"TAMPERED: entry {expect.count} (id {report.broken_id}) is not the one the "
+                   f"anchor {expect} names: entries up to it were removed or replaced; "
+                   f"{report.checked} entries before it are intact.", err=True)
+    else:
+        click.echo(f"TAMPERED: entry {report.broken_id} does not match ({report.reason}); "
+                   f"{report.checked} entries before it are intact.", err=True)
     sys.exit(1)
+
+
+@audit_cli.command("anchor")
+def audit_anchor() -> None:
+    """Print the log's head as COUNT:HASH, to keep somewhere else than on the server."""
+    click.echo(str(audit.head()))
 
 
 @demo_cli.command("load")
@@ -114,13 +144,20 @@ def backup_command(path: Path) -> None:
     """Take an online backup of the live database into PATH."""
     from .backup import BackupError, backup_database
 
+    anchor = audit.head()  # what the backup holds at least: it is taken after this
+    db.session.rollback()  # hold no lock on SQLite while the copy is made
     try:
         target = backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
-    audit.record(audit.Action.EXPORT, object_type="backup", detail=str(target))
+    audit.record(audit.Action.EXPORT, object_type="backup",
+                 detail=f"{target}; access log at the backup: {anchor}")
     db.session.commit()
     click.echo(f"Backup written to {target}")
+    click.echo(f"Access log anchor: {audit.head()}")
+    click.echo("Keep the anchor apart from the server (with the backup's own records); "
+               "`flask audit verify --expect ANCHOR` then tells whether any entry up to it "
+               "was removed or changed.")
 
 
 def register(app: Flask) -> None:

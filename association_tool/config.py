@@ -12,17 +12,39 @@ def _instance_path() -> Path:
     return Path(os.environ.get("INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
 
 
+def _key_in_instance(instance: Path, name: str, make) -> str:
+    """Return the key kept in the instance file `name`, generated once (owner-only) by `make`."""
+    instance.mkdir(parents=True, exist_ok=True)
+    key_file = instance / name
+    if not key_file.exists():
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it at the same moment
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(make())
+    return key_file.read_text().strip()
+
+
 def _secret_key(instance: Path) -> str:
     """Return SECRET_KEY from the environment, or one generated once into the instance folder."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
-    instance.mkdir(parents=True, exist_ok=True)
-    key_file = instance / "secret_key"
-    if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return key_file.read_text().strip()
+    return _key_in_instance(instance, "secret_key", lambda: secrets.token_hex(32))
+
+
+def totp_encryption_key(instance: Path | None = None) -> str:
+    """Return the key that seals the authenticator secrets: TOTP_ENCRYPTION_KEY from the
+    environment, or the file `totp_key` generated once into the instance folder.
+
+    Losing it loses the secrets: every user with two-step sign-in must set it up again.
+    """
+    if os.environ.get("TOTP_ENCRYPTION_KEY"):
+        return os.environ["TOTP_ENCRYPTION_KEY"].strip()
+    from .sealing import new_key
+
+    return _key_in_instance(instance or _instance_path(), "totp_key", new_key)
 
 
 def normalise_database_url(url: str) -> str:
@@ -48,6 +70,7 @@ class Config:
         instance = _instance_path()
         self.INSTANCE_PATH = str(instance)
         self.SECRET_KEY = _secret_key(instance)
+        self.TOTP_ENCRYPTION_KEY = totp_encryption_key(instance)
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'association.db'}"
         )

@@ -203,6 +203,16 @@ def test_an_admin_downloads_a_backup_of_the_whole_database(app, client, admin, t
     event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert (event.action, event.object_type, event.user_id) == ("export", "backup", admin.id)
     assert not list(Path(app.instance_path).glob("backup-*")), "a copy was left on the server"
+    # The entry anchors the access log as the backup holds it, for `audit verify --expect`.
+    from association_tool import audit
+
+    anchor = audit.Anchor.parse(event.detail.split("access log at the backup: ")[1])
+    assert audit.verify_chain(expect=anchor).ok and anchor.count == audit.head().count - 1
+    if not postgresql:
+        with sqlite3.connect(copy) as conn:
+            count, = conn.execute("SELECT count(*) FROM audit_event").fetchone()
+            newest, = conn.execute("SELECT hash FROM audit_event ORDER BY id DESC").fetchone()
+        assert audit.Anchor(count, newest) == anchor
 
 
 def test_only_admins_take_backups(client, staff):

@@ -83,6 +83,76 @@ def test_verify_detects_a_removed_entry(app, drop_guards):
     assert not report.ok and report.reason == "link"
 
 
+def _cut_tail(n: int) -> None:
+    """Delete the newest `n` entries, as someone with direct database access could."""
+    newest = db.session.scalars(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(n)).all()
+    db.session.execute(AuditEvent.__table__.delete().where(AuditEvent.id.in_(newest)))
+    db.session.commit()
+
+
+def test_a_cut_tail_passes_the_chain_but_fails_the_anchor(app, runner, drop_guards):
+    _entries(5)
+    anchor = runner.invoke(args=["audit", "anchor"]).output.strip()
+    assert anchor == str(audit.head()) and anchor.startswith("6:")
+    drop_guards()
+    _cut_tail(2)
+    plain = runner.invoke(args=["audit", "verify"])
+    assert plain.exit_code == 0 and "OK: 4 entries" in plain.output  # the chain alone cannot tell
+    anchored = runner.invoke(args=["audit", "verify", "--expect", anchor])
+    assert anchored.exit_code == 1
+    assert "fewer than the 6 of the anchor" in anchored.output and "removed" in anchored.output
+    assert audit.verify_chain(expect=audit.Anchor.parse(anchor)).reason == "missing"
+
+
+def test_a_cut_tail_replaced_by_new_entries_fails_the_anchor(app, runner, drop_guards):
+    _entries(5)
+    anchor = str(audit.head())
+    drop_guards()
+    _cut_tail(2)
+    for i in range(3):  # the log grows past the anchor again, with other entries
+        audit.record(audit.Action.VIEW, object_type="client", object_id=i, detail="uusi")
+    db.session.commit()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    anchored = runner.invoke(args=["audit", "verify", "--expect", anchor])
+    assert anchored.exit_code == 1 and "entry 6" in anchored.output
+    assert "is not the one the anchor" in anchored.output
+
+
+def test_an_untouched_log_passes_its_anchor_and_older_ones(app, runner):
+    _entries(2)
+    older = str(audit.head())
+    _entries(2)
+    for anchor in (older, str(audit.head()), f"0:{audit.GENESIS}"):
+        result = runner.invoke(args=["audit", "verify", "--expect", anchor])
+        assert result.exit_code == 0 and "chain intact" in result.output, anchor
+    assert f"The anchor {older} matches entry {older.split(':')[0]}." in runner.invoke(
+        args=["audit", "verify", "--expect", older.upper()]).output
+
+
+@pytest.mark.parametrize("value", ["", "abc", "5", "5:", ":" + "a" * 64, "-1:" + "a" * 64,
+                                   "5:" + "a" * 63, "5:" + "g" * 64, "0:" + "a" * 64,
+                                   "5:" + "a" * 64 + ":x"])
+def test_a_malformed_anchor_is_a_usage_error(app, runner, value):
+    _entries(1)
+    result = runner.invoke(args=["audit", "verify", "--expect", value])
+    assert result.exit_code == 2 and "--expect" in result.output, result.output
+
+
+def test_a_wrong_anchor_of_an_intact_log_fails(app, runner):
+    _entries(2)
+    count = audit.head().count
+    for anchor in (f"{count}:{'a' * 64}", f"{count + 1}:{audit.head().hash}"):
+        assert runner.invoke(args=["audit", "verify", "--expect", anchor]).exit_code == 1
+
+
+def test_the_access_log_page_shows_the_head(client, auth, admin):
+    auth.login(admin)
+    page = client.get("/admin/audit").get_data(as_text=True)
+    shown = page.split('id="log-anchor">')[1].split("<")[0]
+    assert shown == str(audit.head()) and shown.startswith("2:")  # the setup's and the sign-in
+    assert f"flask audit verify --expect {shown}" in page
+
+
 def test_admin_browses_and_filters_the_log(client, auth, admin, staff):
     auth.login(staff)
     client.post("/logout")

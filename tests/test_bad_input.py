@@ -4,6 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from .factories import PASSWORD
+from .security.payloads import MALFORMED_BODIES, MULTIPART, with_token
 from .test_access import _concrete, _routes
 
 JUNK_VALUES = ["", " ", "\x00", "x" * 5000, "<script>alert(1)</script>", "' OR 1=1 --",
@@ -95,3 +96,40 @@ def test_property_user_form_never_500(app, client, admin, data):
     client.post("/login", data={"email": admin.email, "password": PASSWORD})
     assert client.post("/admin/users/new", data=data).status_code < 500
     assert client.post("/setup", data=data).status_code < 500
+
+
+# --- malformed bodies ---------------------------------------------------------------------------
+
+
+def _post_every_route_with_malformed_bodies(app, client, token=None):
+    from .factories import make_client
+
+    make_client(display_name="Kohde")
+    for url_rule in _post_routes(app):
+        for name, (body, content_type) in MALFORMED_BODIES.items():
+            for data in [body] + ([with_token(body, content_type, token)] if token else []):
+                response = client.post(_concrete(url_rule), data=data, content_type=content_type)
+                assert response.status_code == 400, (url_rule.rule, name, response.status_code)
+                page = response.get_data(as_text=True)
+                assert "Traceback" not in page and "<h1>" in page, (url_rule.rule, name)
+
+
+def test_malformed_bodies_get_400_on_every_post_route(app, client, admin):
+    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    _post_every_route_with_malformed_bodies(app, client)
+    # Still signed in (the sign-out was refused too), and a well-formed body still works.
+    assert client.get("/admin/settings").status_code == 200
+    response = client.post("/admin/settings", data={"association_name": "Uusi nimi"},
+                           content_type="multipart/form-data")
+    assert response.status_code in (200, 302, 303)
+
+
+@pytest.mark.csrf
+def test_malformed_bodies_get_400_on_every_post_route_with_csrf_on(app, client, admin):
+    from .conftest import extract_csrf
+
+    token = extract_csrf(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": admin.email, "password": PASSWORD, "csrf_token": token})
+    token = extract_csrf(client.get("/").get_data(as_text=True))
+    _post_every_route_with_malformed_bodies(app, client, token)
+    assert client.get("/admin/settings").status_code == 200

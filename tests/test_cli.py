@@ -55,6 +55,17 @@ def test_backup_copies_the_live_database(app, runner, tmp_path, admin):
         emails = [row[0] for row in copy.execute("SELECT email FROM user")]
     assert emails == [admin.email]
     assert db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id.desc())).first() == "export"
+    # The log's anchor: as the copy holds it in the backup's entry, and the newest printed.
+    from association_tool import audit
+
+    with sqlite3.connect(target) as copy:
+        count, = copy.execute("SELECT count(*) FROM audit_event").fetchone()
+        newest, = copy.execute("SELECT hash FROM audit_event ORDER BY id DESC").fetchone()
+    entry = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert entry.detail == f"{target}; access log at the backup: {count}:{newest}"
+    assert f"Access log anchor: {audit.head()}" in result.output
+    assert audit.head().count == count + 1
+    assert runner.invoke(args=["audit", "verify", "--expect", str(audit.head())]).exit_code == 0
 
 
 def test_backup_of_postgresql_uses_pg_dump(app, runner, tmp_path, admin):
@@ -68,3 +79,9 @@ def test_backup_of_postgresql_uses_pg_dump(app, runner, tmp_path, admin):
     result = runner.invoke(args=["backup", str(target)])
     assert result.exit_code == 0, result.output
     assert target.read_bytes()[:5] == b"PGDMP"
+    from association_tool import audit
+
+    entry = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    anchor = audit.Anchor.parse(entry.detail.split("access log at the backup: ")[1])
+    assert audit.verify_chain(expect=anchor).ok and anchor.count == audit.head().count - 1
+    assert f"Access log anchor: {audit.head()}" in result.output

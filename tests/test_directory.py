@@ -111,6 +111,25 @@ def test_person_of_another_organisation_gives_404(client, staff):
     assert client.get(f"/directory/{first.id}/people/{person.id}").status_code == 200
 
 
+def test_a_person_under_another_organisations_address_is_logged_as_refused(client, staff):
+    make_organisation(name="A", unit=None, people=[("Anna", None, False)])
+    second = make_organisation(name="B", unit=None)
+    person = db.session.scalars(select(ContactPerson)).one()
+    login(client, staff)
+    wrong = f"/directory/{second.id}/people/{person.id}"
+    assert client.get(wrong).status_code == 404
+    assert client.post(wrong, data={"name": "Muutettu"}).status_code == 404
+    assert client.post(wrong + "/archive", data={"archived": "1"}).status_code == 404
+    assert client.get(f"/directory/{second.id}/people/99999").status_code == 404
+    denied = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "denied")
+                                .order_by(AuditEvent.id)).all()
+    assert [e.object_id for e in denied] == [wrong, wrong, wrong + "/archive",
+                                             f"/directory/{second.id}/people/99999"]
+    assert all(e.user_id == staff.id for e in denied)
+    assert denied[0].detail == f"contact person {person.id} of organisation {second.id}"
+    assert db.session.get(ContactPerson, person.id).name == "Anna"
+
+
 def test_changes_are_logged(client, staff):
     login(client, staff)
     client.post("/directory/new", data=ORG)

@@ -493,42 +493,154 @@ def test_only_admins_reset_or_require(client, auth, staff, enrolled):
 # --- the migration ------------------------------------------------------------------------------
 
 def _run_own_migration(*steps: str) -> None:
-    """Run this feature's migration steps alone, whatever later migrations exist."""
+    """Run this feature's migration steps alone, whatever later migrations exist.
+
+    A step is "0007.upgrade" and so on: 0007 made two-step sign-in, 0015 sealed its secrets.
+    """
     import importlib.util
     from pathlib import Path
 
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
 
-    path = Path(__file__).resolve().parent.parent / "migrations/versions/0007_two_factor.py"
-    spec = importlib.util.spec_from_file_location("migration_0007", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    folder = Path(__file__).resolve().parent.parent / "migrations/versions"
     db.session.remove()
     with db.engine.begin() as connection:
         context = MigrationContext.configure(connection, opts={"render_as_batch": True})
         with Operations.context(context):
             for step in steps:
-                getattr(module, step)()
+                revision, function = step.split(".")
+                path = next(folder.glob(f"{revision}_*.py"))
+                spec = importlib.util.spec_from_file_location(f"migration_{revision}", path)
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                getattr(module, function)()
+
+
+def _user_columns() -> set[str]:
+    from sqlalchemy import inspect
+
+    db.session.rollback()  # another connection reads the schema: hold no lock meanwhile
+    return {c["name"] for c in inspect(db.engine).get_columns("user")}
+
+
+def _stored_secret(user_id: int, column: str = "totp_secret_sealed"):
+    """The user's secret column as the database holds it."""
+    from sqlalchemy import column as sql_column, table
+
+    user = table("user", sql_column("id"), sql_column(column))
+    db.session.rollback()
+    value = db.session.execute(select(user.c[column]).where(user.c.id == user_id)).scalar_one()
+    db.session.rollback()
+    return value
 
 
 def test_the_migration_goes_down_and_up_without_losing_users_or_sessions(app, client, auth, staff):
     auth.login(staff)
     staff_id = staff.id
-    _run_own_migration("downgrade")
+    _run_own_migration("0015.downgrade", "0007.downgrade")
     from sqlalchemy import inspect
 
     inspector = inspect(db.engine)
     assert "recovery_code" not in inspector.get_table_names()
-    assert "totp_secret" not in {c["name"] for c in inspector.get_columns("user")}
+    assert not {"totp_secret", "totp_secret_sealed"} & _user_columns()
     assert db.session.execute(select(func.count(AuthSession.id))).scalar_one() == 1
     db.session.remove()
-    _run_own_migration("upgrade")
+    _run_own_migration("0007.upgrade", "0015.upgrade")
     staff = db.session.get(User, staff_id)
     assert sessions_of(staff) == 1
     assert signed_in(client)
     enrol(staff)
     assert fresh(staff).two_factor_enabled
+
+
+# --- the secret at rest -------------------------------------------------------------------------
+
+def test_the_stored_secret_is_never_the_base32_secret(app, client, auth, staff):
+    enrol(staff)
+    secret = two_factor.totp_secret(fresh(staff))
+    stored = _stored_secret(staff.id)
+    assert len(secret) == 32 and stored.startswith("v1:")
+    assert secret not in stored and secret.lower() not in stored.lower()
+    assert "totp_secret" not in _user_columns()
+    # Two enrolments of one secret would not even look alike: a fresh nonce each time.
+    from association_tool import sealing
+
+    key = app.config["TOTP_ENCRYPTION_KEY"]
+    context = sealing.user_context(staff.id)
+    assert sealing.seal(key, secret, context) != sealing.seal(key, secret, context)
+    # Sign-in with a code still works, through the sealed secret.
+    auth.login(staff)
+    assert client.post("/login/code", data={"code": code_for(staff)}).status_code == 302
+    assert signed_in(client)
+
+
+def test_the_key_is_made_once_in_the_instance_folder_for_the_owner_only(app, monkeypatch,
+                                                                          tmp_path):
+    from association_tool.config import totp_encryption_key
+
+    monkeypatch.delenv("TOTP_ENCRYPTION_KEY", raising=False)
+    folder = tmp_path / "elsewhere"
+    first = totp_encryption_key(folder)
+    assert (folder / "totp_key").stat().st_mode & 0o777 == 0o600
+    assert totp_encryption_key(folder) == first
+    monkeypatch.setenv("TOTP_ENCRYPTION_KEY", "ZmFrZQ")
+    assert totp_encryption_key(folder) == "ZmFrZQ"
+
+
+def test_a_sealed_secret_does_not_open_on_another_users_row(app, staff):
+    other = make_user(role="staff")
+    enrol(staff)
+    db.session.execute(User.__table__.update().where(User.id == other.id).values(
+        totp_secret_sealed=_stored_secret(staff.id), totp_enabled_at=fresh(staff).totp_enabled_at))
+    db.session.commit()
+    from association_tool.sealing import SealKeyError
+
+    with pytest.raises(SealKeyError):
+        two_factor.totp_secret(fresh(other))
+
+
+def test_a_wrong_key_gives_a_clear_error_and_accepts_no_code(app, client, auth, staff, caplog):
+    enrol(staff)
+    good_code = code_for(staff)
+    from association_tool import sealing
+
+    app.config["TOTP_ENCRYPTION_KEY"] = sealing.new_key()  # the key file was lost or replaced
+    with pytest.raises(sealing.SealKeyError, match="does not open"):
+        two_factor.check_code(fresh(staff), good_code)
+    auth.login(staff)
+    response = client.post("/login/code", data={"code": good_code})
+    assert response.status_code == 500
+    assert "Kaksivaiheista kirjautumista ei voi tarkistaa" in response.get_data(as_text=True)
+    assert not signed_in(client)
+    assert any("does not open the stored authenticator secrets" in r.getMessage()
+               for r in caplog.records)
+    assert fresh(staff).totp_last_step is not None and "login" not in audit_actions()
+
+
+def test_a_malformed_key_stops_the_app_from_starting(app, monkeypatch, tmp_path):
+    from association_tool import create_app
+    from association_tool.config import Config
+
+    monkeypatch.setenv("TOTP_ENCRYPTION_KEY", "too-short")
+    with pytest.raises(RuntimeError, match="TOTP_ENCRYPTION_KEY"):
+        create_app(Config())
+
+
+def test_the_migration_seals_a_secret_stored_in_clear(app, client, auth, staff):
+    enrol(staff)
+    secret = two_factor.totp_secret(fresh(staff))
+    _run_own_migration("0015.downgrade")  # as before the sealing: the secret in clear
+    assert _stored_secret(staff.id, "totp_secret") == secret
+    assert "totp_secret_sealed" not in _user_columns()
+    _run_own_migration("0015.upgrade")
+    stored = _stored_secret(staff.id)
+    assert stored.startswith("v1:") and secret not in stored
+    assert "totp_secret" not in _user_columns()
+    assert two_factor.totp_secret(fresh(staff)) == secret
+    auth.login(staff)
+    assert client.post("/login/code", data={"code": code_for(staff)}).status_code == 302
+    assert signed_in(client)
 
 
 def test_the_command_line_resets_a_locked_out_only_admin(app, client, auth, admin, runner):

@@ -322,6 +322,7 @@ def backup_download():
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
+    anchor = audit.head()  # what the backup holds at least: it is taken after this
     end_read_transaction()  # a POST's SQLite transaction would hold the write lock meanwhile
     try:
         stream, filename = download_backup(current_app.config["SQLALCHEMY_DATABASE_URI"],
@@ -331,7 +332,8 @@ def backup_download():
         flash(_("The backup could not be made. Nothing was downloaded. Try again later, or "
                 "take it on the server with the backup command."), "error")
         return render_template("admin/backup.html", form=form), 503
-    audit.record(audit.Action.EXPORT, object_type="backup", detail=f"download {filename}")
+    audit.record(audit.Action.EXPORT, object_type="backup",
+                 detail=f"download {filename}; access log at the backup: {anchor}")
     db.session.commit()
     return send_file(stream, mimetype="application/octet-stream", as_attachment=True,
                      download_name=filename)
@@ -359,7 +361,8 @@ def audit_log():
         )
     page = audit.search_events(page=form.page.data or 1 if valid else 1, **filters)
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("admin/audit.html", form=form, page=page, args=args)
+    return render_template("admin/audit.html", form=form, page=page, args=args,
+                           head=audit.head())
 
 
 @bp.route("/audit/verify")

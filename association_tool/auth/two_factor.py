@@ -1,8 +1,8 @@
 """Two-step sign-in: TOTP secrets, single-use recovery codes and the association's requirement.
 
-The TOTP secret is stored as it is: the `cryptography` package is not among our dependencies, and
-a home-made cipher would add a key to manage without a reviewed primitive. `totp_secret` and
-`_store_secret` are the one place to change when the secret is to be sealed.
+The TOTP secret is stored sealed (AES-GCM, sealing.py) with the key of the instance folder or
+TOTP_ENCRYPTION_KEY, bound to the user's row: a copy of the database alone does not give the
+secrets. `totp_secret` and `_store_secret` are the only places that read or write it.
 """
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ import time
 
 import pyotp
 import segno
+from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 
-from .. import audit
+from .. import audit, sealing
 from ..extensions import db
 from ..models import Role, User
 from ..models.settings import REQUIRE_TWO_FACTOR
@@ -68,13 +69,20 @@ def enrolment_due(user: User) -> bool:
 # --- the secret ---------------------------------------------------------------------------------
 
 def totp_secret(user: User) -> str | None:
-    """Return the user's TOTP secret (confirmed or awaiting confirmation), or None."""
-    return user.totp_secret
+    """Return the user's TOTP secret (confirmed or awaiting confirmation), or None.
+
+    Raises sealing.SealKeyError when the server's key does not open it: no code is accepted then.
+    """
+    if user.totp_secret_sealed is None:
+        return None
+    return sealing.unseal(current_app.config["TOTP_ENCRYPTION_KEY"], user.totp_secret_sealed,
+                          sealing.user_context(user.id))
 
 
 def _store_secret(user: User, secret: str | None) -> None:
-    """Keep a TOTP secret on the user's row."""
-    user.totp_secret = secret
+    """Keep a TOTP secret on the user's row, sealed."""
+    user.totp_secret_sealed = None if secret is None else sealing.seal(
+        current_app.config["TOTP_ENCRYPTION_KEY"], secret, sealing.user_context(user.id))
 
 
 def pending_secret(user: User) -> str | None:

@@ -2,7 +2,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..access import SIGNED_IN, STAFF, allow
+from ..access import SIGNED_IN, STAFF, allow, deny
 from ..clients.sections import wants_fragment
 from ..extensions import db
 from ..forms import save_versioned
@@ -142,8 +142,10 @@ def add_person(organisation_id: int):
 
 
 def _person_or_404(organisation_id: int, person_id: int) -> ContactPerson:
+    """Load the organisation's own contact person, or log the attempt and answer 404."""
     person = db.session.get(ContactPerson, person_id) if person_id < 2**31 else None
     if person is None or person.organisation_id != organisation_id:
+        deny(f"contact person {person_id} of organisation {organisation_id}")
         abort(404)
     return person
 

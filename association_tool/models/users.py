@@ -36,8 +36,9 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=False)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     lock_cleared_at: Mapped[datetime | None]
-    # Two-step sign-in (TOTP): the shared secret, set at enrolment and confirmed by a code.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Two-step sign-in (TOTP): the shared secret, set at enrolment and confirmed by a code; sealed
+    # with the server's key (auth/two_factor.py, sealing.py), never stored in clear.
+    totp_secret_sealed: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None]
     # The newest time step whose code was accepted: no code of that step or earlier works again.
     totp_last_step: Mapped[int | None]

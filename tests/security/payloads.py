@@ -129,3 +129,29 @@ def problems(html: str) -> list[str]:
 
 def markers_in(text: str) -> set[str]:
     return set(MARKER_RE.findall(text))
+
+
+# --- malformed request bodies -------------------------------------------------------------------
+# Bodies no browser sends: each must be refused with 400 on every route that takes a POST.
+
+MULTIPART = "multipart/form-data; boundary=XyZ"
+MALFORMED_BODIES = {
+    "urlencoded, not UTF-8": (b"name=\xff\xfe&email=\xc3&csrf_token=\xe9", "application/x-www-form-urlencoded"),
+    "multipart without boundary": (b'--XyZ\r\nContent-Disposition: form-data; name="name"\r\n\r\n'
+                                   b"Anna\r\n--XyZ--\r\n", "multipart/form-data"),
+    "multipart cut short": (b'--XyZ\r\nContent-Disposition: form-data; name="name"\r\n\r\nAn',
+                            MULTIPART),
+    "multipart part without a name": (b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nAnna\r\n"
+                                      b"--XyZ--\r\n", MULTIPART),
+    "multipart file without a name": (b'--XyZ\r\nContent-Disposition: form-data; filename="a.png"'
+                                      b"\r\nContent-Type: image/png\r\n\r\nPNG\r\n--XyZ--\r\n",
+                                      MULTIPART),
+}
+
+
+def with_token(body: bytes, content_type: str, token: str) -> bytes:
+    """Put a valid CSRF token in front of a multipart body, so that only the body is wrong."""
+    if not content_type.startswith(MULTIPART):
+        return body
+    return (b'--XyZ\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+            + token.encode() + b"\r\n" + body)
