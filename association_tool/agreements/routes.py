@@ -95,7 +95,9 @@ def section(client_id: int):
     return render_section(client, "agreements/_section.html", active=active, staff=staff,
                           checks=checks, reason_text=reason_text,
                           draft=next((a for a in all_versions if a.status == "draft"), None) if staff else None,
-                          older=[a for a in all_versions if a.status == "superseded"])
+                          older=[a for a in all_versions if a.status in ("superseded", "ended")],
+                          ended=None if active is not None else next(
+                              (a for a in all_versions if a.status == "ended"), None))
 
 
 @bp.route("/clients/<int:client_id>/agreement/<int:agreement_id>")
