@@ -4,6 +4,7 @@ the ending are chosen under a consent and logged as disclosures. Also the 40-cli
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from association_tool.agreements import services as agreements
@@ -78,7 +79,17 @@ def test_the_ending_ends_the_agreement_in_force_and_its_history_stays_readable(c
     assert "(versio 1)" in reopened.get_data(as_text=True)
     section = client.get(f"/clients/{target.id}/agreement").get_data(as_text=True)
     assert "Versio 1 päättyi" in section
-    # A new version starts from the ended one and must be signed again.
+    # A new version starts from the ended one and must be signed again; while the relationship
+    # is ended, no version comes into force.
+    client.post(f"/clients/{target.id}/ending", data=ending_data(tasks_all="keep"))
+    target = reload(Client, target.id)
+    assert target.status == "ended"
+    blocked = agreements.start_draft(target, by=staff)
+    with pytest.raises(agreements.AgreementError):
+        agreements.activate(target, blocked, signed_on=TODAY, by=staff,
+                            version=blocked.row_version)
+    db.session.rollback()
+    client.post(f"/clients/{target.id}/reopen")
     draft = agreements.start_draft(db.session.get(Client, target.id), by=staff)
     assert draft.version_no == 2 and draft.status == "draft" and len(draft.lines) == 1
 
@@ -211,7 +222,6 @@ def test_partners_informed_need_a_consent_and_each_telling_is_a_disclosure(clien
 
 def test_a_party_without_consent_is_refused_by_the_service_too(app, staff):
     from association_tool.clients import services
-    import pytest
 
     target = make_client()
     friend = add_member(target, name="Kaveri Kalle")
@@ -270,3 +280,26 @@ def test_the_40_warning_comes_only_when_a_change_adds_to_the_caseload(client, st
     moved = client.post(f"/clients/{theirs.id}/edit",
                         data=client_form(theirs, responsible_id=str(staff.id)))
     assert moved.status_code == 422 and 'name="confirm_over_cap"' in moved.get_data(as_text=True)
+
+
+def test_forged_or_malformed_choices_are_refused_never_a_500(client, staff, peer):
+    target = make_client(display_name="Ruusu", responsible_id=staff.id)
+    task = create_task(target, title="Soita Kelaan", owner_id=staff.id)
+    db.session.commit()
+    pairing = pair(peer, target)
+    other = make_client(display_name="Toinen")
+    strangers_sister = add_member(other, name="Vieras Sisko")
+    give(other, strangers_sister, information=["general"])
+    login(client, staff)
+    valid = {"tasks_all": "keep", f"pairing_{pairing.id}": "continue"}
+    for forged in ({"informed": "abc"}, {"informed": str(strangers_sister.id)},
+                   {"informed": "9" * 40}, {"tasks_all": "bogus"},
+                   {"tasks_all": "each", f"task_{task.id}": "bogus"},
+                   {f"pairing_{pairing.id}": "maybe"}):
+        response = client.post(f"/clients/{target.id}/ending",
+                               data=ending_data(**{**valid, **forged}))
+        assert response.status_code == 422, forged
+        assert "Käy torstairyhmässä" in response.get_data(as_text=True)
+    assert reload(Client, target.id).status == "active"
+    assert client.post(f"/clients/{target.id}/ending",
+                       data=ending_data(**valid)).status_code == 303

@@ -31,6 +31,8 @@ MESSAGES = {
     "signed_in_future": lambda: _("The signing date cannot be in the future."),
     "signed_before_made": lambda: _("The agreement cannot be signed before it was made."),
     "no_lines": lambda: _("Add at least one line: who keeps in touch with whom."),
+    "client_ended": lambda: _("The client relationship has ended: an agreement comes into force "
+                              "only after the relationship is reopened."),
 }
 
 REASONS = {

@@ -249,6 +249,8 @@ def activate(client: Client, agreement: ContactAgreement, *, signed_on: date | N
     _require_draft(agreement)
     if agreement.row_version != version:
         raise StaleEdit()
+    if client.status == "ended":  # the ending ended the agreement in force; none comes back
+        raise AgreementError("client_ended")
     if not isinstance(signed_on, date):
         raise AgreementError("signed_on", "signed_on")
     today = local_today()
