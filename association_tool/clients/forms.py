@@ -3,7 +3,6 @@ from functools import lru_cache
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf.form import _Auto
 from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField, widgets)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
@@ -157,7 +156,7 @@ class EndingForm(AppForm):
             raise ValidationError(_l("The follow-up date cannot be before the end date."))
 
     def validate_tasks_all(self, field):
-        if self.task_ids and field.data not in ("each", "close", "keep"):
+        if self.task_ids and field.data not in ("each",) + TASK_CHOICES:
             raise ValidationError(_l("Choose what becomes of the open tasks."))
 
     def validate_informed(self, field):
@@ -224,7 +223,7 @@ def consent_reason(reason: str | None, when=None) -> str:
     return texts.get(reason, texts["none"])
 
 
-def ending_form(client, tasks=(), pairings=(), formdata=_Auto, **kwargs) -> EndingForm:
+def ending_form(client, tasks=(), pairings=(), **kwargs) -> EndingForm:
     """The ending form with a close-or-keep choice for each open task and an end-or-continue
     choice for each peer pairing that would go on (neither chosen beforehand)."""
 
@@ -242,7 +241,7 @@ def ending_form(client, tasks=(), pairings=(), formdata=_Auto, **kwargs) -> Endi
                      ("continue", _l("The pairing continues"))]))
     Form.task_ids = tuple(task.id for task in tasks)
     Form.pairing_ids = tuple(pairing.id for pairing in pairings)
-    form = Form(formdata=formdata, client=client, **kwargs)
+    form = Form(client=client, **kwargs)
     form.tasks = list(tasks)
     form.pairings = list(pairings)
     return form

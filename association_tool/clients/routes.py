@@ -201,9 +201,8 @@ def _ending_section(client, form=None, status=200):
     context = dict(ending=ending, history=services.ending_history(client))
     if ending is None:
         if form is None:
-            on = local_today()
             form = ending_form(client, services.open_tasks(client),
-                               services.open_pairings(client, on), formdata=None)
+                               services.open_pairings(client, local_today()), formdata=None)
         on = form.end_date.data if isinstance(form.end_date.data, date) else local_today()
         context.update(agreement=active_agreement(client),
                        parties=services.ending_parties(client, on))
