@@ -51,7 +51,8 @@ translations: install
 ## Refresh the catalogues after adding strings: then translate the new entries in each .po file.
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg --ignore-dirs=".* node_modules" -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
-	$(BIN)/pybabel update -N -i translations/messages.pot -d translations
+	$(BIN)/pybabel update -N -i translations/messages.pot -d translations -l en
+	for locale in fi sv; do $(BIN)/pybabel update -N -w 100 -i translations/messages.pot -d translations -l $$locale; done
 
 ## Debian packages: Chromium for the browser tests, Pango for PDFs.
 system-deps:

@@ -31,6 +31,8 @@ MESSAGES = {
     "signed_in_future": lambda: _("The signing date cannot be in the future."),
     "signed_before_made": lambda: _("The agreement cannot be signed before it was made."),
     "no_lines": lambda: _("Add at least one line: who keeps in touch with whom."),
+    "client_ended": lambda: _("The client relationship has ended: an agreement comes into force "
+                              "only after the relationship is reopened."),
 }
 
 REASONS = {
@@ -95,7 +97,9 @@ def section(client_id: int):
     return render_section(client, "agreements/_section.html", active=active, staff=staff,
                           checks=checks, reason_text=reason_text,
                           draft=next((a for a in all_versions if a.status == "draft"), None) if staff else None,
-                          older=[a for a in all_versions if a.status == "superseded"])
+                          older=[a for a in all_versions if a.status in ("superseded", "ended")],
+                          ended=None if active is not None else next(
+                              (a for a in all_versions if a.status == "ended"), None))
 
 
 @bp.route("/clients/<int:client_id>/agreement/<int:agreement_id>")

@@ -117,14 +117,22 @@ def line_checks(client: Client, agreement: ContactAgreement, on: date | None = N
 
 # --- changing a draft ---------------------------------------------------------------------------
 
+def last_ended(client: Client) -> ContactAgreement | None:
+    """The latest version that ended with a client relationship (none is in force after it)."""
+    return db.session.scalars(_query().where(ContactAgreement.client_id == client.id,
+                                             ContactAgreement.status == "ended")
+                              .order_by(ContactAgreement.version_no.desc())).unique().first()
+
+
 def start_draft(client: Client, *, by) -> ContactAgreement:
-    """Open a draft: a copy of the agreement in force, or an empty one. One draft at a time."""
+    """Open a draft: a copy of the agreement in force (or of the one that ended with the client
+    relationship, to be agreed and signed again), or an empty one. One draft at a time."""
     existing = draft_of(client)
     if existing is not None:
         return existing
     number = (db.session.scalar(select(func.max(ContactAgreement.version_no))
                                 .where(ContactAgreement.client_id == client.id)) or 0) + 1
-    base = active_agreement(client)
+    base = active_agreement(client) or last_ended(client)
     draft = ContactAgreement(client_id=client.id, version_no=number, status="draft",
                              made_on=local_today(), created_by_id=by.id)
     if base is not None:
@@ -243,6 +251,8 @@ def activate(client: Client, agreement: ContactAgreement, *, signed_on: date | N
     _require_draft(agreement)
     if agreement.row_version != version:
         raise StaleEdit()
+    if client.status == "ended":  # the ending ended the agreement in force; none comes back
+        raise AgreementError("client_ended")
     if not isinstance(signed_on, date):
         raise AgreementError("signed_on", "signed_on")
     today = local_today()

@@ -3,15 +3,15 @@ from functools import lru_cache
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField,
-                     StringField, SubmitField, TextAreaField, widgets)
+from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField, widgets)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from ..forms import AppForm, Select, optional_id, strip, version_field
 from ..labels import LABELS, choices
-from ..models.clients import STAFF_ONLY_SECTIONS
+from ..models.clients import PAIRING_CHOICES, STAFF_ONLY_SECTIONS
 from ..timeutil import local_today
-
+from .services import ENDING_FIELDS, TASK_CHOICES, ending_parties
 
 
 class ClientForm(AppForm):
@@ -116,7 +116,11 @@ class PairingForm(AppForm):
 
 
 class EndingForm(AppForm):
-    """End the client relationship: evaluation, continuation plan, whom to contact."""
+    """End the client relationship: evaluation, continuation plan, whom to contact, and what
+    becomes of the work around it (open tasks, peer pairings, the parties told of the ending).
+
+    Build it with `ending_form`, which adds a choice for each open task and peer pairing.
+    """
 
     end_date = DateField(_l("End date"), default=local_today, validators=[DataRequired()])
     reason = SelectField(_l("Reason"), choices=[])
@@ -128,19 +132,119 @@ class EndingForm(AppForm):
                                             filters=[strip], validators=[Optional(), Length(max=2000)])
     follow_up_date = DateField(_l("Follow-up date"), validators=[Optional()],
                                description=_l("A follow-up task is created for this date."))
-    partners_informed = TextAreaField(_l("Partners informed"), filters=[strip],
-                                      validators=[Optional(), Length(max=2000)])
+    informed = MultiCheckboxField(
+        _l("Partners informed"), coerce=int, choices=[], validate_choice=False,
+        description=_l("Only a party with a consent in force to share the client's general "
+                       "situation can be told. Each telling is recorded in the access log."))
     warm_handover = TextAreaField(_l("Warm handover to another service"), filters=[strip],
                                   validators=[Optional(), Length(max=2000)])
+    tasks_all = RadioField(_l("Open follow-up tasks"), choices=[], validate_choice=False)
     submit = SubmitField(_l("End the client relationship"))
 
-    def __init__(self, *args, **kwargs):
+    task_ids: tuple = ()
+    pairing_ids: tuple = ()
+
+    def __init__(self, *args, client=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.client = client
         self.reason.choices = choices("end_reason")
+        self.tasks_all.choices = [("each", _l("Choose for each task")),
+                                  ("close", _l("Close them all")), ("keep", _l("Keep them all open"))]
 
     def validate_follow_up_date(self, field):
         if field.data and self.end_date.data and field.data < self.end_date.data:
             raise ValidationError(_l("The follow-up date cannot be before the end date."))
+
+    def validate_tasks_all(self, field):
+        if self.task_ids and field.data not in ("each",) + TASK_CHOICES:
+            raise ValidationError(_l("Choose what becomes of the open tasks."))
+
+    def validate_informed(self, field):
+        """Refuse a party that has no consent in force on the end date, saying why."""
+        if not field.data or self.client is None:
+            return
+        on = self.end_date.data or local_today()
+        checks = {check.member.id: check for check in ending_parties(self.client, on)}
+        problems = []
+        for member_id in field.data:
+            check = checks.get(member_id)
+            if check is None:
+                problems.append(_l("Choose parties on the client's network map."))
+            elif not check.ok:
+                problems.append(_l("%(party)s cannot be told: %(reason)s", party=check.label,
+                                   reason=consent_reason(check.reason, check.when)))
+        if problems:
+            raise ValidationError(" ".join(str(p) for p in dict.fromkeys(problems)))
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.tasks_all.data == "each":
+            for task_id in self.task_ids:
+                field = self[f"task_{task_id}"]
+                if field.data not in TASK_CHOICES:
+                    field.errors = list(field.errors) + [_l("Close the task or keep it open.")]
+                    ok = False
+        for pairing_id in self.pairing_ids:
+            field = self[f"pairing_{pairing_id}"]
+            if field.data not in PAIRING_CHOICES:
+                field.errors = list(field.errors) + [
+                    _l("Choose whether the pairing ends or continues.")]
+                ok = False
+        return ok
+
+    def task_choices(self) -> dict[int, str]:
+        """Each open task's fate, from the choice for all of them or for each."""
+        every = self.tasks_all.data
+        return {task_id: every if every in TASK_CHOICES else self[f"task_{task_id}"].data
+                for task_id in self.task_ids}
+
+    def pairing_choices(self) -> dict[int, str]:
+        return {pairing_id: self[f"pairing_{pairing_id}"].data for pairing_id in self.pairing_ids}
+
+    def values(self) -> dict:
+        """The ending's own fields as plain values for the services."""
+        return {name: self[name].data for name in ENDING_FIELDS}
+
+
+def consent_reason(reason: str | None, when=None) -> str:
+    """Say on screen why a party may not be told (the codes of consents.services.why_not)."""
+    from flask_babel import format_date, gettext as _
+
+    day = format_date(when, "short") if when else ""
+    texts = {
+        "none": _("No consent to share information with them."),
+        "withdrawn": _("The consent was withdrawn on %(date)s.", date=day),
+        "expired": _("The consent ended on %(date)s.", date=day),
+        "superseded": _("The consent was replaced on %(date)s.", date=day),
+        "pending": _("The consent is in force only from %(date)s.", date=day),
+        "oral": _("There is only an oral consent, for one matter."),
+        "scope": _("The consent does not cover their general situation."),
+    }
+    return texts.get(reason, texts["none"])
+
+
+def ending_form(client, tasks=(), pairings=(), **kwargs) -> EndingForm:
+    """The ending form with a close-or-keep choice for each open task and an end-or-continue
+    choice for each peer pairing that would go on (neither chosen beforehand)."""
+
+    class Form(EndingForm):
+        pass
+
+    for task in tasks:
+        setattr(Form, f"task_{task.id}", RadioField(
+            task.title, choices=[("close", _l("Close the task")), ("keep", _l("Keep it open"))],
+            validate_choice=False, validators=[Optional()]))
+    for pairing in pairings:
+        setattr(Form, f"pairing_{pairing.id}", RadioField(
+            pairing.peer.name, validate_choice=False, validators=[Optional()],
+            choices=[("end", _l("The pairing ends on the end date")),
+                     ("continue", _l("The pairing continues"))]))
+    Form.task_ids = tuple(task.id for task in tasks)
+    Form.pairing_ids = tuple(pairing.id for pairing in pairings)
+    form = Form(client=client, **kwargs)
+    form.tasks = list(tasks)
+    form.pairings = list(pairings)
+    return form
 
 
 class ClientSearchForm(AppForm):

@@ -1,5 +1,6 @@
 """Client list, create and edit, the client page, peer pairings, ending and the data export."""
 import json
+from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,7 +14,7 @@ from ..extensions import db
 from ..models import PeerPairing, User
 from ..timeutil import local_today
 from . import bp, services
-from .forms import ClientForm, ClientSearchForm, EndingForm, PairingForm
+from .forms import ClientForm, ClientSearchForm, PairingForm, consent_reason, ending_form
 from .sections import render_section, see_other, wants_fragment
 
 SECTION_ORDER = ("goals", "contacts", "tasks", "errands", "meetings", "network", "agreement",
@@ -93,7 +94,7 @@ def edit(client_id: int):
         return _client_form_response(form, client, 200)
     if form.validate_on_submit():
         values = form.values()
-        cap = services.over_intensive_cap(values["responsible_id"], values["level"], client.id)
+        cap = services.over_intensive_cap(values["responsible_id"], values["level"], client)
         if cap and not form.confirm_over_cap.data:
             return _client_form_response(form, client, 422, cap)
         try:
@@ -194,9 +195,18 @@ def remove_pairing(client_id: int, pairing_id: int):
 # --- ending -------------------------------------------------------------------------------------
 
 def _ending_section(client, form=None, status=200):
-    return render_section(client, "clients/_ending.html", status=status,
-                          form=form or EndingForm(), ending=services.current_ending(client),
-                          history=services.ending_history(client))
+    from ..agreements.services import active_agreement
+
+    ending = services.current_ending(client)
+    context = dict(ending=ending, history=services.ending_history(client))
+    if ending is None:
+        if form is None:
+            form = ending_form(client, services.open_tasks(client),
+                               services.open_pairings(client, local_today()), formdata=None)
+        on = form.end_date.data if isinstance(form.end_date.data, date) else local_today()
+        context.update(agreement=active_agreement(client),
+                       parties=services.ending_parties(client, on))
+    return render_section(client, "clients/_ending.html", status=status, form=form, **context)
 
 
 @bp.route("/<int:client_id>/ending")
@@ -211,12 +221,23 @@ def ending(client_id: int):
 @bp.route("/<int:client_id>/ending", methods=["POST"])
 @allow(STAFF)
 def end(client_id: int):
-    """End the client relationship."""
+    """End the client relationship and decide what becomes of the work around it."""
     client = client_or_404(client_id, "ending")
-    form = EndingForm()
+    # The pairings asked about are those that would go on past the end date the worker gives.
+    try:
+        on = date.fromisoformat(request.form.get("end_date", ""))
+    except ValueError:
+        on = local_today()
+    form = ending_form(client, services.open_tasks(client), services.open_pairings(client, on))
     if form.validate_on_submit():
         try:
-            services.end_client(client, form.data, actor=current_user)
+            services.end_client(client, form.values(), actor=current_user,
+                                task_choices=form.task_choices(),
+                                pairing_choices=form.pairing_choices(),
+                                informed=form.informed.data or [])
+        except services.EndingError as error:
+            db.session.rollback()
+            _ending_error(form, error)
         except services.ClientRuleError:
             db.session.rollback()
             form.form_errors.append(_("The client relationship has already ended."))
@@ -228,18 +249,41 @@ def end(client_id: int):
     return _ending_section(client, form, 422)
 
 
+def _ending_error(form, error) -> None:
+    """Put a refusal of the ending service next to its field, or above the form."""
+    if error.code == "no_consent":
+        message = _("%(party)s cannot be told: %(reason)s", party=error.details["party"],
+                    reason=consent_reason(error.details["reason"], error.details["when"]))
+    elif error.code in ("task_choice", "pairing_choice"):
+        message = _("The open tasks or peer pairings changed while you were filling in the form. "
+                    "Check the choices and save again.")
+        form.form_errors.append(message)
+        return
+    else:
+        message = _("Check this field.")
+    field = form._fields.get(error.field or "")
+    if field is None:
+        form.form_errors.append(message)
+    else:
+        field.errors = list(field.errors) + [message]
+
+
 @bp.route("/<int:client_id>/reopen", methods=["POST"])
 @allow(STAFF)
 def reopen(client_id: int):
     """Open an ended client relationship again."""
     client = client_or_404(client_id, "ending")
     try:
-        services.reopen_client(client, actor=current_user)
+        ending = services.reopen_client(client, actor=current_user)
     except services.ClientRuleError:
         db.session.rollback()
     else:
         db.session.commit()
         flash(_("The client relationship is open again."), "success")
+        if ending is not None and ending.agreement_version:
+            flash(_("The contact agreement (version %(number)d) ended with the client "
+                    "relationship and is not in force again. Make a new version together with "
+                    "the client.", number=ending.agreement_version), "info")
     return redirect(url_for("clients.show", client_id=client.id), 303)
 
 

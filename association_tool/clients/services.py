@@ -15,7 +15,9 @@ from ..access import visible_clients_filter
 from ..database import is_sqlite
 from ..extensions import db
 from ..models import (OPEN_GOAL_STATUSES, Client, ClientEnding, ClientStatus, ClientStatusCount,
-                      Contact, FollowUpTask, Goal, Level, PeerPairing, Role, TaskStatus, User)
+                      Contact, EndingNotice, EndingPairing, FollowUpTask, Goal, Level,
+                      NetworkMember, PeerPairing, Role, TaskStatus, User)
+from ..models.clients import PAIRING_CHOICES
 from ..timeutil import local_today, utcnow
 
 INTENSIVE_CAP = 40
@@ -71,11 +73,21 @@ def intensive_count(worker_id: int, exclude_client_id: int | None = None) -> int
     return db.session.execute(query).scalar_one()
 
 
-def over_intensive_cap(worker_id: int | None, level: str, client_id: int | None = None) -> int | None:
-    """Return the worker's new intensive count if it would exceed the quality criterion of 40."""
+def over_intensive_cap(worker_id: int | None, level: str,
+                       client: Client | None = None) -> int | None:
+    """Return the worker's new intensive count if it would exceed the quality criterion of 40.
+
+    Only a change that adds a client to the worker's intensive caseload is asked about: a new
+    client, a level changed to intensive, or another responsible worker. Saving a client who
+    already counts in the worker's caseload warns no more (the worker already said yes).
+    """
     if not worker_id or level != Level.INTENSIVE.value:
         return None
-    count = intensive_count(worker_id, exclude_client_id=client_id) + 1
+    if (client is not None and client.responsible_id == worker_id
+            and client.level == Level.INTENSIVE.value
+            and client.status != ClientStatus.ENDED.value):
+        return None
+    count = intensive_count(worker_id, exclude_client_id=client.id if client else None) + 1
     return count if count > INTENSIVE_CAP else None
 
 
@@ -513,7 +525,18 @@ def remove_pairing(pairing: PeerPairing) -> None:
 # --- ending -------------------------------------------------------------------------------------
 
 ENDING_FIELDS = ("end_date", "reason", "final_evaluation", "continuation_plan",
-                 "contact_if_difficulties", "follow_up_date", "partners_informed", "warm_handover")
+                 "contact_if_difficulties", "follow_up_date", "warm_handover")
+# Telling a party that the client relationship ended shares the client's general situation.
+ENDING_NOTICE_SCOPES = ("general",)
+TASK_CHOICES = ("close", "keep")
+
+
+class EndingError(ClientRuleError):
+    """An ending the rules refuse; `field` names the form field, `details` what to tell."""
+
+    def __init__(self, code: str, field: str | None = None, **details):
+        super().__init__(code)
+        self.code, self.field, self.details = code, field, details
 
 
 def current_ending(client: Client) -> ClientEnding | None:
@@ -526,15 +549,153 @@ def current_ending(client: Client) -> ClientEnding | None:
         .order_by(ClientEnding.id.desc()).limit(1)).first()
 
 
-def end_client(client: Client, data: dict, *, actor: User) -> ClientEnding:
-    """End the client relationship; a follow-up date becomes a task for the responsible worker."""
+@dataclass
+class PartyCheck:
+    """May a party on the network map be told of the ending, and if not, why."""
+
+    member: NetworkMember
+    consent: object = None
+    reason: str | None = None  # none, withdrawn, expired, superseded, pending, oral, scope
+    when: date | None = None   # the date the reason speaks of
+
+    @property
+    def ok(self) -> bool:
+        return self.consent is not None
+
+    @property
+    def label(self) -> str:
+        member = self.member
+        return (member.display_name + (f", {member.subtitle}" if member.subtitle else ""))[:300]
+
+
+def ending_parties(client: Client, on: date) -> list[PartyCheck]:
+    """The parties of the client's network map, each with the consent that lets it be told of
+    the ending on `on`, or the reason it may not be told."""
+    from ..consents import services as consents
+    from ..network.services import members
+
+    checks = []
+    for member in members(client):
+        consent = consents.active_consent(client, member, ENDING_NOTICE_SCOPES, on=on,
+                                          disclosure=consents.ENDING_NOTICE)
+        if consent is not None:
+            checks.append(PartyCheck(member, consent))
+            continue
+        reason, nearest = consents.why_not(client, member, ENDING_NOTICE_SCOPES, on=on,
+                                           disclosure=consents.ENDING_NOTICE)
+        when = None
+        if nearest is not None:
+            when = {"withdrawn": nearest.withdrawn_on, "superseded": nearest.superseded_on,
+                    "pending": nearest.given_on, "expired": consents.ends_on(nearest)}.get(reason)
+        checks.append(PartyCheck(member, None, reason, when))
+    return checks
+
+
+def open_pairings(client: Client, end_date: date) -> list[PeerPairing]:
+    """The peer pairings that would go on past the end date: the ending asks about each."""
+    return db.session.scalars(
+        select(PeerPairing).options(joinedload(PeerPairing.peer))
+        .where(PeerPairing.client_id == client.id,
+               or_(PeerPairing.ends_on.is_(None), PeerPairing.ends_on > end_date))
+        .order_by(PeerPairing.id)).all()
+
+
+def open_tasks(client: Client) -> list[FollowUpTask]:
+    """The client's open follow-up tasks: the ending closes or keeps each."""
+    from ..tasks.services import open_tasks as tasks_of
+
+    return tasks_of(client)
+
+
+def end_client(client: Client, data: dict, *, actor: User,
+               task_choices: dict[int, str] | None = None,
+               pairing_choices: dict[int, str] | None = None,
+               informed: list[int] = ()) -> ClientEnding:
+    """End the client relationship and the work around it.
+
+    The contact agreement in force ends on the end date (it stays readable as a version); each
+    open follow-up task is closed (cancelled) or kept as chosen; each peer pairing that would
+    go on ends on the end date or continues as chosen, the choice recorded on the ending; each
+    party informed must have a consent in force on the end date, and the telling is logged as a
+    disclosure. A follow-up date becomes a task for the responsible worker. Nothing changes if a
+    choice is missing or a party lacks a consent.
+    """
+    from ..agreements.services import active_agreement
+    from ..tasks.services import set_task_status
+
     if client.status == ClientStatus.ENDED.value:
         raise ClientRuleError("already ended")
+    end_date = data.get("end_date")
+    if not isinstance(end_date, date):
+        raise EndingError("end_date", "end_date")
+    task_choices, pairing_choices = task_choices or {}, pairing_choices or {}
+    tasks = open_tasks(client)
+    for task in tasks:
+        if task_choices.get(task.id) not in TASK_CHOICES:
+            raise EndingError("task_choice", f"task_{task.id}")
+    pairings = open_pairings(client, end_date)
+    for pairing in pairings:
+        if pairing_choices.get(pairing.id) not in PAIRING_CHOICES:
+            raise EndingError("pairing_choice", f"pairing_{pairing.id}")
+    parties = {check.member.id: check for check in ending_parties(client, end_date)}
+    told = []
+    for member_id in dict.fromkeys(informed):
+        check = parties.get(member_id)
+        if check is None:
+            raise EndingError("party", "informed")
+        if not check.ok:
+            raise EndingError("no_consent", "informed", party=check.label, reason=check.reason,
+                              when=check.when)
+        told.append(check)
+
     ending = ClientEnding(client_id=client.id, recorded_by_id=actor.id,
                           **{f: (data.get(f).strip() or None) if isinstance(data.get(f), str)
                              else data.get(f) for f in ENDING_FIELDS})
     db.session.add(ending)
     client.status = ClientStatus.ENDED.value
+    db.session.flush()
+    details = [f"ended: {ending.reason}"]
+
+    agreement = active_agreement(client)
+    if agreement is not None:
+        agreement.status, agreement.ended_on = "ended", end_date
+        ending.agreement_version = agreement.version_no
+        db.session.flush()
+        audit.record(audit.Action.UPDATE, object_type="agreement", object_id=agreement.id,
+                     client_id=client.id, detail=f"version {agreement.version_no} ended "
+                     f"{end_date.isoformat()} with the client relationship")
+        details.append(f"agreement version {agreement.version_no} ended")
+
+    closed = [task for task in tasks if task_choices[task.id] == "close"]
+    for task in closed:
+        set_task_status(task, TaskStatus.CANCELLED.value)
+    if tasks:
+        details.append("tasks closed=" + (",".join(str(t.id) for t in closed) or "-") + " kept="
+                       + (",".join(str(t.id) for t in tasks if t not in closed) or "-"))
+
+    for pairing in pairings:
+        choice = pairing_choices[pairing.id]
+        ending.pairing_choices.append(EndingPairing(
+            peer_id=pairing.peer_id, choice=choice,
+            ends_on=end_date if choice == "end" else pairing.ends_on))
+        if choice == "end":
+            pairing.ends_on = end_date
+            db.session.flush()
+            audit.record(audit.Action.UPDATE, object_type="peer_pairing", object_id=pairing.id,
+                         client_id=client.id,
+                         detail=f"peer={pairing.peer_id} ends={end_date.isoformat()} (ending)")
+    if pairings:
+        details.append("pairings " + ", ".join(f"peer={p.peer_id}:{pairing_choices[p.id]}"
+                                               for p in pairings))
+
+    for check in told:
+        notice = EndingNotice(member_id=check.member.id, consent_id=check.consent.id,
+                              party_label=check.label)
+        ending.notices.append(notice)
+        db.session.flush()
+        audit.record(audit.Action.DISCLOSURE, object_type="ending_notice", object_id=notice.id,
+                     client_id=client.id,
+                     detail=f"ending told to={check.label} consent={check.consent.id}")
     db.session.flush()
     if ending.follow_up_date:
         from flask_babel import force_locale, gettext
@@ -545,12 +706,17 @@ def end_client(client: Client, data: dict, *, actor: User) -> ClientEnding:
                     owner_id=client.responsible_id or actor.id, source="ending",
                     source_id=ending.id, created_by_id=actor.id)
     audit.record(audit.Action.UPDATE, object_type="client", object_id=client.id,
-                 client_id=client.id, detail=f"ended: {ending.reason}")
+                 client_id=client.id, detail="; ".join(details))
     return ending
 
 
-def reopen_client(client: Client, *, actor: User) -> None:
-    """Open an ended client relationship again; the ending stays in the history."""
+def reopen_client(client: Client, *, actor: User) -> ClientEnding | None:
+    """Open an ended client relationship again; the ending stays in the history.
+
+    What the ending closed stays closed: the contact agreement it ended is not in force again
+    (a new version is made and signed with the client), nor are ended pairings or closed tasks.
+    Returns the ending that was reopened, so that the screen can say so.
+    """
     if client.status != ClientStatus.ENDED.value:
         raise ClientRuleError("not ended")
     ending = current_ending(client)
@@ -561,6 +727,7 @@ def reopen_client(client: Client, *, actor: User) -> None:
     db.session.flush()
     audit.record(audit.Action.UPDATE, object_type="client", object_id=client.id,
                  client_id=client.id, detail="reopened")
+    return ending
 
 
 def ending_history(client: Client) -> list[ClientEnding]:

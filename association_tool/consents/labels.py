@@ -38,7 +38,8 @@ add_labels(
         "with_consent": _l("Social services were contacted with the client's consent"),
         "without_consent": _l("A notification was made without consent"),
     },
-    agreement_status={"draft": _l("Draft"), "active": _l("In force"), "superseded": _l("Replaced")},
+    agreement_status={"draft": _l("Draft"), "active": _l("In force"), "superseded": _l("Replaced"),
+                      "ended": _l("Ended")},
     direction={
         "we_them": _l("We contact them"), "them_us": _l("They contact us"), "both": _l("Both ways"),
     },

@@ -301,11 +301,55 @@ class ClientEnding(db.Model):
     continuation_plan: Mapped[str | None] = mapped_column(Text)
     contact_if_difficulties: Mapped[str | None] = mapped_column(Text)
     follow_up_date: Mapped[date | None]
+    # Free text written before the parties informed were chosen (EndingNotice): kept as history.
     partners_informed: Mapped[str | None] = mapped_column(Text)
     warm_handover: Mapped[str | None] = mapped_column(Text)
+    # The version of the contact agreement this ending ended, if one was in force.
+    agreement_version: Mapped[int | None]
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reopened_at: Mapped[datetime | None]
     reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    notices: Mapped[list[EndingNotice]] = relationship(
+        back_populates="ending", cascade="all, delete-orphan", order_by="EndingNotice.id")
+    pairing_choices: Mapped[list[EndingPairing]] = relationship(
+        back_populates="ending", cascade="all, delete-orphan", order_by="EndingPairing.id")
+
+
+class EndingNotice(db.Model):
+    """A party told of the ending, under the consent that allowed it (a disclosure)."""
+
+    __tablename__ = "ending_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ending_id: Mapped[int] = mapped_column(ForeignKey("client_ending.id", ondelete="CASCADE"),
+                                           index=True)
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("network_member.id", ondelete="SET NULL"))
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id"))
+    # The party's name as it was when told (the network map may change later).
+    party_label: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ending: Mapped[ClientEnding] = relationship(back_populates="notices")
+
+
+PAIRING_CHOICES = ("end", "continue")
+
+
+class EndingPairing(db.Model):
+    """What the ending decided about one peer pairing: it ends (on `ends_on`) or continues."""
+
+    __tablename__ = "ending_pairing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ending_id: Mapped[int] = mapped_column(ForeignKey("client_ending.id", ondelete="CASCADE"),
+                                           index=True)
+    peer_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    choice: Mapped[str] = mapped_column(String(10))
+    ends_on: Mapped[date | None]
+
+    ending: Mapped[ClientEnding] = relationship(back_populates="pairing_choices")
+    peer: Mapped[User] = relationship()

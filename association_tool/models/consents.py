@@ -24,7 +24,7 @@ CONSENT_FORMS = ("written", "electronic", "oral")
 WITHDRAWAL_HOWS = ("in_person", "phone", "written", "message", "other")
 CLIENT_CHANNELS = ("phone", "text", "email", "letter", "in_person")
 
-AGREEMENT_STATUSES = ("draft", "active", "superseded")
+AGREEMENT_STATUSES = ("draft", "active", "superseded", "ended")
 DIRECTIONS = ("we_them", "them_us", "both")
 WHEN_OPTIONS = ("regular", "after_meeting", "condition_change", "not_heard", "crisis")
 HOW_OPTIONS = ("phone", "text", "email", "secure_mail", "in_person")
@@ -130,6 +130,8 @@ class ContactAgreement(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     activated_at: Mapped[datetime | None]
     superseded_at: Mapped[datetime | None]
+    # The last day in force of an agreement ended with the client relationship (status "ended").
+    ended_on: Mapped[date | None]
     row_version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": row_version}

@@ -7,7 +7,7 @@ comes from the environment or the instance folder's totp_key file, made there if
 run `flask db upgrade` with the same INSTANCE_PATH or TOTP_ENCRYPTION_KEY as the app.
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-07 06:00:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0011'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
