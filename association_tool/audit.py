@@ -181,3 +181,15 @@ def log_view(client_id: int, what: str, object_id: object = None) -> None:
     with write_transaction():
         record(Action.VIEW, object_type=what,
                object_id=object_id if object_id is not None else client_id, client_id=client_id)
+
+
+def log_views(client_ids, what: str) -> None:
+    """Record that the current user looked at part of several clients' records, in one commit."""
+    from .database import write_transaction
+
+    ids = list(dict.fromkeys(client_ids))
+    if not ids:
+        return
+    with write_transaction():
+        for client_id in ids:
+            record(Action.VIEW, object_type=what, object_id=client_id, client_id=client_id)
