@@ -552,6 +552,9 @@ def test_the_home_page_logs_a_view_of_each_clients_tasks(client, staff, peer, ta
     assert "Toisen tehtävä" in home and "Tuodaan kahvia" in home and "Ei näy" not in home
     logged = {e.client_id for e in events(action="view", object_type="tasks", user_id=peer.id)}
     assert {person.id, other.id} <= logged and hidden.id not in logged
+    from association_tool.audit import verify_chain
+
+    assert verify_chain().ok  # the views written together still chain one after another
 
 
 def test_the_access_rule_covers_every_task_source():
