@@ -10,7 +10,6 @@ from datetime import date
 from typing import Any
 
 from babel.dates import format_time
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
