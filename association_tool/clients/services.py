@@ -496,11 +496,11 @@ def overview(client: Client, sections: list[str], viewer=None) -> Overview:
             .where(Contact.client_id == client.id)
             .order_by(Contact.on.desc(), Contact.id.desc()).limit(5)).all()
     if "tasks" in sections:
+        visible = visible_tasks_filter(viewer) if viewer is not None else None
         tasks = db.session.scalars(
             select(FollowUpTask).options(joinedload(FollowUpTask.owner))
             .where(FollowUpTask.client_id == client.id, FollowUpTask.status == TaskStatus.OPEN.value,
-                   *([] if viewer is None or visible_tasks_filter(viewer) is None
-                     else [visible_tasks_filter(viewer)]))
+                   *([visible] if visible is not None else []))
             .order_by(FollowUpTask.due_date.is_(None), FollowUpTask.due_date, FollowUpTask.id)
             .limit(5)).all()
     due = next_due([client.id], viewer).get(client.id) \
