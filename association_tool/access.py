@@ -184,3 +184,71 @@ def visible_clients_filter(user, section: str | None = None):
 
         conditions.append((literal(",") + PeerPairing.sections + literal(",")).contains(f",{section},"))
     return exists().where(and_(*conditions))
+
+
+# --- follow-up tasks ----------------------------------------------------------------------------
+
+# The section of the client's record a task comes from, by the task's source. A task tells what
+# its section holds (a meeting action names the outside party doing it, an agreement review the
+# agreement), so a peer supporter sees it only when the client lets them see the tasks *and*
+# that section. Sources mapped to None come from staff-only parts of the record (a change of
+# responsible worker, the ending): only staff see those tasks. A source not listed here is
+# staff-only too, so a new source stays closed until someone decides where it belongs.
+TASK_SOURCE_SECTIONS: dict[str, str | None] = {
+    "manual": "tasks",
+    "goal_review": "goals",
+    "meeting": "meetings",
+    "errand": "errands",
+    "agreement": "agreement",
+    "worker_change": None,
+    "ending": None,
+}
+
+
+def task_sources_for(sections) -> list[str]:
+    """Return the task sources whose tasks a peer may see with these allowed sections."""
+    allowed = set(sections)
+    if "tasks" not in allowed:
+        return []
+    return [source for source, section in TASK_SOURCE_SECTIONS.items()
+            if section is not None and section in allowed]
+
+
+def may_see_task(task, user) -> bool:
+    """Tell whether the user may see this task: staff always, a peer as TASK_SOURCE_SECTIONS says.
+
+    A peer's pairing must be in force; an ended pairing shows no task, even one the peer owns.
+    """
+    if sees_all_clients(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    return task.source in task_sources_for(visible_sections(task.client, user))
+
+
+def visible_tasks_filter(user):
+    """Return a SQL condition limiting a FollowUpTask query to what the user may see (None = all).
+
+    The same rule as `may_see_task`, for lists: the peer's pairing with the task's client in force
+    today, the tasks section allowed, and the section the task came from allowed.
+    """
+    from sqlalchemy import and_, exists, false, literal, or_
+
+    from .models import FollowUpTask, PeerPairing
+    from .timeutil import local_today
+
+    if sees_all_clients(user):
+        return None
+    if not user.is_authenticated:
+        return false()
+
+    def allows(section):
+        # Sections are stored comma-separated; wrap both sides in commas to match whole names.
+        return (literal(",") + PeerPairing.sections + literal(",")).contains(f",{section},")
+
+    by_source = [and_(FollowUpTask.source == source, allows(section))
+                 for source, section in TASK_SOURCE_SECTIONS.items() if section is not None]
+    return exists().where(
+        PeerPairing.client_id == FollowUpTask.client_id, PeerPairing.peer_id == user.id,
+        or_(PeerPairing.ends_on.is_(None), PeerPairing.ends_on >= local_today()),
+        allows("tasks"), or_(*by_source))

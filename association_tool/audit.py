@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 
 from .extensions import db
 from .models import AuditEvent
@@ -75,32 +75,48 @@ def record(
     user=None,
 ) -> AuditEvent:
     """Append an entry to the access log in the current transaction."""
+    [row] = _chained([dict(action=action, object_type=object_type, object_id=object_id,
+                           client_id=client_id, detail=detail)], user)
+    event = AuditEvent(**row)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _chained(entries: list[dict], user=None) -> list[dict]:
+    """Return the log rows of entries, each chained onto the one before, the first onto the
+    log's newest entry (locked on PostgreSQL until the transaction ends)."""
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
     prev = session.execute(
         select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    ).scalar_one_or_none() or GENESIS
     if user is not None:
         user_id, actor = user.id, f"{user.name} <{user.email}>"
     else:
         user_id, actor = _current_actor()
-    event = AuditEvent(
-        at=utcnow(),
-        user_id=user_id,
-        actor=actor[:300],
-        action=Action(action).value if isinstance(action, Action) else str(action),
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id)[:64],
-        client_id=client_id,
-        detail=detail,
-        ip=request.remote_addr if has_request_context() else None,
-        prev_hash=prev or GENESIS,
-    )
-    event.hash = _digest(event.prev_hash, event)
-    session.add(event)
-    session.flush()
-    return event
+    rows = []
+    for entry in entries:
+        action, object_id = entry["action"], entry["object_id"]
+        event = AuditEvent(
+            at=utcnow(),
+            user_id=user_id,
+            actor=actor[:300],
+            action=Action(action).value if isinstance(action, Action) else str(action),
+            object_type=entry["object_type"],
+            object_id=None if object_id is None else str(object_id)[:64],
+            client_id=entry["client_id"],
+            detail=entry["detail"],
+            ip=request.remote_addr if has_request_context() else None,
+            prev_hash=prev,
+        )
+        prev = _digest(event.prev_hash, event)
+        rows.append(dict(at=event.at, user_id=event.user_id, actor=event.actor,
+                         action=event.action, object_type=event.object_type,
+                         object_id=event.object_id, client_id=event.client_id,
+                         detail=event.detail, ip=event.ip, prev_hash=event.prev_hash, hash=prev))
+    return rows
 
 
 _ANCHOR_RE = re.compile(r"(\d{1,12}):([0-9a-f]{64})")
@@ -235,3 +251,17 @@ def log_view(client_id: int, what: str, object_id: object = None) -> None:
     with write_transaction():
         record(Action.VIEW, object_type=what,
                object_id=object_id if object_id is not None else client_id, client_id=client_id)
+
+
+def log_views(client_ids, what: str) -> None:
+    """Record that the current user looked at part of several clients' records, in one commit."""
+    from .database import write_transaction
+
+    ids = list(dict.fromkeys(client_ids))
+    if not ids:
+        return
+    with write_transaction():
+        # One statement for all (executemany, in order: the chain follows the ids).
+        db.session.execute(insert(AuditEvent), _chained(
+            [dict(action=Action.VIEW, object_type=what, object_id=client_id,
+                  client_id=client_id, detail=None) for client_id in ids]))

@@ -107,6 +107,7 @@ def test_activation_is_refused_while_a_line_lacks_a_consent_then_allowed(client,
     assert all(line.consent_id is not None for line in agreement.lines)
     task = db.session.scalars(select(FollowUpTask).where(FollowUpTask.source == "agreement")).one()
     assert task.due_date == TODAY + timedelta(days=90) and task.owner_id == staff.id
+    assert (task.kind, task.title) == ("agreement_review", "")  # read in each reader's language
 
 
 def test_oral_consent_does_not_back_a_line(client, staff):

@@ -503,3 +503,91 @@ def test_a_saved_goal_tells_the_client_page_to_refresh_its_overview(client, auth
     # The overview the page fetches again now lists the new goal.
     overview = client.get(f"/clients/{asiakas.id}", headers={"HX-Request": "true"})
     assert GOAL_TEXT[:40] in overview.get_data(as_text=True)
+
+
+# --- the review task ------------------------------------------------------------------------------
+
+def review_tasks(goal, status=None):
+    from association_tool.models import FollowUpTask
+
+    db.session.expire_all()
+    query = select(FollowUpTask).where(FollowUpTask.source == "goal_review",
+                                       FollowUpTask.source_id == goal.id)
+    if status:
+        query = query.where(FollowUpTask.status == status)
+    return db.session.scalars(query.order_by(FollowUpTask.id)).all()
+
+
+def test_a_review_with_a_next_date_makes_the_review_task_for_the_responsible_worker(
+        client, staff, peer, asiakas):
+    """The peer holds the review; the task goes to the client's responsible worker."""
+    goal = make_goal(asiakas)
+    pair(peer, asiakas)
+    login(client, peer)
+    next_date = local_today() + timedelta(days=30)
+    response = client.post(f"/clients/{asiakas.id}/goals/{goal.id}/review", headers=HX,
+                           data=review_data(next_review_date=next_date.isoformat()))
+    assert response.status_code == 200
+    [task] = review_tasks(goal)
+    assert (task.owner_id, task.due_date, task.status, task.kind) == (
+        staff.id, next_date, "open", "goal_review")
+    assert task.title == "" and task.params == {"goal": GOAL_TEXT}
+    assert task.created_by_id == peer.id and task.client_id == asiakas.id
+    client.post("/logout")
+    login(client, staff)
+    body = client.get(f"/clients/{asiakas.id}/tasks").get_data(as_text=True)
+    assert f"Arvioi tavoite yhdessä asiakkaan kanssa: {GOAL_TEXT}" in body
+
+
+def test_moving_the_next_review_moves_the_one_open_task(client, staff, asiakas):
+    goal = make_goal(asiakas)
+    login(client, staff)
+    first, second = (local_today() + timedelta(days=d) for d in (30, 60))
+    url = f"/clients/{asiakas.id}/goals/{goal.id}/review"
+    assert client.post(url, data=review_data(next_review_date=first.isoformat()),
+                       headers=HX).status_code == 200
+    [task] = review_tasks(goal)
+    assert client.post(url, data=review_data(next_review_date=second.isoformat()),
+                       headers=HX).status_code == 200
+    [moved] = review_tasks(goal)
+    assert moved.id == task.id and moved.due_date == second and moved.status == "open"
+    assert any(e.detail == f"due={second.isoformat()}" for e in events("update", "task", asiakas.id))
+
+
+def test_a_review_without_a_next_date_closes_the_open_review_task(client, staff, asiakas):
+    """The review the task asked for has been held: the task is done, and no new one is made."""
+    goal = make_goal(asiakas)
+    login(client, staff)
+    url = f"/clients/{asiakas.id}/goals/{goal.id}/review"
+    client.post(url, data=review_data(), headers=HX)
+    assert len(review_tasks(goal, "open")) == 1
+    assert client.post(url, data=review_data(next_review_date=""), headers=HX).status_code == 200
+    tasks = review_tasks(goal)
+    assert [t.status for t in tasks] == ["done"] and tasks[0].done_at is not None
+    assert client.post(url, data=review_data(next_review_date=""), headers=HX).status_code == 200
+    assert [t.status for t in review_tasks(goal)] == ["done"]  # nothing new to close or make
+    db.session.refresh(goal)
+    assert goal.review_date is None
+
+
+def test_the_reviewer_gets_the_task_when_the_client_has_no_responsible_worker(staff):
+    person = make_client(display_name="Vailla vastuuhenkilöä")
+    goal = make_goal(person)
+    goals.add_review(goal, on=local_today(), sufficient="yes", matched_needs="yes",
+                     matched_expectations="yes", matched_goals="yes",
+                     next_review_date=local_today() + timedelta(days=14), author_id=staff.id)
+    db.session.commit()
+    [task] = review_tasks(goal)
+    assert task.owner_id == staff.id
+
+
+def test_each_goal_has_its_own_review_task(staff, asiakas):
+    one, other = make_goal(asiakas, text="Ensimmäinen"), make_goal(asiakas, text="Toinen")
+    for goal, days in ((one, 10), (other, 20)):
+        goals.add_review(goal, on=local_today(), sufficient="yes", matched_needs="yes",
+                         matched_expectations="yes", matched_goals="yes",
+                         next_review_date=local_today() + timedelta(days=days), author_id=staff.id)
+    db.session.commit()
+    assert [(t.params["goal"], t.due_date) for t in review_tasks(one) + review_tasks(other)] == [
+        ("Ensimmäinen", local_today() + timedelta(days=10)),
+        ("Toinen", local_today() + timedelta(days=20))]

@@ -271,3 +271,295 @@ def test_peer_without_the_section_gets_404_and_sees_nothing(client, staff, peer,
         assert "Salainen tehtävä" not in response.get_data(as_text=True)
     assert task_count() == 1 and reload(task.id).status == "open"
     assert events(action="denied", user_id=peer.id, client_id=person.id)
+
+
+# --- the app's own tasks read in the reader's language ------------------------------------------
+
+from association_tool.clients import services as clients  # noqa: E402
+from association_tool.models import PeerPairing  # noqa: E402
+
+from .factories import make_user  # noqa: E402
+
+WORKER_CHANGE = {"fi": "Kerro asiakkaalle, kuka on hänen uusi vastuuhenkilönsä",
+                 "sv": "Berätta för klienten vem som är hens nya ansvariga medarbetare",
+                 "en": "Tell the client who their new responsible worker is"}
+ENDING = {"fi": "Seurantapuhelu asiakkuuden päättymisen jälkeen",
+          "sv": "Uppföljningssamtal efter att klientrelationen avslutats",
+          "en": "Follow-up call after the client relationship ended"}
+NEXT_MEETING = {"fi": "Seuraava verkostopalaveri tai seuranta",
+                "sv": "Nästa nätverksmöte eller uppföljning",
+                "en": "Next network meeting or follow-up"}
+WITH = {"fi": "Kenen kanssa: ", "sv": "Med: ", "en": "With: "}
+
+
+def readers():
+    """One staff member for each language."""
+    return {lang: make_user(role="staff", locale=lang, name=f"Lukija {lang}") for lang in WITH}
+
+
+def page_of(http, user, url):
+    http.post("/logout")
+    login(http, user)
+    response = http.get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_worker_change_and_ending_tasks_read_in_each_readers_language(client, staff):
+    people = readers()
+    swede = make_user(role="staff", locale="sv", name="Svensk Arbetare")
+    person = make_client(display_name="Ruusu", responsible_id=staff.id)
+    clients.update_client(person, {"responsible_id": people["fi"].id}, version=person.version,
+                          actor=swede)
+    db.session.commit()
+    clients.end_client(person, {"end_date": local_today(), "reason": "goals_reached",
+                                "follow_up_date": local_today() + timedelta(days=3)}, actor=swede)
+    db.session.commit()
+    tasks = db.session.scalars(select(FollowUpTask).order_by(FollowUpTask.id)).all()
+    assert [(t.source, t.kind, t.title) for t in tasks] == [
+        ("worker_change", "worker_change", ""), ("ending", "ending_follow_up", "")]
+    for lang, reader in people.items():
+        section = page_of(client, reader, f"/clients/{person.id}/tasks")
+        assert WORKER_CHANGE[lang] in section and ENDING[lang] in section
+        assert all(WORKER_CHANGE[other] not in section for other in WITH if other != lang)
+    # The new worker's home page, in their own language (Finnish), whoever made the change.
+    home = page_of(client, people["fi"], "/")
+    assert WORKER_CHANGE["fi"] in home and ENDING["fi"] in home
+    assert WORKER_CHANGE["sv"] not in home
+
+
+def test_meeting_tasks_keep_the_typed_words_and_read_the_rest_in_the_readers_language(client, staff):
+    from .test_meetings import action, approve, newest_meeting, plan, record
+    from .test_meetings import login as meeting_login
+
+    people = readers()
+    swede = make_user(role="staff", locale="sv", name="Svensk Sammankallare")
+    person = make_client(display_name="Ruusu", responsible_id=staff.id)
+    meeting_login(client, swede)
+    meeting = plan(client, person, (), [staff])
+    assert record(client, meeting, actions=[
+        action("Soitetaan viikoittain", owner_id=staff.id, with_whom="Liisa Linkki")],
+        next_note="").status_code == 303
+    assert approve(client, meeting).status_code == 303
+    assert newest_meeting().approved
+    action_task, follow_up = db.session.scalars(
+        select(FollowUpTask).where(FollowUpTask.source == "meeting").order_by(FollowUpTask.id)).all()
+    assert (action_task.title, action_task.kind, action_task.details, action_task.params) == (
+        "Soitetaan viikoittain", None, None, {"with_whom": "Liisa Linkki"})
+    assert (follow_up.title, follow_up.kind) == ("", "next_meeting")
+    for lang, reader in people.items():
+        section = page_of(client, reader, f"/clients/{person.id}/tasks")
+        assert "Soitetaan viikoittain" in section  # the convener's words, as typed
+        assert WITH[lang] + "Liisa Linkki" in section and NEXT_MEETING[lang] in section
+        others = [other for other in WITH if other != lang]
+        assert all(NEXT_MEETING[other] not in section for other in others)
+
+
+def test_the_next_due_column_reads_the_task_in_the_readers_language(client, staff):
+    people = readers()
+    person = make_client(display_name="Ruusu", responsible_id=staff.id)
+    make_task(person, None, kind="next_meeting", owner_id=staff.id, source="meeting",
+              due_date=local_today() + timedelta(days=1))
+    for lang in ("fi", "sv"):
+        assert NEXT_MEETING[lang] in page_of(client, people[lang], "/clients/")
+        assert NEXT_MEETING[lang] in page_of(client, people[lang], f"/clients/{person.id}")
+
+
+def test_a_task_needs_a_known_kind_or_a_title(app, staff):
+    person = make_client()
+    with pytest.raises(ValueError):
+        create_task(person, kind="something_else", source="meeting")
+    with pytest.raises(ValueError):
+        create_task(person, title="  ")
+    db.session.rollback()
+    assert task_count() == 0
+
+
+def test_the_migration_turns_known_texts_into_kinds_and_leaves_the_rest(app, staff):
+    """Migration 0012: the app's own texts in any language become kinds; typed text stays."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    person = make_client()
+    person_id = person.id
+    db.session.commit()
+    db.session.close()
+    downgrade(revision="0011")
+    rows = [  # title, details, source
+        (WORKER_CHANGE["fi"], "previous=3", "worker_change"),
+        (WORKER_CHANGE["sv"], None, "worker_change"),
+        (ENDING["en"], None, "ending"),
+        (NEXT_MEETING["sv"], None, "meeting"),
+        ("Käy yhteydenpitosopimus läpi yhdessä asiakkaan kanssa", None, "agreement"),
+        ("Soitetaan viikoittain", "Kenen kanssa: Liisa Linkki, aikuissosiaalityö", "meeting"),
+        ("Haetaan asumistukea", "Med: Kela", "meeting"),
+        (NEXT_MEETING["fi"], None, "manual"),  # typed by someone: stays their words
+        ("Seurantapalaveri yhdistyksellä", None, "meeting"),  # a convener's own note
+        ("Oma tehtävä", "Kenen kanssa: Kela", "manual"),
+    ]
+    for title, details, source in rows:
+        db.session.execute(text(
+            "INSERT INTO follow_up_task (client_id, title, details, status, source, created_at)"
+            " VALUES (:client, :title, :details, 'open', :source, CURRENT_TIMESTAMP)"),
+            {"client": person_id, "title": title, "details": details, "source": source})
+    db.session.commit()
+    db.session.close()
+    upgrade()
+    got = [(t.kind, t.title, t.details, t.params) for t in
+           db.session.scalars(select(FollowUpTask).order_by(FollowUpTask.id))]
+    assert got == [
+        ("worker_change", "", "previous=3", None),
+        ("worker_change", "", None, None),
+        ("ending_follow_up", "", None, None),
+        ("next_meeting", "", None, None),
+        ("agreement_review", "", None, None),
+        (None, "Soitetaan viikoittain", None, {"with_whom": "Liisa Linkki, aikuissosiaalityö"}),
+        (None, "Haetaan asumistukea", None, {"with_whom": "Kela"}),
+        (None, NEXT_MEETING["fi"], None, None),
+        (None, "Seurantapalaveri yhdistyksellä", None, None),
+        (None, "Oma tehtävä", "Kenen kanssa: Kela", None),
+    ]
+    db.session.close()
+    downgrade(revision="0011")  # and back: the texts return, in Finnish
+    titles = db.session.execute(text("SELECT title, details FROM follow_up_task ORDER BY id")).all()
+    assert [tuple(r) for r in titles][:6] == [
+        (WORKER_CHANGE["fi"], "previous=3"), (WORKER_CHANGE["fi"], None), (ENDING["fi"], None),
+        (NEXT_MEETING["fi"], None), ("Käy yhteydenpitosopimus läpi yhdessä asiakkaan kanssa", None),
+        ("Soitetaan viikoittain", "Kenen kanssa: Liisa Linkki, aikuissosiaalityö")]
+    db.session.close()
+    upgrade()
+
+
+# --- what a peer supporter sees of tasks ----------------------------------------------------------
+
+PARTY = "Liisa Linkki, aikuissosiaalityö"
+MEETING_TASK = "Soitetaan viikoittain"
+
+
+@pytest.fixture
+def tasks_of_every_kind(staff, peer):
+    """A client whose tasks come from everywhere; the peer does some of them."""
+    person = make_client(display_name="Ruusu", responsible_id=staff.id)
+    soon = local_today() + timedelta(days=2)
+    made = {
+        "manual": make_task(person, "Tuodaan kahvia", owner_id=peer.id, due_date=soon),
+        "meeting": make_task(person, MEETING_TASK, owner_id=peer.id, due_date=soon,
+                             params={"with_whom": PARTY}, source="meeting", source_id=1),
+        "meeting_party": make_task(person, "Selvitetään vuokrarästi", owner_party=PARTY,
+                                   due_date=soon, source="meeting", source_id=1),
+        "errand": make_task(person, "Viedään hakemus Kelaan", owner_id=peer.id, due_date=soon,
+                            source="errand", source_id=1),
+        "worker_change": make_task(person, None, kind="worker_change", owner_id=peer.id,
+                                   due_date=soon, source="worker_change"),
+        "ending": make_task(person, None, kind="ending_follow_up", owner_id=peer.id,
+                            due_date=soon, source="ending"),
+    }
+    return person, made
+
+
+def peer_pages(http, peer, person):
+    """The home page and the tasks section as the peer gets them (the section may be refused)."""
+    http.post("/logout")
+    login(http, peer)
+    home = http.get("/")
+    section = http.get(f"/clients/{person.id}/tasks")
+    assert home.status_code == 200
+    return home.get_data(as_text=True), section
+
+
+def test_a_peer_allowed_only_contacts_and_tasks_sees_no_meeting_task(
+        client, peer, tasks_of_every_kind):
+    person, made = tasks_of_every_kind
+    pair(peer, person, sections=("contacts", "tasks"))
+    home, section = peer_pages(client, peer, person)
+    assert section.status_code == 200
+    for body in (home, section.get_data(as_text=True),
+                 client.get(f"/clients/{person.id}").get_data(as_text=True),
+                 client.get("/clients/").get_data(as_text=True)):
+        assert PARTY not in body and "Liisa Linkki" not in body
+        for hidden in (MEETING_TASK, "Selvitetään vuokrarästi", "Viedään hakemus Kelaan",
+                       WORKER_CHANGE["fi"], ENDING["fi"]):
+            assert hidden not in body
+    assert "Tuodaan kahvia" in home and "Tuodaan kahvia" in section.get_data(as_text=True)
+    # Nor can the peer reach a hidden task by its id.
+    url = f"/clients/{person.id}/tasks/{made['meeting'].id}/status"
+    response = client.post(url, data={"status": "done"}, headers=HTMX)
+    assert response.status_code == 404 and MEETING_TASK not in response.get_data(as_text=True)
+    assert reload(made["meeting"].id).status == "open"
+    assert events(action="denied", client_id=person.id, user_id=peer.id)
+
+
+def test_a_peer_allowed_only_contacts_sees_no_task_at_all(client, peer, tasks_of_every_kind):
+    person, _made = tasks_of_every_kind
+    pair(peer, person, sections=("contacts",))
+    home, section = peer_pages(client, peer, person)
+    assert section.status_code == 404
+    for body in (home, section.get_data(as_text=True)):
+        assert PARTY not in body and MEETING_TASK not in body and "Tuodaan kahvia" not in body
+
+
+def test_a_peer_allowed_the_meetings_sees_the_meeting_tasks(client, peer, tasks_of_every_kind):
+    person, made = tasks_of_every_kind
+    pair(peer, person, sections=("contacts", "tasks", "meetings"))
+    home, section = peer_pages(client, peer, person)
+    section = section.get_data(as_text=True)
+    assert MEETING_TASK in home and MEETING_TASK in section
+    assert "Kenen kanssa: " + PARTY in section and "Selvitetään vuokrarästi" in section
+    assert "Viedään hakemus Kelaan" not in section + home  # the errands are not allowed
+    # The staff-only sources stay staff-only, whatever the client allows.
+    assert WORKER_CHANGE["fi"] not in section + home and ENDING["fi"] not in section + home
+    response = client.post(f"/clients/{person.id}/tasks/{made['meeting'].id}/status",
+                           data={"status": "done"}, headers=HTMX)
+    assert response.status_code == 200 and reload(made["meeting"].id).status == "done"
+
+
+def test_staff_see_every_task(client, staff, tasks_of_every_kind):
+    person, _made = tasks_of_every_kind
+    login(client, staff)
+    section = client.get(f"/clients/{person.id}/tasks").get_data(as_text=True)
+    for shown in (MEETING_TASK, PARTY, "Viedään hakemus Kelaan", WORKER_CHANGE["fi"], ENDING["fi"],
+                  "Tuodaan kahvia"):
+        assert shown in section
+
+
+def test_an_ended_pairing_shows_no_task_even_the_peers_own(client, peer, tasks_of_every_kind):
+    person, _made = tasks_of_every_kind
+    pair(peer, person, sections=("contacts", "tasks", "meetings", "errands"),
+         ends_on=local_today() - timedelta(days=1))
+    home, section = peer_pages(client, peer, person)
+    assert section.status_code == 404
+    for body in (home, section.get_data(as_text=True)):
+        for hidden in (MEETING_TASK, PARTY, "Tuodaan kahvia", "Viedään hakemus Kelaan", "Ruusu"):
+            assert hidden not in body
+
+
+def test_a_pairing_ending_today_still_shows_the_tasks(client, peer, tasks_of_every_kind):
+    person, _made = tasks_of_every_kind
+    pair(peer, person, sections=("tasks",), ends_on=local_today())
+    home, section = peer_pages(client, peer, person)
+    assert section.status_code == 200 and "Tuodaan kahvia" in home
+
+
+def test_the_home_page_logs_a_view_of_each_clients_tasks(client, staff, peer, tasks_of_every_kind):
+    person, _made = tasks_of_every_kind
+    other = make_client(display_name="Toinen")
+    make_task(other, "Toisen tehtävä", owner_id=peer.id, due_date=local_today())
+    pair(peer, person, sections=("tasks",))
+    pair(peer, other, sections=("tasks",))
+    hidden = make_client(display_name="Ei paria")
+    make_task(hidden, "Ei näy", owner_id=peer.id, due_date=local_today())
+    home, _section = peer_pages(client, peer, person)
+    assert "Toisen tehtävä" in home and "Tuodaan kahvia" in home and "Ei näy" not in home
+    logged = {e.client_id for e in events(action="view", object_type="tasks", user_id=peer.id)}
+    assert {person.id, other.id} <= logged and hidden.id not in logged
+    from association_tool.audit import verify_chain
+
+    assert verify_chain().ok  # the views written together still chain one after another
+
+
+def test_the_access_rule_covers_every_task_source():
+    """A source missing from access.TASK_SOURCE_SECTIONS would be staff-only by accident."""
+    from association_tool.access import TASK_SOURCE_SECTIONS
+    from association_tool.labels import LABELS
+
+    assert set(TASK_SOURCE_SECTIONS) == set(LABELS["task_source"])

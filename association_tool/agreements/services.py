@@ -281,13 +281,8 @@ def activate(client: Client, agreement: ContactAgreement, *, signed_on: date | N
                  f"signed {signed_on.isoformat()}, consents "
                  + ",".join(str(c.consent.id) for c in checks))
     if agreement.review_date is not None:
-        from flask_babel import force_locale, gettext as _
-
-        from ..models import User
-
-        owner = db.session.get(User, client.responsible_id) if client.responsible_id else by
-        with force_locale(owner.locale or "fi"):  # the task reads in its owner's language
-            title = _("Review the contact agreement together with the client")
-        create_task(client, title=title, due_date=agreement.review_date, owner_id=owner.id,
+        owner_id = client.responsible_id or by.id
+        create_task(client, kind="agreement_review", due_date=agreement.review_date,
+                    owner_id=owner_id,
                     source="agreement", source_id=agreement.id, created_by_id=by.id)
     return []

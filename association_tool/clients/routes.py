@@ -50,7 +50,7 @@ def index():
     form = ClientSearchForm(request.args, workers=services.worker_names())
     filters = _filters(form)
     page = services.list_clients(current_user, filters)
-    due = services.next_due([c.id for c in page.items])
+    due = services.next_due([c.id for c in page.items], current_user)
     args = {k: v for k, v in request.args.items() if k != "page"}
     context = dict(form=form, page=page, due=due, args=args)
     if wants_fragment() and request.headers.get("HX-Target") == "client-results":
@@ -127,7 +127,7 @@ def show(client_id: int):
     client = client_or_404(client_id)
     audit.log_view(client.id, "client")  # first: its commit would expire what is loaded before
     sections = visible_sections(client, current_user)
-    summary = services.overview(client, sections)
+    summary = services.overview(client, sections, current_user)
     shown = [s for s in SECTION_ORDER
              if s in sections and SECTION_ENDPOINTS[s] in current_app.view_functions]
     return render_template("clients/show.html", client=client, sections=sections, shown=shown,

@@ -136,7 +136,7 @@ def update_client(client: Client, data: dict, *, version: int, actor: User) -> l
     old_responsible = client.responsible_id
     changed = _apply(client, data)
     if "responsible_id" in changed and client.responsible_id:
-        create_task(client, title=_worker_change_title(), owner_id=client.responsible_id,
+        create_task(client, kind="worker_change", owner_id=client.responsible_id,
                     due_date=local_today() + timedelta(days=7), source="worker_change",
                     created_by_id=actor.id,
                     details=f"previous={old_responsible or '-'}")
@@ -151,14 +151,6 @@ def create_task(*args, **kwargs):
     from ..tasks.services import create_task as create
 
     return create(*args, **kwargs)
-
-
-def _worker_change_title() -> str:
-    """The task text for a change of responsible worker, in the association's language."""
-    from flask_babel import force_locale, gettext
-
-    with force_locale("fi"):
-        return gettext("Tell the client who their new responsible worker is")
 
 
 @dataclass
@@ -420,33 +412,73 @@ class DueItem:
     text: str
 
 
+def _next_due_query(viewer=None, goal_clients=None):
+    """Build the query of next_due; the staff's query is built once (only the ids change).
+
+    For a peer supporter the tasks are those access.py lets them see, and the reviews only of
+    the clients in `goal_clients` (who let them see their goals).
+    """
+    from ..access import sees_all_clients
+
+    if viewer is None or sees_all_clients(viewer):
+        return _staff_next_due_query()
+    return _build_next_due_query(viewer, goal_clients or [])
+
+
 @lru_cache(maxsize=None)
-def _next_due_query():
-    """Build once the query of next_due: the list asks it on every page, only the ids change."""
+def _staff_next_due_query():
+    return _build_next_due_query(None, None)
+
+
+def _build_next_due_query(viewer, goal_clients):
+    from sqlalchemy import JSON, String, cast, null
+
+    from ..access import visible_tasks_filter
+
     ids = bindparam("ids", expanding=True)
     tasks = (select(FollowUpTask.client_id, FollowUpTask.due_date.label("on"),
-                    FollowUpTask.title.label("text"), literal("task").label("kind"))
+                    FollowUpTask.title.label("text"), literal("task").label("kind"),
+                    FollowUpTask.kind.label("task_kind"), FollowUpTask.params.label("params"))
              .where(FollowUpTask.client_id.in_(ids),
                     FollowUpTask.status == TaskStatus.OPEN.value,
                     FollowUpTask.due_date.is_not(None)))
-    reviews = (select(Goal.client_id, Goal.review_date, Goal.text, literal("review"))
+    reviews = (select(Goal.client_id, Goal.review_date, Goal.text, literal("review"),
+                      cast(null(), String(30)), cast(null(), JSON))
                .where(Goal.client_id.in_(ids), Goal.status.in_(OPEN_GOAL_STATUSES),
                       Goal.review_date.is_not(None)))
+    if viewer is not None:
+        tasks = tasks.where(visible_tasks_filter(viewer))
+        reviews = reviews.where(Goal.client_id.in_(list(goal_clients) or [-1]))
     # The open tasks and goal reviews together, and of each client only the earliest (a task
     # before a review on the same day): one row a client.
     both = union_all(tasks, reviews).subquery()
     ranked = select(both, func.row_number().over(
         partition_by=both.c.client_id, order_by=(both.c.on, both.c.kind.desc())).label("n")).subquery()
-    return (select(ranked.c.client_id, ranked.c.on, ranked.c.text, ranked.c.kind)
+    return (select(ranked.c.client_id, ranked.c.on, ranked.c.text, ranked.c.kind,
+                   ranked.c.task_kind, ranked.c.params)
             .where(ranked.c.n == 1))
 
 
-def next_due(client_ids: list[int]) -> dict[int, DueItem]:
-    """Return each client's earliest open task or goal review, in one query whatever the count."""
+def next_due(client_ids: list[int], viewer=None) -> dict[int, DueItem]:
+    """Return each client's earliest open task or goal review the viewer may see (all: None).
+
+    One query whatever the count; a task's text reads in the current language.
+    """
+    from types import SimpleNamespace
+
+    from ..access import sees_all_clients, visible_sections
+    from ..tasks.texts import task_title
+
     if not client_ids:
         return {}
-    return {client_id: DueItem(on, kind, text) for client_id, on, text, kind
-            in db.session.execute(_next_due_query(), {"ids": list(client_ids)})}
+    goal_clients = None
+    if viewer is not None and not sees_all_clients(viewer):
+        clients = db.session.scalars(select(Client).where(Client.id.in_(list(client_ids)))).all()
+        goal_clients = [c.id for c in clients if "goals" in visible_sections(c, viewer)]
+    rows = db.session.execute(_next_due_query(viewer, goal_clients), {"ids": list(client_ids)})
+    return {client_id: DueItem(on, kind, task_title(SimpleNamespace(
+                kind=task_kind, params=params, title=text)) if kind == "task" else text)
+            for client_id, on, text, kind, task_kind, params in rows}
 
 
 @dataclass
@@ -461,8 +493,10 @@ class Overview:
     ending: ClientEnding | None
 
 
-def overview(client: Client, sections: list[str]) -> Overview:
-    """Collect the client page's summary, limited to the sections the viewer may see."""
+def overview(client: Client, sections: list[str], viewer=None) -> Overview:
+    """Collect the client page's summary, limited to what the viewer may see (all: None)."""
+    from ..access import visible_tasks_filter
+
     goals = contacts = tasks = []
     if "goals" in sections:
         goals = db.session.scalars(
@@ -474,12 +508,15 @@ def overview(client: Client, sections: list[str]) -> Overview:
             .where(Contact.client_id == client.id)
             .order_by(Contact.on.desc(), Contact.id.desc()).limit(5)).all()
     if "tasks" in sections:
+        visible = visible_tasks_filter(viewer) if viewer is not None else None
         tasks = db.session.scalars(
             select(FollowUpTask).options(joinedload(FollowUpTask.owner))
-            .where(FollowUpTask.client_id == client.id, FollowUpTask.status == TaskStatus.OPEN.value)
+            .where(FollowUpTask.client_id == client.id, FollowUpTask.status == TaskStatus.OPEN.value,
+                   *([visible] if visible is not None else []))
             .order_by(FollowUpTask.due_date.is_(None), FollowUpTask.due_date, FollowUpTask.id)
             .limit(5)).all()
-    due = next_due([client.id]).get(client.id) if {"goals", "tasks"} <= set(sections) else None
+    due = next_due([client.id], viewer).get(client.id) \
+        if {"goals", "tasks"} <= set(sections) else None
     pairings = db.session.scalars(
         select(PeerPairing).options(joinedload(PeerPairing.peer))
         .where(PeerPairing.client_id == client.id).order_by(PeerPairing.id)).all() \
@@ -698,11 +735,7 @@ def end_client(client: Client, data: dict, *, actor: User,
                      detail=f"ending told to={check.label} consent={check.consent.id}")
     db.session.flush()
     if ending.follow_up_date:
-        from flask_babel import force_locale, gettext
-
-        with force_locale("fi"):
-            title = gettext("Follow-up call after the client relationship ended")
-        create_task(client, title=title, due_date=ending.follow_up_date,
+        create_task(client, kind="ending_follow_up", due_date=ending.follow_up_date,
                     owner_id=client.responsible_id or actor.id, source="ending",
                     source_id=ending.id, created_by_id=actor.id)
     audit.record(audit.Action.UPDATE, object_type="client", object_id=client.id,

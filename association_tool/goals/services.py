@@ -10,6 +10,7 @@ from .. import audit
 from ..extensions import db
 from ..models import (ANSWERS, LIFE_AREAS, OPEN_GOAL_STATUSES, Client, Goal, GoalProgress,
                       GoalReview, GoalStatus)
+from ..tasks.services import schedule_goal_review
 
 TERMS = ("short", "long")
 GOAL_FIELDS = ("text", "term", "life_area", "means", "status", "target_date", "review_date")
@@ -119,7 +120,11 @@ def add_progress(goal: Goal, *, on: date, note: str, author_id: int | None = Non
 def add_review(goal: Goal, *, on: date, sufficient: str, matched_needs: str,
                matched_expectations: str, matched_goals: str, client_comment: str | None = None,
                next_review_date: date | None = None, author_id: int | None = None) -> GoalReview:
-    """Record a joint review; the next review date becomes the goal's review date."""
+    """Record a joint review; the next review date becomes the goal's review date.
+
+    It also keeps the goal's review task: due on the next date, for the responsible worker (the
+    reviewer when the client has none); without a next date the open one is done.
+    """
     answers = dict(sufficient=sufficient, matched_needs=matched_needs,
                    matched_expectations=matched_expectations, matched_goals=matched_goals)
     for name, answer in answers.items():
@@ -136,4 +141,6 @@ def add_review(goal: Goal, *, on: date, sufficient: str, matched_needs: str,
     audit.record(audit.Action.CREATE, object_type="goal_review", object_id=review.id,
                  client_id=goal.client_id,
                  detail=f"goal={goal.id} next_review={next_review_date or '-'}")
+    schedule_goal_review(goal, next_review_date,
+                         owner_id=goal.client.responsible_id or author_id, actor_id=author_id)
     return review

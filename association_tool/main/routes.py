@@ -2,6 +2,7 @@
 from flask import render_template
 from flask_login import current_user
 
+from .. import audit
 from ..access import SIGNED_IN, allow, sees_all_clients
 from ..clients import services as clients
 from ..consents.services import expiring_for
@@ -24,10 +25,16 @@ def _anonymous_form():
 def home():
     """Show the signed-in user's clients, tasks due this week and overdue, and goal reviews due."""
     today = local_today()
+    tasks = due_tasks_for(current_user, today)
+    if tasks:
+        # Tasks tell about their clients: a view of each client's tasks, logged like the section.
+        # The log's commit expires what was loaded, so the tasks are read again after it.
+        audit.log_views([t.client_id for t in tasks], "tasks")
+        tasks = due_tasks_for(current_user, today)
     return render_template(
         "main/home.html", today_date=today,
         my_clients=clients.my_clients(current_user),
-        tasks=due_tasks_for(current_user.id, today),
+        tasks=tasks,
         reviews=clients.reviews_due(current_user, today),
         expiring=expiring_for(current_user, today) if sees_all_clients(current_user) else None,
         anon_form=_anonymous_form(),

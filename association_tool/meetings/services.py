@@ -10,7 +10,6 @@ from datetime import date
 from typing import Any
 
 from babel.dates import format_time
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -395,16 +394,17 @@ def approve(meeting: NetworkMeeting, *, by: User, version: int) -> None:
         raise MeetingError("approve_before_meeting")
     client = meeting.client
     for action in meeting.actions:
-        details = _("With: %(whom)s", whom=action.with_whom) if action.with_whom else None
-        task = create_task(client, title=action.what, due_date=action.due_date,
+        params = {"with_whom": action.with_whom} if action.with_whom else None
+        task = create_task(client, title=action.what, params=params, due_date=action.due_date,
                            owner_id=action.owner_id, owner_party=action.owner_party,
-                           details=details, source="meeting", source_id=meeting.id,
-                           created_by_id=by.id)
+                           source="meeting", source_id=meeting.id, created_by_id=by.id)
         action.task_id = task.id
     if meeting.next_date is not None:
-        create_task(client, title=meeting.next_note or _("Next network meeting or follow-up"),
-                    due_date=meeting.next_date, owner_id=meeting.convener_id or by.id,
-                    source="meeting", source_id=meeting.id, created_by_id=by.id)
+        # The convener's own note is their words; without one, the app's text in each reader's.
+        what = dict(title=meeting.next_note) if meeting.next_note else dict(kind="next_meeting")
+        create_task(client, **what, due_date=meeting.next_date,
+                    owner_id=meeting.convener_id or by.id, source="meeting",
+                    source_id=meeting.id, created_by_id=by.id)
     db.session.flush()  # the actions are written while the minutes are still open
     meeting.status = "approved"
     meeting.approved_at = utcnow()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -271,7 +271,12 @@ class FollowUpTask(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
+    # A task someone typed keeps their words in `title`; a task the app makes stores what it is
+    # (`kind`, with the `params` its text needs) and reads in each reader's language
+    # (tasks/texts.py), its `title` left empty.
     title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str | None] = mapped_column(String(30))
+    params: Mapped[dict | None] = mapped_column(JSON)
     details: Mapped[str | None] = mapped_column(Text)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     owner_party: Mapped[str | None] = mapped_column(String(200))

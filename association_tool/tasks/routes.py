@@ -4,13 +4,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..access import SIGNED_IN, allow, client_or_404, deny, sees_all_clients
+from ..access import SIGNED_IN, allow, client_or_404, deny, may_see_task, sees_all_clients
 from ..clients.sections import render_section, wants_fragment
 from ..clients.services import peers, workers
 from ..extensions import db
 from ..models import TaskStatus
 from . import bp, services
 from .forms import TaskForm, TaskStatusForm
+from .texts import task_details, task_title
+
+bp.add_app_template_filter(task_title, "task_title")
+bp.add_app_template_filter(task_details, "task_details")
 
 # What a peer supporter may do to a task they own: mark it done, or undo that.
 PEER_STATUSES = (TaskStatus.DONE.value, TaskStatus.OPEN.value)
@@ -41,8 +45,8 @@ def _context() -> dict:
 
 def _section(client, form=None, status=200, message=None, error=None):
     """Render the client's tasks with the form, and log the view."""
-    open_tasks = services.open_tasks(client)
-    closed_tasks = services.recently_closed_tasks(client)
+    open_tasks = services.open_tasks(client, current_user)
+    closed_tasks = services.recently_closed_tasks(client, current_user)
     audit.log_view(client.id, "tasks")
     return render_section(client, "tasks/_section.html", status=status,
                           form=form if form is not None else _task_form(), open_tasks=open_tasks,
@@ -86,7 +90,7 @@ def set_status(client_id: int, task_id: int):
     """Mark a task done or cancelled, or open it again."""
     client = client_or_404(client_id, "tasks")
     task = services.client_task(client, task_id)
-    if task is None:
+    if task is None or not may_see_task(task, current_user):
         deny(f"task {task_id} of client {client.id}", client_id=client.id)
         abort(404)
     form = TaskStatusForm()
