@@ -201,7 +201,7 @@ def _ending_section(client, form=None, status=200):
     context = dict(ending=ending, history=services.ending_history(client))
     if ending is None:
         if form is None:
-            form = ending_form(client, services.open_tasks(client),
+            form = ending_form(client, services.open_tasks(client, current_user),
                                services.open_pairings(client, local_today()), formdata=None)
         on = form.end_date.data if isinstance(form.end_date.data, date) else local_today()
         context.update(agreement=active_agreement(client),
@@ -228,7 +228,7 @@ def end(client_id: int):
         on = date.fromisoformat(request.form.get("end_date", ""))
     except ValueError:
         on = local_today()
-    form = ending_form(client, services.open_tasks(client), services.open_pairings(client, on))
+    form = ending_form(client, services.open_tasks(client, current_user), services.open_pairings(client, on))
     if form.validate_on_submit():
         try:
             services.end_client(client, form.values(), actor=current_user,

@@ -637,11 +637,12 @@ def open_pairings(client: Client, end_date: date) -> list[PeerPairing]:
         .order_by(PeerPairing.id)).all()
 
 
-def open_tasks(client: Client) -> list[FollowUpTask]:
-    """The client's open follow-up tasks: the ending closes or keeps each."""
+def open_tasks(client: Client, actor: User) -> list[FollowUpTask]:
+    """The client's open follow-up tasks as the actor (staff: all of them) sees them: the
+    ending closes or keeps each."""
     from ..tasks.services import open_tasks as tasks_of
 
-    return tasks_of(client)
+    return tasks_of(client, actor)
 
 
 def end_client(client: Client, data: dict, *, actor: User,
@@ -666,7 +667,7 @@ def end_client(client: Client, data: dict, *, actor: User,
     if not isinstance(end_date, date):
         raise EndingError("end_date", "end_date")
     task_choices, pairing_choices = task_choices or {}, pairing_choices or {}
-    tasks = open_tasks(client)
+    tasks = open_tasks(client, actor)
     for task in tasks:
         if task_choices.get(task.id) not in TASK_CHOICES:
             raise EndingError("task_choice", f"task_{task.id}")
