@@ -6,7 +6,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import HiddenField, PasswordField, SelectField, StringField, widgets
+from wtforms import HiddenField, PasswordField, SelectField, StringField, TelField, widgets
 from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
@@ -100,9 +100,23 @@ def email_field():
                        render_kw={"autocomplete": "email"})
 
 
-def phone_field():
-    """An optional phone number."""
-    return StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)])
+PHONE_MAX = 40
+_PHONE_CHARACTERS = frozenset("0123456789 +-()")
+
+
+def phone_number(form, field):
+    """A phone number as people write it: digits, spaces, +, - and parentheses, a few digits."""
+    value = field.data or ""
+    if not set(value) <= _PHONE_CHARACTERS or sum(c.isdigit() for c in value) < 3:
+        raise ValidationError(_l("Write the number with digits, spaces, +, - and parentheses "
+                                 "only, for example 040 123 4567 or +358 40 123 4567."))
+
+
+def phone_field(label=None, description=None):
+    """An optional phone number, checked leniently."""
+    return TelField(label or _l("Phone"), filters=[strip], description=description,
+                    validators=[Optional(), Length(max=PHONE_MAX), phone_number],
+                    render_kw={"autocomplete": "tel"})
 
 
 class PolicyPassword:

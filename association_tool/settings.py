@@ -1,13 +1,15 @@
-"""The association's settings: named values such as its name and the sign-in policy."""
+"""The association's settings: named values such as its name, its contact details and the
+sign-in policy; and whom a client is told to call on the documents printed for them."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import g, has_request_context
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Setting
+from .models import Setting, User
 from .models.settings import REQUIRE_TWO_FACTOR
 
 # The settings nearly every request reads: the association's name (in the page layout) and
@@ -42,3 +44,83 @@ def store_setting(key: str, value: str) -> bool:
     else:
         setting.value = value
     return True
+
+
+# --- the association's contact details and whom to call -------------------------------------------
+
+# Setting keys of the association's contact details, as printed on documents for clients.
+ASSOCIATION_PHONE = "association_phone"
+ASSOCIATION_ADDRESS = "association_address"
+ASSOCIATION_HOURS = "association_hours"
+CONTACT_KEYS = (ASSOCIATION_PHONE, ASSOCIATION_ADDRESS, ASSOCIATION_HOURS)
+
+
+def association_contact() -> dict[str, str]:
+    """Return the association's phone, address and opening hours ('' when not set)."""
+    return {key: setting_value(key) or "" for key in CONTACT_KEYS}
+
+
+def store_association_contact(values: dict[str, str]) -> list[str]:
+    """Store the association's contact details; return the keys that changed.
+
+    A value that is unchanged, or left empty where none was set, is not written: saving the
+    settings form unchanged adds and changes no rows.
+    """
+    changed = []
+    for key in CONTACT_KEYS:
+        value = (values.get(key) or "").strip()
+        if key == ASSOCIATION_HOURS:  # one line each, however the browser ended them
+            value = "\n".join(line.strip() for line in value.splitlines() if line.strip())
+        if value == (setting_value(key) or ""):
+            continue
+        store_setting(key, value)
+        changed.append(key)
+    return changed
+
+
+@dataclass(frozen=True)
+class WhoToCall:
+    """Whom the client calls about a document: a worker, and the association itself.
+
+    `person_phone` is the worker's number only when they let it be printed;
+    `person_phone_withheld` tells that they have one but chose not to print it.
+    """
+
+    person_name: str = ""
+    person_phone: str = ""
+    person_phone_withheld: bool = False
+    association: str = ""
+    phone: str = ""
+    address: str = ""
+    hours: tuple[str, ...] = ()
+
+    @property
+    def has_number(self) -> bool:
+        """Tell whether the client has any number to call."""
+        return bool(self.person_phone or self.phone)
+
+    @property
+    def has_anything(self) -> bool:
+        """Tell whether there is anything to put in a contact box."""
+        return bool(self.person_name or self.has_number or self.address or self.hours)
+
+
+def who_to_call(person: User | None) -> WhoToCall:
+    """The contact box of every document for a client: the worker and the association.
+
+    The worker's phone is printed only when they allow it (their own account settings); the
+    association's phone, address and opening hours come from the settings.
+    """
+    contact = association_contact()
+    phone = (person.phone or "") if person is not None else ""
+    printed = bool(phone) and person.phone_on_documents
+    return WhoToCall(
+        person_name=person.name if person is not None else "",
+        person_phone=phone if printed else "",
+        person_phone_withheld=bool(phone) and not printed,
+        association=setting_value("association_name") or "",
+        phone=contact[ASSOCIATION_PHONE],
+        address=contact[ASSOCIATION_ADDRESS],
+        hours=tuple(line.strip() for line in contact[ASSOCIATION_HOURS].splitlines()
+                    if line.strip()),
+    )

@@ -3,7 +3,7 @@ import io
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from association_tool.admin import logo as logos
 from association_tool.errands import services as errands
@@ -275,3 +275,73 @@ def test_no_write_lock_is_held_while_the_backup_is_made(client, admin, monkeypat
     assert response.status_code == 200 and len(response.get_data()) > 0
     response.close()
     assert seen == [(False, True if db.engine.dialect.name == "sqlite" else None)]
+
+
+# --- the association's contact details -----------------------------------------------------------
+
+CONTACT = {"association_name": "Toivon Tupa ry", "association_phone": "017 123 456",
+           "association_address": "Esimerkkikatu 1, 70100 Kuopio",
+           "association_hours": "Ma–Pe 9–15\r\n\r\nLa 10–14 "}
+
+
+def settings_form(client):
+    """What the settings page's own form sends when it is saved as it is (a browser's newlines)."""
+    from werkzeug.datastructures import MultiDict
+
+    from .security.pages import form_data, post_forms
+
+    page = client.get("/admin/settings")
+    (form,) = [f for f in post_forms(page.get_data(as_text=True), "/admin/settings")
+               if f.action == "/admin/settings"]
+    return MultiDict(form_data(form, fill=lambda f: (
+        [f.value.replace("\n", "\r\n")] if f.free_text else None)))
+
+
+def test_the_associations_phone_address_and_hours_are_kept_in_the_settings(client, admin):
+    login(client, admin)
+    response = client.post("/admin/settings", data=CONTACT)
+    assert response.status_code == 302
+    assert {key: db.session.get(Setting, key).value for key in (
+        "association_phone", "association_address", "association_hours")} == {
+        "association_phone": "017 123 456", "association_address": "Esimerkkikatu 1, 70100 Kuopio",
+        "association_hours": "Ma–Pe 9–15\nLa 10–14"}
+    page = client.get("/admin/settings").get_data(as_text=True)
+    for shown in ('value="017 123 456"', 'value="Esimerkkikatu 1, 70100 Kuopio"', "La 10–14"):
+        assert shown in page
+    details = [e.detail for e in db.session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type == "settings"))]
+    assert details == ["changed: association_name, association_phone, association_address, "
+                       "association_hours"]
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"association_phone": "soita"}, "association_phone", "digits, spaces, +, - and parentheses"),
+    ({"association_phone": "0" * 41}, "association_phone", "longer than 40 characters"),
+    ({"association_address": "x" * 201}, "association_address", "longer than 200 characters"),
+    ({"association_hours": "\n".join(["Ma 9–15"] * 8)}, "association_hours", "At most 7 lines."),
+    ({"association_hours": "y" * 81}, "association_hours", "at most 80 characters"),
+])
+def test_bad_contact_details_come_back_with_the_text_kept(client, english_admin, changes, field,
+                                                          message):
+    login(client, english_admin)
+    response = client.post("/admin/settings", data={**CONTACT, **changes})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert message in body.split(f'id="{field}-error"', 1)[1].split("</small>", 1)[0]
+    assert changes[field].split("\n")[0] in body and "Toivon Tupa ry" in body
+    assert db.session.get(Setting, "association_phone") is None
+
+
+@pytest.mark.parametrize("saved", [False, True])
+def test_saving_the_settings_unchanged_changes_nothing(client, admin, saved):
+    login(client, admin)
+    if saved:
+        client.post("/admin/settings", data=CONTACT)
+    before = {s.key: s.value for s in db.session.scalars(select(Setting))}
+    events = db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.object_type == "settings"))
+    assert client.post("/admin/settings", data=settings_form(client)).status_code == 302
+    db.session.expire_all()
+    assert {s.key: s.value for s in db.session.scalars(select(Setting))} == before
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.object_type == "settings")) == events

@@ -256,3 +256,84 @@ def test_production_hasher_keeps_the_rfc_9106_low_memory_profile():
     hasher = passwords.PRODUCTION_HASHER
     assert (hasher.time_cost, hasher.memory_cost, hasher.parallelism) == (3, 65536, 4)
     assert hasher.hash(PASSWORD).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+# --- one's own phone number ---------------------------------------------------------------------
+
+def account_form(client, action: str):
+    """What the account page's form posting to `action` sends when saved as it is."""
+    from werkzeug.datastructures import MultiDict
+
+    from .security.pages import form_data, post_forms
+
+    page = client.get("/account")
+    assert page.status_code == 200
+    (form,) = [f for f in post_forms(page.get_data(as_text=True), "/account") if f.action == action]
+    return MultiDict(form_data(form, fill=lambda f: [f.value] if f.free_text else None))
+
+
+@pytest.mark.parametrize("role", ["staff", "peer"])
+def test_staff_and_peers_set_their_own_phone_on_the_account_page(client, auth, admin, role):
+    user = make_user(role=role)
+    auth.login(user)
+    page = client.get("/account").get_data(as_text=True)
+    assert 'action="/account/phone"' in page and 'name="phone_on_documents"' in page
+    box = re.search(r'<input[^>]*name="phone_on_documents"[^>]*>', page).group(0)
+    assert "checked" in box  # printed unless they say no
+    response = client.post("/account/phone", data={"phone": " +358 (0)40 123-4567 ",
+                                                   "phone_on_documents": "y"})
+    assert response.status_code == 303 and response.headers["Location"] == "/account#phone"
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert (user.phone, user.phone_on_documents) == ("+358 (0)40 123-4567", True)
+    assert 'value="+358 (0)40 123-4567"' in client.get("/account").get_data(as_text=True)
+
+    client.post("/account/phone", data={"phone": "040 765 4321"})  # the box left unticked
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert (user.phone, user.phone_on_documents) == ("040 765 4321", False)
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type == "user", AuditEvent.object_id == str(user.id),
+        AuditEvent.action == "update")).all()
+    assert [e.detail for e in events] == ["changed: phone", "changed: phone, phone_on_documents"]
+
+    client.post("/account/phone", data={"phone": ""})  # and taken away
+    db.session.expire_all()
+    assert db.session.get(User, user.id).phone is None
+
+
+@pytest.mark.parametrize("typed", ["soita minulle", "040 123 4567 tai 050 1", "040/1234567",
+                                   "1" * 41, "+-()"])
+def test_a_bad_phone_number_comes_back_with_the_text_kept(client, auth, staff, typed):
+    staff.locale = "en"
+    staff.phone = "040 111 2222"
+    db.session.commit()
+    version = staff.version
+    auth.login(staff)
+    response = client.post("/account/phone", data={"phone": typed, "phone_on_documents": "y"})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    field = body.split('id="phone-error"', 1)[1].split("</small>", 1)[0]
+    assert ("digits, spaces, +, - and parentheses" in field
+            or "longer than 40 characters" in field), field
+    assert f'value="{typed}"' in body.replace("&#39;", "'")
+    db.session.expire_all()
+    user = db.session.get(User, staff.id)
+    assert (user.phone, user.version) == ("040 111 2222", version)
+
+
+@pytest.mark.parametrize("phone, printed", [("040 123 4567", True), ("040 123 4567", False),
+                                            (None, True)])
+def test_saving_the_account_page_unchanged_changes_nothing(client, auth, staff, phone, printed):
+    staff.phone, staff.phone_on_documents = phone, printed
+    db.session.commit()
+    version = staff.version
+    auth.login(staff)
+    before = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "update"))
+    response = client.post("/account/phone", data=account_form(client, "/account/phone"))
+    assert response.status_code == 303
+    db.session.expire_all()
+    user = db.session.get(User, staff.id)
+    assert (user.phone, user.phone_on_documents, user.version) == (phone, printed, version)
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == "update")) == before

@@ -243,3 +243,101 @@ def test_a_long_errand_still_renders(client, staff):
                         on=(MONDAY + timedelta(days=1)).isoformat())
     pages = read(checklist(client, target, errand, large_print="1").data).pages
     assert len(pages) >= 2 and "Kysymys 39?" in "".join(p.extract_text() for p in pages)
+
+
+# --- whom to call: the worker's own phone and the association's details ---------------------------
+
+ASSOCIATION = {"association_name": "Testiyhdistys ry", "association_phone": "017 555 0100",
+               "association_address": "Kauppakatu 12, 70100 Kuopio",
+               "association_hours": "Ma–Pe 9–15\r\nLa 10–14"}
+
+
+def set_association_contact(client, admin, **changes):
+    """Save the association's contact details on the settings page as the admin."""
+    login(client, admin)
+    assert client.post("/admin/settings", data={**ASSOCIATION, **changes}).status_code == 302
+    client.post("/logout")
+
+
+def errand_page(client, target, errand) -> str:
+    response = client.get(f"/clients/{target.id}/errands/{errand.id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def contact_box(text: str) -> str:
+    """The checklist's text from its contact box on (it comes last)."""
+    return text[text.index("yhteyttä:"):]
+
+
+def test_the_association_phone_address_and_hours_are_on_the_checklist(client, admin, worker):
+    set_association_contact(client, admin)
+    target = make_client(language="sv")
+    login(client, worker)
+    errand = add_errand(client, target, companion_id=str(worker.id))
+    finnish = flat(contact_box(text_of(checklist(client, target, errand, lang="fi").data)))
+    for words in (worker.name, "Puhelin: 040 123 4567", "Testiyhdistys ry", "Puhelin: 017 555 0100",
+                  "Kauppakatu 12, 70100 Kuopio", "Aukioloajat:", "Ma–Pe 9–15", "La 10–14"):
+        assert flat(words) in finnish, words
+    swedish = flat(text_of(checklist(client, target, errand).data))
+    for words in ("Hör av dig:", "Telefon: 040 123 4567", "Telefon: 017 555 0100", "Öppettider:",
+                  "Kauppakatu 12"):
+        assert flat(words) in swedish, words
+
+
+def test_the_worker_who_says_no_is_not_printed_but_the_association_is(client, admin, worker):
+    set_association_contact(client, admin)
+    target = make_client()
+    login(client, worker)
+    client.post("/account/phone", data={"phone": "040 123 4567"})  # "print it" left unticked
+    assert db.session.get(User, worker.id).phone_on_documents is False
+    errand = add_errand(client, target, companion_id=str(worker.id))
+    text = flat(text_of(checklist(client, target, errand).data))
+    assert flat(worker.name) in text and "0401234567" not in text
+    assert flat("Puhelin: 017 555 0100") in text
+    assert 'id="errand-print-no-number"' not in errand_page(client, target, errand)
+
+
+def test_a_peer_sets_their_own_phone_for_the_checklist(client, staff, peer):
+    target = make_client()
+    pair(peer, target)
+    login(client, staff)
+    errand = add_errand(client, target, companion_id=str(peer.id))
+    client.post("/logout")
+    login(client, peer)
+    page = errand_page(client, target, errand)
+    assert 'id="errand-print-no-number"' in page and 'href="/account#phone"' in page
+    assert 'href="/admin/settings#contact"' not in page  # a peer cannot change the settings
+    response = client.post("/account/phone", data={"phone": "050 987 6543",
+                                                   "phone_on_documents": "y"})
+    assert response.status_code == 303
+    assert 'id="errand-print-no-number"' not in errand_page(client, target, errand)
+    text = flat(contact_box(text_of(checklist(client, target, errand).data)))
+    assert flat(peer.name) in text and flat("Puhelin: 050 987 6543") in text
+
+
+def test_a_print_without_a_number_to_call_is_warned_about_first(client, admin, staff):
+    admin.locale = "en"
+    db.session.commit()
+    target = make_client()
+    login(client, staff)
+    errand = add_errand(client, target, companion_id=str(staff.id))
+    page = errand_page(client, target, errand)
+    warning = page.split('id="errand-print-no-number"', 1)[1].split("</div>", 1)[0]
+    assert 'href="/account#phone"' in warning and 'href="/admin/settings#contact"' not in warning
+    assert page.index('id="errand-print-no-number"') < page.index("checklist.pdf")
+    client.post("/logout")
+
+    login(client, admin)  # someone else's errand: no account link, but the settings
+    page = errand_page(client, target, errand)
+    warning = page.split('id="errand-print-no-number"', 1)[1].split("</div>", 1)[0]
+    assert "The checklist has no phone number for the client to call." in warning
+    assert f"{staff.name} has no phone number to print." in warning
+    assert 'href="/admin/settings#contact"' in warning and 'href="/account#phone"' not in warning
+    client.post("/logout")
+
+    set_association_contact(client, admin, association_address="", association_hours="")
+    login(client, staff)
+    assert 'id="errand-print-no-number"' not in errand_page(client, target, errand)
+    text = flat(contact_box(text_of(checklist(client, target, errand).data)))
+    assert flat("Puhelin: 017 555 0100") in text and "Aukioloajat" not in text

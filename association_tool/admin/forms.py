@@ -9,6 +9,7 @@ from ..errands.services import LINE_MAX, MAX_LINES
 from ..errands.texts import TYPE_LABELS
 from ..forms import (AppForm, email_field, locale_field, name_field, new_password_fields,
                      phone_field, role_choices, strip, version_field)
+from ..settings import ASSOCIATION_ADDRESS, ASSOCIATION_HOURS, ASSOCIATION_PHONE
 
 
 class UserCreateForm(AppForm):
@@ -54,12 +55,43 @@ class ActionForm(AppForm):
     """An empty form that carries only the CSRF token, for one-click actions."""
 
 
+ADDRESS_MAX = 200
+HOURS_LINES = 7
+HOURS_LINE_MAX = 80
+
+
+def _hours_lines(form, field):
+    """At most HOURS_LINES lines of at most HOURS_LINE_MAX characters each."""
+    lines = [line.strip() for line in (field.data or "").splitlines() if line.strip()]
+    if len(lines) > HOURS_LINES:
+        raise ValidationError(_l("At most %(n)d lines.", n=HOURS_LINES))
+    if any(len(line) > HOURS_LINE_MAX for line in lines):
+        raise ValidationError(_l("A line can have at most %(n)d characters.", n=HOURS_LINE_MAX))
+
+
 class SettingsForm(AppForm):
     """The association's own details."""
 
     association_name = StringField(_l("Name of the association"), filters=[strip],
                                    validators=[DataRequired(), Length(max=200)])
+    association_phone = phone_field(
+        _l("Phone of the association"),
+        _l("Printed on the documents for clients, such as the errand checklist, so that the "
+           "client always has a number to call."))
+    association_address = StringField(_l("Address of the association"), filters=[strip],
+                                      validators=[Optional(), Length(max=ADDRESS_MAX)],
+                                      render_kw={"autocomplete": "street-address"})
+    association_hours = TextAreaField(
+        _l("Opening hours"), filters=[strip], render_kw={"rows": 3},
+        description=_l("One line for each, for example “Mon–Fri 9–15”. Printed as written."),
+        validators=[Optional(), Length(max=HOURS_LINES * (HOURS_LINE_MAX + 2)), _hours_lines])
     submit = SubmitField(_l("Save"))
+
+    def contact_values(self) -> dict[str, str]:
+        """Return the contact details by their setting keys."""
+        return {ASSOCIATION_PHONE: self.association_phone.data or "",
+                ASSOCIATION_ADDRESS: self.association_address.data or "",
+                ASSOCIATION_HOURS: self.association_hours.data or ""}
 
 
 class TwoFactorPolicyForm(AppForm):

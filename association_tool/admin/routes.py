@@ -12,6 +12,8 @@ from ..auth import services as accounts
 from ..auth import two_factor
 from ..extensions import db
 from ..models import User
+from ..settings import (ASSOCIATION_ADDRESS, ASSOCIATION_HOURS, ASSOCIATION_PHONE,
+                        association_contact, store_association_contact)
 from . import bp
 from . import logo as logos
 from .forms import (ActionForm, AuditFilterForm, ErrandDefaultsForm, LogoForm, PasswordResetForm,
@@ -190,6 +192,10 @@ def _settings_page(form=None, logo_form=None, policy_form=None, status=200):
     if form is None:
         form = SettingsForm(formdata=None)
         form.association_name.data = accounts.association_name()
+        contact = association_contact()
+        form.association_phone.data = contact[ASSOCIATION_PHONE]
+        form.association_address.data = contact[ASSOCIATION_ADDRESS]
+        form.association_hours.data = contact[ASSOCIATION_HOURS]
     if policy_form is None:
         policy_form = TwoFactorPolicyForm(formdata=None)
         policy_form.require_two_factor.data = two_factor.required_by_association()
@@ -207,8 +213,13 @@ def settings():
         return _settings_page()
     form = SettingsForm()
     if form.validate_on_submit():
-        accounts.set_association_name(form.association_name.data)
-        audit.record(audit.Action.UPDATE, object_type="settings", detail="association name")
+        changed = store_association_contact(form.contact_values())
+        if form.association_name.data != accounts.association_name():
+            accounts.set_association_name(form.association_name.data)
+            changed.insert(0, "association_name")
+        if changed:
+            audit.record(audit.Action.UPDATE, object_type="settings",
+                         detail="changed: " + ", ".join(changed))
         db.session.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for("admin.settings"))

@@ -1,9 +1,10 @@
 """Forms for signing in, first-run setup and one's own account, two-step sign-in included."""
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import AppForm, email_field, locale_field, name_field, new_password_fields, strip
+from ..forms import (AppForm, email_field, locale_field, name_field, new_password_fields,
+                     phone_field, strip)
 from ..passwords import MAX_LENGTH
 
 
@@ -37,6 +38,18 @@ class PasswordChangeForm(AppForm):
                                      render_kw={"autocomplete": "current-password"})
     password, password_confirm = new_password_fields()
     submit = SubmitField(_l("Change password"))
+
+
+class PhoneForm(AppForm):
+    """One's own phone number, and whether documents for clients may show it."""
+
+    phone = phone_field(_l("Your phone number"),
+                        _l("The number clients and colleagues can reach you at."))
+    phone_on_documents = BooleanField(
+        _l("Print my phone number on documents for clients"),
+        description=_l("For example in the “Get in touch” box of the errand checklist. When it "
+                       "is not printed, the client is given the association’s number."))
+    submit = SubmitField(_l("Save phone number"))
 
 
 class LanguageForm(AppForm):

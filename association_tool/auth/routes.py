@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import User
 from . import bp, services
 from . import two_factor as second_factor
-from .forms import (LanguageForm, LoginForm, PasswordChangeForm, RecoveryCodesForm,
+from .forms import (LanguageForm, LoginForm, PasswordChangeForm, PhoneForm, RecoveryCodesForm,
                     SecondStepForm, SetupForm, TwoFactorConfirmForm, TwoFactorDisableForm,
                     TwoFactorStartForm)
 
@@ -184,12 +184,38 @@ def language():
     return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
 
 
+def _account_page(*, password_form=None, phone_form=None, status=200):
+    """The user's own settings page, with a form that came back with errors, if any."""
+    if phone_form is None:
+        phone_form = PhoneForm(formdata=None)
+        phone_form.phone.data = current_user.phone or ""
+        phone_form.phone_on_documents.data = current_user.phone_on_documents
+    if password_form is None:
+        password_form = PasswordChangeForm(formdata=None)
+    return render_template("auth/account.html", password_form=password_form,
+                           phone_form=phone_form,
+                           language_form=LanguageForm(locale=current_user.locale)), status
+
+
 @bp.route("/account", methods=["GET"])
 @allow(SIGNED_IN)
 def account():
-    """Show the user's own settings: password and language."""
-    return render_template("auth/account.html", password_form=PasswordChangeForm(),
-                           language_form=LanguageForm(locale=current_user.locale))
+    """Show the user's own settings: password, phone number and language."""
+    return _account_page()
+
+
+@bp.route("/account/phone", methods=["POST"])
+@allow(SIGNED_IN)
+def phone():
+    """Change one's own phone number and whether documents for clients show it."""
+    form = PhoneForm()
+    if form.validate_on_submit():
+        services.set_own_phone(current_user._get_current_object(), form.phone.data,
+                               bool(form.phone_on_documents.data))
+        db.session.commit()
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("auth.account", _anchor="phone"), 303)
+    return _account_page(phone_form=form, status=422)
 
 
 @bp.route("/account/password", methods=["POST"])
@@ -217,8 +243,7 @@ def change_password():
             flash(_("Your password has been changed. Other signed-in devices were signed out."),
                   "success")
             return redirect(url_for("main.home"))
-    return render_template("auth/account.html", password_form=form,
-                           language_form=LanguageForm(locale=current_user.locale)), 422
+    return _account_page(password_form=form, status=422)
 
 
 # --- two-step sign-in in the user's own settings ------------------------------------------------

@@ -123,6 +123,21 @@ def update_user(user: User, *, name: str, email: str, role: str, locale: str,
     return user
 
 
+def set_own_phone(user: User, phone: str | None, on_documents: bool) -> list[str]:
+    """Change one's own phone number and whether it is printed; return what changed."""
+    changes = []
+    for field, value in (("phone", (phone or "").strip() or None),
+                         ("phone_on_documents", bool(on_documents))):
+        if getattr(user, field) != value:
+            changes.append(field)
+            setattr(user, field, value)
+    if changes:
+        db.session.flush()
+        audit.record(audit.Action.UPDATE, object_type="user", object_id=user.id,
+                     detail="changed: " + ", ".join(changes))
+    return changes
+
+
 def set_active(user: User, active: bool, *, actor: User) -> None:
     """Enable or disable a user; disabling ends the user's sessions at once."""
     if not active:

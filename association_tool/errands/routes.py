@@ -128,7 +128,8 @@ def _show(client, errand, status=200, outcome_form=None, message=None, fragment=
         return render_section(client, "errands/_outcome.html", status=status, **context)
     print_form = PrintForm(formdata=None, lang=texts.checklist_language(client.language))
     return render_section(client, "errands/_errand_page.html", status=status,
-                          print_form=print_form, **context)
+                          print_form=print_form, contact=services.contact_person(errand),
+                          call=services.whom_to_call(errand), **context)
 
 
 # --- routes -------------------------------------------------------------------------------------

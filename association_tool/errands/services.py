@@ -13,7 +13,7 @@ from ..access import visible_sections
 from ..extensions import db
 from ..models import Client, FollowUpTask, Role, User
 from ..models.errands import ERRAND_TYPES, Errand, lines
-from ..settings import setting_value, store_setting
+from ..settings import WhoToCall, setting_value, store_setting, who_to_call
 from ..tasks.services import create_task
 from ..timeutil import utcnow
 from . import texts
@@ -229,9 +229,13 @@ def contact_person(errand: Errand) -> User | None:
     return errand.companion or errand.client.responsible
 
 
+def whom_to_call(errand: Errand) -> WhoToCall:
+    """The checklist's contact box: the contact person and the association."""
+    return who_to_call(contact_person(errand))
+
+
 def checklist_context(errand: Errand, client: Client, lang: str, steps=()) -> dict:
     """The plain values the checklist template shows, in the checklist's language."""
-    person = contact_person(errand)
     return {
         "errand": errand,
         "client_name": client.display_name,
@@ -242,8 +246,7 @@ def checklist_context(errand: Errand, client: Client, lang: str, steps=()) -> di
         "steps": [{"what": s.title, "who": s.owner.name if s.owner else (s.owner_party or ""),
                    "due": s.due_date} for s in steps],
         "companion_name": errand.companion.name if errand.companion else "",
-        "contact_name": person.name if person else "",
-        "contact_phone": (person.phone or "") if person else "",
+        "call": whom_to_call(errand),
     }
 
 

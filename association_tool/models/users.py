@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -30,6 +31,8 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16))
     phone: Mapped[str | None] = mapped_column(String(40))
+    # Whether the phone number goes on documents for clients (the errand checklist's contact box).
+    phone_on_documents: Mapped[bool] = mapped_column(default=True, server_default=true())
     locale: Mapped[str] = mapped_column(String(5), default="fi")
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str] = mapped_column(String(255))

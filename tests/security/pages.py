@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 from association_tool.timeutil import local_today
 
-FREE_TEXT_TYPES = ("text", "search", "")
+FREE_TEXT_TYPES = ("text", "search", "tel", "")  # a phone field takes any text a person types
 
 
 @dataclass
