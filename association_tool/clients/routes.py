@@ -86,7 +86,8 @@ def new():
 def edit(client_id: int):
     """Change a client's details; a concurrent change is reported, not overwritten."""
     client = client_or_404(client_id, write=True)
-    form = ClientForm(obj=client, workers=services.workers(), editing=True)
+    form = ClientForm(obj=client, workers=services.workers(keep=(client.responsible_id, client.backup_id)),
+                      editing=True)
     if request.method == "GET":
         form.version.data = str(client.version)
         audit.log_view(client.id, "client_form")

@@ -34,11 +34,19 @@ class ClientRuleError(Exception):
     """A change the rules of the client record do not allow."""
 
 
-def workers() -> list[User]:
-    """Return the active staff members and admins who can be responsible for clients."""
-    return db.session.scalars(
+def workers(keep=()) -> list[User]:
+    """Return the active staff members and admins who can be responsible for clients.
+
+    `keep` are the ids of the workers a record already names: they stay on the list after they
+    leave, so that saving the record unchanged does not drop them.
+    """
+    staff = db.session.scalars(
         select(User).where(User.active.is_(True), User.role.in_([Role.STAFF.value, Role.ADMIN.value]))
         .order_by(User.name)).all()
+    listed = {user.id for user in staff}
+    kept = [db.session.get(User, user_id) for user_id in dict.fromkeys(keep)
+            if user_id and user_id not in listed]
+    return [user for user in kept if user is not None] + list(staff)
 
 
 def worker_names() -> list:
