@@ -197,7 +197,13 @@ def _demo_objects():
                             referral_source="other", referral_note="Naapuri",
                             staff_notes="Muistiinpano.").items():
         setattr(ruusu, name, value)
-    db.session.get(User, ruusu.backup_id).active = False
+    jussi = db.session.get(User, ruusu.backup_id)
+    jussi.active = False
+    # A contact recorded by the worker who has left, with no minutes, topics or peer.
+    db.session.add(Contact(client_id=ruusu.id, on=local_today() - timedelta(days=40),
+                           channel="home_visit", minutes=None, worker_id=jussi.id, peer_id=None,
+                           topics="", note="Kotikäynti.\nSovittiin seuraavasta.",
+                           created_by_id=jussi.id))
     mirja = db.session.scalars(select(ContactPerson).where(ContactPerson.name == "Mirja Mielinen")).one()
     mirja.archived = True
     errand = db.session.scalars(select(Errand).where(Errand.client_id == ruusu.id)).first()
@@ -230,7 +236,7 @@ def _cases(ruusu) -> list[tuple[str, str, str]]:
     add("clients.edit", None, client_id=cid)
     for goal in db.session.scalars(select(Goal).where(Goal.client_id == cid)):
         add("goals.edit", None, client_id=cid, goal_id=goal.id)
-    for contact in db.session.scalars(select(Contact).where(Contact.client_id == cid)) if "contacts.edit" in __import__("flask").current_app.view_functions else ():
+    for contact in db.session.scalars(select(Contact).where(Contact.client_id == cid)):
         add("contacts.edit", None, client_id=cid, contact_id=contact.id)
     for errand in db.session.scalars(select(Errand).where(Errand.client_id == cid)):
         add("errands.edit", None, client_id=cid, errand_id=errand.id)
