@@ -142,7 +142,13 @@ def _peers_section(client, form=None, status=200):
     if form is None:
         form = PairingForm(peers=services.peers())
         if request.method == "GET":
-            form.sections.data = ["goals", "contacts", "tasks", "errands"]
+            # ?peer= opens the form on that peer's pairing as it is, to change what they see.
+            chosen = next((p for p in pairings if p.peer_id == request.args.get("peer", type=int)),
+                          None)
+            if chosen is not None:
+                form.fill_from(chosen)
+            else:
+                form.sections.data = ["goals", "contacts", "tasks", "errands"]
     return render_section(client, "clients/_peers.html", status=status, form=form,
                           pairings=pairings)
 

@@ -222,10 +222,17 @@ class Step:
 
 def record_outcome(errand: Errand, *, agreed: str | None, steps: list[Step], version: int,
                    actor: User) -> list[FollowUpTask]:
-    """Save what was agreed and turn the next steps into follow-up tasks."""
+    """Save what was agreed and turn the next steps into follow-up tasks.
+
+    Saved with what was agreed as it was and no new step, nothing is written: the outcome keeps
+    who recorded it and when (an errand without an outcome stays without one).
+    """
     if errand.version != version:
         raise StaleEdit()
-    errand.agreed = (agreed or "").strip() or None
+    agreed = (agreed or "").strip() or None
+    if agreed == errand.agreed and not steps:
+        return []
+    errand.agreed = agreed
     errand.outcome_recorded_at = utcnow()
     errand.outcome_by_id = actor.id
     db.session.flush()
