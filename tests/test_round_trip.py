@@ -225,6 +225,7 @@ def _demo_objects():
                            created_by_id=jussi.id))
     mirja = db.session.scalars(select(ContactPerson).where(ContactPerson.name == "Mirja Mielinen")).one()
     mirja.archived = True
+    db.session.scalars(select(Organisation).where(Organisation.unit == "Diakoniatyö")).one().archived = True
     errand = db.session.scalars(select(Errand).where(Errand.client_id == ruusu.id)).first()
     if errand is None:
         errands.create_errand(ruusu, dict(
