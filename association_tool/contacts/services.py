@@ -23,6 +23,7 @@ class ContactError(ValueError):
 class StaleEdit(Exception):
     """The contact was corrected by someone else after the form was opened."""
 
+
 # What a correction may change; the client and who recorded the contact stay.
 CORRECTABLE = ("on", "channel", "minutes", "worker_id", "peer_id", "topics", "note")
 
