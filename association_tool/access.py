@@ -164,6 +164,16 @@ def client_or_404(client_id: int, section: str | None = None, *, write: bool = F
     return client
 
 
+def may_correct_contact(user, contact) -> bool:
+    """Staff correct any contact; a peer supporter only one they recorded themselves.
+
+    The route has already checked that the user still sees the client's contacts section.
+    """
+    if sees_all_clients(user):
+        return True
+    return bool(user.is_authenticated and contact.created_by_id == user.id)
+
+
 def visible_clients_filter(user, section: str | None = None):
     """Return a SQL condition limiting a Client query to what the user may see (None = all).
 

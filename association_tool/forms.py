@@ -58,8 +58,14 @@ _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
 
 
 def strip(value):
-    """Trim surrounding white space and drop control characters that no database can store."""
-    return value.translate(_CONTROL).strip() if isinstance(value, str) else value
+    """Trim surrounding white space and drop control characters that no database can store.
+
+    Line breaks are stored as a plain newline: browsers send CRLF, so text saved unchanged
+    stays the same whichever way it was first written.
+    """
+    if not isinstance(value, str):
+        return value
+    return value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL).strip()
 
 
 def optional_id(value):

@@ -314,3 +314,27 @@ def test_agreement_ids_of_another_client_are_not_found(client, staff):
         assert client.get(f"/clients/{target.id}/agreement/{foreign.id}{suffix}").status_code == 404
     assert client.post(f"/clients/{target.id}/agreement/{foreign.id}/discard").status_code == 404
     assert db.session.get(ContactAgreement, foreign.id) is not None
+
+
+def ticked_channels(page: str) -> set[str]:
+    return set(re.findall(r'<input checked id="[\w-]+" name="preferred_channels" type="checkbox" '
+                          r'value="(\w+)">', page))
+
+
+def test_the_editor_shows_the_clients_contact_wishes_as_saved(client, staff):
+    """A draft (or a new version) opens with the channels ticked; saving it keeps them."""
+    target = make_client()
+    login(client, staff)
+    draft = start(client, target)
+    url = f"/clients/{target.id}/agreement/{draft.id}/edit"
+    assert client.post(url, data=header_data(draft)).status_code == 303
+    assert ticked_channels(client.get(url).get_data(as_text=True)) == {"phone", "text"}
+    # A new version of the agreement in force starts from its wishes, shown ticked as well.
+    db.session.expire_all()
+    draft = db.session.get(ContactAgreement, draft.id)
+    draft.status = "active"
+    db.session.commit()
+    newer = start(client, target)
+    assert newer.id != draft.id and newer.preferred_channels == "phone,text"
+    page = client.get(f"/clients/{target.id}/agreement/{newer.id}/edit").get_data(as_text=True)
+    assert ticked_channels(page) == {"phone", "text"}

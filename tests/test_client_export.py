@@ -118,3 +118,21 @@ def test_the_export_needs_the_form_token(client, staff):
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "export")) == 0
     assert db.session.get(Client, person.id) is not None
+
+
+def test_a_corrected_contact_is_exported_with_its_earlier_wording(client, staff):
+    from association_tool.contacts import services as contacts
+    from association_tool.timeutil import local_today
+
+    person, other = make_client(display_name="Ruusu"), make_client(display_name="Kalle")
+    for target in (person, other):
+        contact = contacts.create_contact(target, on=local_today(), channel="phone",
+                                          note=f"Alkuperäinen {target.display_name}.")
+        contacts.update_contact(contact, on=contact.on, channel="phone", minutes=None,
+                                worker_id=None, peer_id=None, topics=[], version=1, by=staff,
+                                note=f"Korjattu {target.display_name}.")
+    db.session.commit()
+    sign_in(client, staff.email)
+    records = _export(client, person.id)["records"]
+    assert [c["note"] for c in records["contact"]] == ["Korjattu Ruusu."]
+    assert [v["note"] for v in records["contact_version"]] == ["Alkuperäinen Ruusu."]

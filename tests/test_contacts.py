@@ -331,3 +331,150 @@ def test_bad_anonymous_input_is_refused_and_kept(client, staff, field, value, ke
     assert "<html" not in fragment.get_data(as_text=True)
     assert "<html" in page.get_data(as_text=True)
     assert contact_count() == 0
+
+
+# --- correcting a contact ----------------------------------------------------------------------
+
+def _recorded(person, by, **fields):
+    values = dict(on=local_today() - timedelta(days=2), channel="phone", minutes=30,
+                  topics=["housing"], note="Puhuttiin vuokrasta ja Kelasta.", created_by_id=by.id)
+    values.update(fields)
+    contact = services.create_contact(person, **values)
+    db.session.commit()
+    return contact
+
+
+def _edit_url(person, contact):
+    return f"/clients/{person.id}/contacts/{contact.id}/edit"
+
+
+def _correction(contact, **overrides):
+    data = {"on": contact.on.isoformat(), "channel": contact.channel,
+            "minutes": str(contact.minutes or ""), "worker_id": str(contact.worker_id or ""),
+            "peer_id": str(contact.peer_id or ""), "topics": contact.topic_list,
+            "note": contact.note or "", "version": str(contact.row_version)}
+    data.update(overrides)
+    return data
+
+
+def test_staff_corrects_a_contact_and_the_earlier_wording_stays_readable(app, client, staff):
+    person = make_client()
+    contact = _recorded(person, staff, worker_id=staff.id)
+    login(client, staff)
+    page = client.get(_edit_url(person, contact)).get_data(as_text=True)
+    assert "Puhuttiin vuokrasta ja Kelasta." in page and checked(page, "housing")
+    assert f'href="{_edit_url(person, contact)}"' in client.get(
+        f"/clients/{person.id}/contacts").get_data(as_text=True)
+
+    response = client.post(_edit_url(person, contact), data=_correction(
+        contact, note="Puhuttiin vuokrasta ja Kelan asumistuesta.", topics=["housing", "money"]))
+    assert response.status_code == 303
+    contact = db.session.get(Contact, contact.id)
+    assert contact.note == "Puhuttiin vuokrasta ja Kelan asumistuesta."
+    assert contact.topic_list == ["housing", "money"] and contact.row_version == 2
+    [earlier] = contact.versions
+    assert (earlier.note, earlier.topics, earlier.version_no) == (
+        "Puhuttiin vuokrasta ja Kelasta.", "housing", 1)
+    assert earlier.replaced_by_id == staff.id and earlier.worker_id == staff.id
+    [event] = events(action="update", object_type="contact", object_id=str(contact.id))
+    assert event.user_id == staff.id and event.client_id == person.id and "note" in event.detail
+    # The earlier wording is shown with the correction; the log marks the contact corrected.
+    page = client.get(_edit_url(person, contact)).get_data(as_text=True)
+    assert "Puhuttiin vuokrasta ja Kelasta." in page and "Kelan asumistuesta" in page
+    assert finnish(app, "life_area", "money") in page
+
+
+def test_a_stale_correction_is_refused_with_the_text_kept(client, staff, admin):
+    person = make_client()
+    contact = _recorded(person, staff)
+    login(client, staff)
+    opened = _correction(contact, note="Minun korjaukseni.")
+    services.update_contact(contact, on=contact.on, channel="drop_in", minutes=30, worker_id=None,
+                            peer_id=None, topics=["housing"], note=contact.note, version=1, by=admin)
+    db.session.commit()
+    response = client.post(_edit_url(person, contact), data=opened)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Minun korjaukseni." in body and 'name="version" type="hidden" value="2"' in body
+    contact = db.session.get(Contact, contact.id)
+    assert contact.note == "Puhuttiin vuokrasta ja Kelasta." and contact.channel == "drop_in"
+    # Saving again on the version now shown goes through.
+    assert client.post(_edit_url(person, contact), data=_correction(
+        contact, note="Minun korjaukseni.")).status_code == 303
+    assert db.session.get(Contact, contact.id).note == "Minun korjaukseni."
+    assert len(db.session.get(Contact, contact.id).versions) == 2
+
+
+def test_bad_correction_is_refused_and_kept(client, staff):
+    person = make_client()
+    contact = _recorded(person, staff)
+    login(client, staff)
+    response = client.post(_edit_url(person, contact), data=_correction(
+        contact, on=(local_today() + timedelta(days=1)).isoformat(), note="Uusi sanamuoto."))
+    assert response.status_code == 422 and "Uusi sanamuoto." in response.get_data(as_text=True)
+    for junk in ({"version": "x"}, {"minutes": "-5"}, {"channel": "carrier_pigeon"},
+                 {"worker_id": "999999"}, {"note": "x" * 2001}):
+        assert client.post(_edit_url(person, contact), data=_correction(contact, **junk)).status_code == 422
+    assert db.session.get(Contact, contact.id).row_version == 1
+    assert not db.session.get(Contact, contact.id).versions
+
+
+def test_saving_a_correction_unchanged_writes_nothing(client, staff):
+    person = make_client()
+    contact = _recorded(person, staff)
+    login(client, staff)
+    assert client.post(_edit_url(person, contact), data=_correction(contact)).status_code == 303
+    contact = db.session.get(Contact, contact.id)
+    assert contact.row_version == 1 and not contact.versions
+    assert not events(action="update", object_type="contact")
+
+
+def test_a_peer_corrects_their_own_contact_and_stays_its_peer(client, staff, peer):
+    person = make_client()
+    pair(peer, person)
+    own = _recorded(person, peer, peer_id=peer.id, note="Kävimme kaupassa.")
+    login(client, peer)
+    page = client.get(f"/clients/{person.id}/contacts").get_data(as_text=True)
+    assert f'href="{_edit_url(person, own)}"' in page
+    response = client.post(_edit_url(person, own), data=_correction(
+        own, note="Kävimme apteekissa.", peer_id=str(staff.id)))
+    assert response.status_code == 303
+    own = db.session.get(Contact, own.id)
+    assert own.note == "Kävimme apteekissa." and own.peer_id == peer.id
+    assert own.versions[0].replaced_by_id == peer.id
+
+
+def test_a_peer_cannot_correct_a_contact_someone_else_recorded(client, staff, peer):
+    person = make_client()
+    pair(peer, person)
+    other = _recorded(person, staff, note="Työntekijän kirjaus.")
+    login(client, peer)
+    assert f'href="{_edit_url(person, other)}"' not in client.get(
+        f"/clients/{person.id}/contacts").get_data(as_text=True)
+    assert client.get(_edit_url(person, other)).status_code == 404
+    assert client.post(_edit_url(person, other), data=_correction(other, note="Muutettu.")).status_code == 404
+    assert db.session.get(Contact, other.id).note == "Työntekijän kirjaus."
+    assert events(action="denied", user_id=peer.id, client_id=person.id)
+
+
+def test_a_peer_whose_pairing_ended_cannot_correct_their_contact(client, peer):
+    from association_tool.models import PeerPairing
+
+    person = make_client()
+    pair(peer, person)
+    own = _recorded(person, peer, peer_id=peer.id, note="Oma kirjaus.")
+    pairing = db.session.scalars(select(PeerPairing).where(PeerPairing.peer_id == peer.id)).one()
+    pairing.ends_on = local_today() - timedelta(days=1)
+    db.session.commit()
+    login(client, peer)
+    assert client.get(_edit_url(person, own)).status_code == 404
+    assert client.post(_edit_url(person, own), data=_correction(own, note="Muutettu.")).status_code == 404
+    assert db.session.get(Contact, own.id).note == "Oma kirjaus."
+
+
+def test_a_contact_of_another_client_is_404(client, staff):
+    person, other = make_client(), make_client()
+    contact = _recorded(other, staff)
+    login(client, staff)
+    assert client.get(_edit_url(person, contact)).status_code == 404
+    assert client.get(f"/clients/{person.id}/contacts/{2**40}/edit").status_code == 404

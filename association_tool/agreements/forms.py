@@ -32,6 +32,11 @@ class HeaderForm(AppForm):
         super().__init__(*args, **kwargs)
         self.preferred_channels.choices = choices("client_channel")
 
+    def fill_from(self, agreement) -> None:
+        """Fill in what `obj=` cannot: the channels (stored as one comma-separated text), the version."""
+        self.preferred_channels.data = agreement.channels
+        self.version.data = str(agreement.row_version)
+
     def values(self) -> dict:
         return {name: self[name].data for name in (
             "made_on", "review_date", "preferred_channels", "preferred_times",

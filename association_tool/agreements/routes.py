@@ -151,7 +151,7 @@ def _editor(client, agreement, *, header=None, line_form=None, activate=None, ed
     members = network_members(client)
     if header is None:
         header = HeaderForm(formdata=None, obj=agreement)
-        header.version.data = str(agreement.row_version)
+        header.fill_from(agreement)
     if activate is None:
         activate = ActivateForm(formdata=None)
         activate.version.data = str(agreement.row_version)

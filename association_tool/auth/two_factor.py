@@ -47,7 +47,12 @@ def required_by_association() -> bool:
 
 
 def set_required_by_association(required: bool) -> None:
-    """Make two-step sign-in compulsory for staff and admins, or optional again; logged."""
+    """Make two-step sign-in compulsory for staff and admins, or optional again; logged.
+
+    Saving the policy as it is (optional and never set, say) stores and logs nothing.
+    """
+    if required == required_by_association():
+        return
     if not store_setting(REQUIRE_TWO_FACTOR, "1" if required else "0"):
         return
     db.session.flush()

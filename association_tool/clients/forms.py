@@ -110,6 +110,12 @@ class PairingForm(AppForm):
         self.peer_id.choices = [(p.id, p.name) for p in peers]
         self.sections.choices = peer_section_choices()
 
+    def fill_from(self, pairing) -> None:
+        """Show a pairing as it is (its sections are kept as one comma-separated text)."""
+        self.peer_id.data, self.sections.data = pairing.peer_id, pairing.section_list
+        self.agreed_on.data, self.agreed_how.data, self.ends_on.data = (
+            pairing.agreed_on, pairing.agreed_how, pairing.ends_on)
+
     def validate_ends_on(self, field):
         if field.data and self.agreed_on.data and field.data < self.agreed_on.data:
             raise ValidationError(_l("The end date cannot be before the date of agreement."))

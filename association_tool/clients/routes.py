@@ -87,7 +87,8 @@ def new():
 def edit(client_id: int):
     """Change a client's details; a concurrent change is reported, not overwritten."""
     client = client_or_404(client_id, write=True)
-    form = ClientForm(obj=client, workers=services.workers(), editing=True)
+    form = ClientForm(obj=client, workers=services.workers(keep=(client.responsible_id, client.backup_id)),
+                      editing=True)
     if request.method == "GET":
         form.version.data = str(client.version)
         audit.log_view(client.id, "client_form")
@@ -142,7 +143,13 @@ def _peers_section(client, form=None, status=200):
     if form is None:
         form = PairingForm(peers=services.peers())
         if request.method == "GET":
-            form.sections.data = ["goals", "contacts", "tasks", "errands"]
+            # ?peer= opens the form on that peer's pairing as it is, to change what they see.
+            chosen = next((p for p in pairings if p.peer_id == request.args.get("peer", type=int)),
+                          None)
+            if chosen is not None:
+                form.fill_from(chosen)
+            else:
+                form.sections.data = ["goals", "contacts", "tasks", "errands"]
     return render_section(client, "clients/_peers.html", status=status, form=form,
                           pairings=pairings)
 

@@ -36,11 +36,15 @@ class ClientRuleError(Exception):
     """A change the rules of the client record do not allow."""
 
 
-def workers() -> list[User]:
-    """Return the active staff members and admins who can be responsible for clients."""
-    return db.session.scalars(
+def workers(keep=()) -> list[User]:
+    """Return the active staff members and admins who can be responsible for clients.
+
+    `keep` are the ids of the workers a record already names: they stay on the list after they
+    leave, so that saving the record unchanged does not drop them.
+    """
+    return _with_kept(db.session.scalars(
         select(User).where(User.active.is_(True), User.role.in_([Role.STAFF.value, Role.ADMIN.value]))
-        .order_by(User.name)).all()
+        .order_by(User.name)).all(), keep)
 
 
 def worker_names() -> list:
@@ -56,11 +60,19 @@ def _worker_names_query():
             .order_by(User.name))
 
 
-def peers() -> list[User]:
-    """Return the active peer supporters."""
-    return db.session.scalars(
+def _with_kept(users, keep) -> list[User]:
+    """The users, after those of `keep` (ids a record already names) that are not among them."""
+    listed = {user.id for user in users}
+    kept = [db.session.get(User, user_id) for user_id in dict.fromkeys(keep)
+            if user_id and user_id not in listed]
+    return [user for user in kept if user is not None] + list(users)
+
+
+def peers(keep=()) -> list[User]:
+    """Return the active peer supporters (and those of `keep`, as for `workers`)."""
+    return _with_kept(db.session.scalars(
         select(User).where(User.active.is_(True), User.role == Role.PEER.value).order_by(User.name)
-    ).all()
+    ).all(), keep)
 
 
 def intensive_count(worker_id: int, exclude_client_id: int | None = None) -> int:

@@ -4,7 +4,7 @@ from wtforms import DateField, IntegerField, SelectField, SubmitField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..clients.forms import MultiCheckboxField
-from ..forms import AppForm, optional_id, strip
+from ..forms import AppForm, optional_id, strip, version_field
 from ..labels import choices
 from ..timeutil import local_today
 from .services import MINUTES_MAX, NOTE_MAX
@@ -43,10 +43,15 @@ class ContactForm(AppForm):
     note = TextAreaField(_l("Short note"), id="contact-note", filters=[strip],
                          description=_l("Only what is needed. At most 2000 characters."),
                          validators=[Optional(), Length(max=NOTE_MAX)])
+    version = version_field()
     submit = SubmitField(_l("Record contact"))
 
-    def __init__(self, *args, workers=(), peers=(), peer_fixed=False, **kwargs):
+    def __init__(self, *args, workers=(), peers=(), peer_fixed=False, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if editing:
+            self.submit.label.text = _l("Save the correction")
+        else:
+            del self.version
         self.channel.choices = choices("contact_channel")
         self.worker_id.choices = [(None, _l("No worker"))] + [(w.id, w.name) for w in workers]
         self.peer_id.choices = [(None, _l("No peer supporter"))] + [(p.id, p.name) for p in peers]
@@ -54,6 +59,15 @@ class ContactForm(AppForm):
         if peer_fixed:
             # A peer supporter records their own contacts; the peer is set by the route.
             del self.peer_id
+
+    def fill_from(self, contact) -> None:
+        """Show the contact as stored (its topics are kept as one comma-separated text)."""
+        self.on.data, self.channel.data, self.minutes.data = contact.on, contact.channel, contact.minutes
+        self.worker_id.data, self.topics.data, self.note.data = (
+            contact.worker_id, contact.topic_list, contact.note)
+        if self.peer_id is not None:
+            self.peer_id.data = contact.peer_id
+        self.version.data = str(contact.row_version)
 
 
 class AnonymousContactForm(AppForm):

@@ -1,13 +1,14 @@
 """The contacts section of the client page, and anonymous contacts counted without identity."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..access import SIGNED_IN, allow, client_or_404, sees_all_clients
-from ..clients.sections import render_section, wants_fragment
+from ..access import SIGNED_IN, allow, client_or_404, deny, may_correct_contact, sees_all_clients
+from ..clients.sections import render_section, see_other, wants_fragment
 from ..clients.services import peers, workers
 from ..extensions import db
+from ..forms import save_versioned
 from . import bp, services
 from .forms import AnonymousContactForm, ContactForm
 
@@ -38,7 +39,9 @@ def _section(client, form=None, status=200, message=None):
     audit.log_view(client.id, "contacts")
     return render_section(client, "contacts/_section.html", status=status,
                           form=form if form is not None else _contact_form(), contacts=contacts,
-                          message=message, peer_fixed=not sees_all_clients(current_user))
+                          message=message, peer_fixed=not sees_all_clients(current_user),
+                          corrected=services.corrected_ids(contacts.items),
+                          may_correct=lambda contact: may_correct_contact(current_user, contact))
 
 
 @bp.route("/clients/<int:client_id>/contacts")
@@ -68,6 +71,66 @@ def create(client_id: int):
         return _section(client, message=message)
     flash(message, "success")
     return redirect(url_for("contacts.section", client_id=client.id), 303)
+
+
+# --- correcting a contact -----------------------------------------------------------------------
+
+def _correctable_or_404(client, contact_id: int):
+    """The client's contact, if the user may correct it: staff any, a peer supporter their own."""
+    contact = services.contact_for_client(client, contact_id)
+    if contact is None or not may_correct_contact(current_user, contact):
+        deny(f"contact {contact_id} of client {client.id} edit", client_id=client.id)
+        abort(404)
+    return contact
+
+
+def _edit_form(contact, formdata=None) -> ContactForm:
+    """The contact form for a correction; people who have since left stay choosable."""
+    staff = sees_all_clients(current_user)
+    form = ContactForm(formdata, workers=workers(keep=(contact.worker_id,)),
+                       peers=peers(keep=(contact.peer_id,)) if staff else (),
+                       peer_fixed=not staff, editing=True)
+    if formdata is None:
+        form.fill_from(contact)
+    return form
+
+
+def _fail(form, error) -> None:
+    form.form_errors.append(_("The contact could not be saved: check the fields."))
+
+
+def _edit_page(client, contact, form, status=200):
+    audit.log_view(client.id, "contacts", contact.id)
+    return render_section(client, "contacts/_edit.html", status=status, form=form,
+                          contact=contact, versions=services.versions(contact),
+                          peer_fixed=not sees_all_clients(current_user))
+
+
+@bp.route("/clients/<int:client_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def edit(client_id: int, contact_id: int):
+    """Correct a recorded contact; the earlier wording stays readable below the form."""
+    client = client_or_404(client_id, "contacts")
+    contact = _correctable_or_404(client, contact_id)
+    if request.method == "GET":
+        return _edit_page(client, contact, _edit_form(contact))
+    form = _edit_form(contact, request.form)
+    staff = sees_all_clients(current_user)
+    if form.validate_on_submit() and save_versioned(
+            form, lambda version: services.update_contact(
+                contact, on=form.on.data, channel=form.channel.data, minutes=form.minutes.data,
+                worker_id=form.worker_id.data,
+                peer_id=form.peer_id.data if staff else contact.peer_id,
+                topics=form.topics.data or [], note=form.note.data, version=version,
+                by=current_user),
+            stale=services.StaleEdit, errors=services.ContactError, on_error=_fail,
+            stale_message=_("Someone else corrected this contact while you were editing. "
+                            "Your text is still here: check it against the contact as saved "
+                            "now and save again."),
+            current_version=lambda: _correctable_or_404(client, contact_id).row_version):
+        flash(_("Contact corrected."), "success")
+        return see_other(url_for("contacts.section", client_id=client.id))
+    return _edit_page(client, _correctable_or_404(client, contact_id), form, 422)
 
 
 @bp.route("/contacts/anonymous", methods=["POST"])

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..extensions import db
-from ..models import AGE_GROUPS, CONTACT_CHANNELS, LIFE_AREAS, Client, Contact
+from ..models import AGE_GROUPS, CONTACT_CHANNELS, LIFE_AREAS, Client, Contact, ContactVersion
 
 PER_PAGE = 20
 NOTE_MAX = 2000
@@ -18,6 +18,14 @@ MINUTES_MAX = 1440
 
 class ContactError(ValueError):
     """A contact the rules do not allow (the forms catch these first)."""
+
+
+class StaleEdit(Exception):
+    """The contact was corrected by someone else after the form was opened."""
+
+
+# What a correction may change; the client and who recorded the contact stay.
+CORRECTABLE = ("on", "channel", "minutes", "worker_id", "peer_id", "topics", "note")
 
 
 def _clean(*, on: date, channel: str, minutes: int | None, topics: Iterable[str]) -> str:
@@ -51,6 +59,61 @@ def create_contact(client: Client, *, on: date, channel: str, minutes: int | Non
     audit.record(audit.Action.CREATE, object_type="contact", object_id=contact.id,
                  client_id=client.id, detail=f"channel={channel}")
     return contact
+
+
+def contact_for_client(client: Client, contact_id: int) -> Contact | None:
+    """Return the contact only if it is this client's."""
+    contact = db.session.get(Contact, contact_id) if 0 < contact_id < 2**31 else None
+    return contact if contact is not None and contact.client_id == client.id else None
+
+
+def update_contact(contact: Contact, *, on: date, channel: str, minutes: int | None,
+                   worker_id: int | None, peer_id: int | None, topics: Iterable[str],
+                   note: str | None, version: int, by) -> list[str]:
+    """Correct a contact; the earlier wording is kept as a version and the change logged.
+
+    A save over someone else's newer correction raises StaleEdit. Saving without a change
+    writes nothing. Return the names of the fields that changed.
+    """
+    if contact.row_version != version:
+        raise StaleEdit()
+    stored_topics = _clean(on=on, channel=channel, minutes=minutes, topics=topics)
+    note = (note or "").strip() or None
+    if note and len(note) > NOTE_MAX:
+        raise ContactError("note")
+    new = dict(on=on, channel=channel, minutes=minutes, worker_id=worker_id, peer_id=peer_id,
+               topics=stored_topics, note=note)
+    changed = [field for field in CORRECTABLE if getattr(contact, field) != new[field]]
+    if not changed:
+        return []
+    db.session.add(ContactVersion(
+        contact_id=contact.id, version_no=contact.row_version, replaced_by_id=by.id,
+        **{field: getattr(contact, field) for field in CORRECTABLE}))
+    for field in changed:
+        setattr(contact, field, new[field])
+    db.session.flush()
+    audit.record(audit.Action.UPDATE, object_type="contact", object_id=contact.id,
+                 client_id=contact.client_id, detail="changed: " + ", ".join(changed))
+    return changed
+
+
+def versions(contact: Contact) -> list[ContactVersion]:
+    """The contact's earlier wordings, the latest first, with the people loaded."""
+    return db.session.scalars(
+        select(ContactVersion).options(joinedload(ContactVersion.worker),
+                                       joinedload(ContactVersion.peer),
+                                       joinedload(ContactVersion.replaced_by))
+        .where(ContactVersion.contact_id == contact.id)
+        .order_by(ContactVersion.version_no.desc())).all()
+
+
+def corrected_ids(contacts) -> set[int]:
+    """Which of the contacts have been corrected."""
+    ids = [c.id for c in contacts]
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(ContactVersion.contact_id)
+                                  .where(ContactVersion.contact_id.in_(ids)).distinct()))
 
 
 def create_anonymous_contact(*, on: date, channel: str, minutes: int | None = None,

@@ -85,13 +85,18 @@ def may_record_outcome(user, errand: Errand) -> bool:
 
 # --- the usual things to bring --------------------------------------------------------------
 
+def built_in_things_to_bring(errand_type: str) -> str:
+    """The built-in list for an errand type, in the user's language."""
+    codes = texts.BUILT_IN_DEFAULTS.get(errand_type, ())
+    return "\n".join(str(texts.BRING_ITEMS[code]) for code in codes)
+
+
 def default_things_to_bring(errand_type: str) -> str:
     """The association's usual list for an errand type (built-in, in the user's language, if unset)."""
     stored = setting_value(DEFAULTS_KEY.format(errand_type))
     if stored is not None:
         return stored
-    codes = texts.BUILT_IN_DEFAULTS.get(errand_type, ())
-    return "\n".join(str(texts.BRING_ITEMS[code]) for code in codes)
+    return built_in_things_to_bring(errand_type)
 
 
 def all_defaults() -> dict[str, str]:
@@ -100,14 +105,24 @@ def all_defaults() -> dict[str, str]:
 
 
 def set_defaults(values: dict[str, str]) -> None:
-    """Store the association's usual lists (one item per line) and log the change."""
+    """Store the association's usual lists (one item per line) and log the change.
+
+    A list left as it was shown is not stored: an unset list keeps following the built-in one
+    (in each user's language), and one the association wrote stays as it is.
+    """
+    changed = []
     for errand_type in ERRAND_TYPES:
         if errand_type not in values:
             continue
         text = clean_lines(values[errand_type])
-        store_setting(DEFAULTS_KEY.format(errand_type), text)
+        key = DEFAULTS_KEY.format(errand_type)
+        if setting_value(key) is None and text == clean_lines(built_in_things_to_bring(errand_type)):
+            continue
+        if store_setting(key, text):
+            changed.append(errand_type)
     db.session.flush()
-    audit.record(audit.Action.UPDATE, object_type="settings", detail="errand things to bring")
+    if changed:
+        audit.record(audit.Action.UPDATE, object_type="settings", detail="errand things to bring")
 
 
 def is_unchanged_default(text: str | None) -> bool:
@@ -207,10 +222,17 @@ class Step:
 
 def record_outcome(errand: Errand, *, agreed: str | None, steps: list[Step], version: int,
                    actor: User) -> list[FollowUpTask]:
-    """Save what was agreed and turn the next steps into follow-up tasks."""
+    """Save what was agreed and turn the next steps into follow-up tasks.
+
+    Saved with what was agreed as it was and no new step, nothing is written: the outcome keeps
+    who recorded it and when (an errand without an outcome stays without one).
+    """
     if errand.version != version:
         raise StaleEdit()
-    errand.agreed = (agreed or "").strip() or None
+    agreed = (agreed or "").strip() or None
+    if agreed == errand.agreed and not steps:
+        return []
+    errand.agreed = agreed
     errand.outcome_recorded_at = utcnow()
     errand.outcome_by_id = actor.id
     db.session.flush()

@@ -2,8 +2,9 @@
 from .audit import AuditEvent
 from .clients import (AGE_GROUPS, ANSWERS, CONTACT_CHANNELS, DEFAULT_PEER_SECTIONS, LIFE_AREAS,
                       OPEN_GOAL_STATUSES, Client, ClientEnding, ClientStatus, ClientStatusCount,
-                      Contact, EndingNotice, EndingPairing, FollowUpTask, Goal, GoalProgress,
-                      GoalReview, GoalStatus, Level, PeerPairing, Section, TaskStatus)
+                      Contact, ContactVersion, EndingNotice, EndingPairing, FollowUpTask, Goal,
+                      GoalProgress, GoalReview, GoalStatus, Level, PeerPairing, Section,
+                      TaskStatus)
 from .directory import (MEMBER_KINDS, ORGANISATION_TYPES, RINGS, SECTORS, ContactPerson,
                         NetworkMember, Organisation)
 from .settings import Setting
@@ -14,7 +15,8 @@ __all__ = [
     "AGE_GROUPS", "ANSWERS", "CONTACT_CHANNELS", "DEFAULT_PEER_SECTIONS", "LIFE_AREAS",
     "OPEN_GOAL_STATUSES", "AuditEvent", "AuthSession", "Client", "ClientEnding", "ClientStatus",
     "ClientStatusCount",
-    "Contact", "EndingNotice", "EndingPairing", "FollowUpTask", "Goal", "GoalProgress", "GoalReview", "GoalStatus", "Level",
+    "Contact", "ContactVersion", "EndingNotice", "EndingPairing", "FollowUpTask", "Goal",
+    "GoalProgress", "GoalReview", "GoalStatus", "Level",
     "LoginAttempt", "PeerPairing", "Role", "Section", "Setting", "TaskStatus", "User",
     "MEMBER_KINDS", "ORGANISATION_TYPES", "RINGS", "SECTORS", "ContactPerson", "NetworkMember",
     "Organisation",

@@ -244,13 +244,51 @@ class Contact(db.Model):
     age_group: Mapped[str | None] = mapped_column(String(10))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Counts the corrections; each earlier wording is kept as a ContactVersion.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": row_version}
 
     worker: Mapped[User | None] = relationship(foreign_keys=[worker_id])
     peer: Mapped[User | None] = relationship(foreign_keys=[peer_id])
+    versions: Mapped[list[ContactVersion]] = relationship(
+        back_populates="contact", order_by="ContactVersion.version_no.desc()",
+        cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def topic_list(self) -> list[str]:
         """The life areas discussed."""
+        return [t for t in self.topics.split(",") if t]
+
+
+class ContactVersion(db.Model):
+    """A contact as it read before a correction: the earlier wording stays readable."""
+
+    __tablename__ = "contact_version"
+    __table_args__ = (UniqueConstraint("contact_id", "version_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), index=True)
+    # The contact's row_version while it read like this.
+    version_no: Mapped[int]
+    on: Mapped[date]
+    channel: Mapped[str] = mapped_column(String(24))
+    minutes: Mapped[int | None]
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    peer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    topics: Mapped[str] = mapped_column(String(300), default="")
+    note: Mapped[str | None] = mapped_column(Text)
+    # Who corrected it, and when: from then on the contact read differently.
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    contact: Mapped[Contact] = relationship(back_populates="versions")
+    worker: Mapped[User | None] = relationship(foreign_keys=[worker_id])
+    peer: Mapped[User | None] = relationship(foreign_keys=[peer_id])
+    replaced_by: Mapped[User | None] = relationship(foreign_keys=[replaced_by_id])
+
+    @property
+    def topic_list(self) -> list[str]:
         return [t for t in self.topics.split(",") if t]
 
 
