@@ -230,6 +230,9 @@ def _demo_objects():
             interpreter_needed=False, things_to_bring="Henkilöllisyystodistus", questions=""),
             actor=sanna)
     agreements.start_draft(ruusu, by=sanna)
+    # The signed-in administrator's own phone, kept off documents for clients.
+    admin = db.session.scalars(select(User).where(User.email == ADMIN_EMAIL)).one()
+    admin.phone, admin.phone_on_documents = "+358 40 123 4567", False
     db.session.commit()
     return ruusu
 
@@ -294,6 +297,7 @@ def _association_cases() -> list[tuple[str, str, str]]:
     add("admin.two_factor_policy", url_for("admin.settings"))
     add("admin.errand_defaults", None)
     add("auth.language", url_for("auth.account"))
+    add("auth.phone", url_for("auth.account"))
     return cases
 
 
