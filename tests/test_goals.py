@@ -591,3 +591,19 @@ def test_each_goal_has_its_own_review_task(staff, asiakas):
     assert [(t.params["goal"], t.due_date) for t in review_tasks(one) + review_tasks(other)] == [
         ("Ensimmäinen", local_today() + timedelta(days=10)),
         ("Toinen", local_today() + timedelta(days=20))]
+
+
+def test_goal_reviews_on_the_home_page_are_logged_and_shown_to_peers_only_with_goals(client, peer):
+    """The home page's reviews due show goal texts: a view of those clients' goals, logged;
+    a peer supporter without the goals section sees none of them."""
+    with_goals = make_client(display_name="Tavoitteet näkyvät")
+    without = make_client(display_name="Vain yhteydenotot")
+    make_goal(with_goals, text="Näkyvä tavoite", review_date=local_today())
+    make_goal(without, text="Piilossa pysyvä tavoite", review_date=local_today())
+    pair(peer, with_goals, sections=("goals",))
+    pair(peer, without, sections=("contacts",))
+    login(client, peer)
+    home = client.get("/").get_data(as_text=True)
+    assert "Näkyvä tavoite" in home and "Piilossa pysyvä tavoite" not in home
+    logged = {e.client_id for e in events(action="view", object_type="goals") if e.user_id == peer.id}
+    assert logged == {with_goals.id}

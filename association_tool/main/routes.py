@@ -26,16 +26,20 @@ def home():
     """Show the signed-in user's clients, tasks due this week and overdue, and goal reviews due."""
     today = local_today()
     tasks = due_tasks_for(current_user, today)
-    if tasks:
-        # Tasks tell about their clients: a view of each client's tasks, logged like the section.
-        # The log's commit expires what was loaded, so the tasks are read again after it.
+    reviews = clients.reviews_due(current_user, today)
+    if tasks or reviews:
+        # Tasks and goal reviews tell about their clients: a view of each client's tasks and
+        # goals, logged like the sections. The log's commit expires what was loaded, so both
+        # are read again after it.
         audit.log_views([t.client_id for t in tasks], "tasks")
+        audit.log_views([g.client_id for g in reviews], "goals")
         tasks = due_tasks_for(current_user, today)
+        reviews = clients.reviews_due(current_user, today)
     return render_template(
         "main/home.html", today_date=today,
         my_clients=clients.my_clients(current_user),
         tasks=tasks,
-        reviews=clients.reviews_due(current_user, today),
+        reviews=reviews,
         expiring=expiring_for(current_user, today) if sees_all_clients(current_user) else None,
         anon_form=_anonymous_form(),
     )
