@@ -189,7 +189,7 @@ def warm_up() -> None:
 def _association_name() -> str:
     """Return the association's name for the header, or '' if it cannot be read."""
     try:
-        from .auth.services import association_name
+        from .settings import association_name
 
         return association_name() or ""
     except Exception:  # the header is not worth failing a document for
