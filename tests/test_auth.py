@@ -395,4 +395,5 @@ def test_the_sign_in_modules_import_each_other_one_way_only():
 
 def test_the_settings_are_read_without_the_auth_or_admin_packages():
     imported = _imported_modules(PACKAGE_ROOT / "settings.py", "association_tool")
-    assert not {m for m in imported if m.startswith(("association_tool.auth", "association_tool.admin"))}
+    features = ("association_tool.auth", "association_tool.admin")
+    assert not {module for module in imported if module.startswith(features)}
