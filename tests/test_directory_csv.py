@@ -318,6 +318,24 @@ BAD_FILE = "\n".join([
 ])
 
 
+def test_the_field_limits_are_the_forms_own(app, monkeypatch):
+    """The import checks rows with the screens' forms: a limit changed there applies here too."""
+    from wtforms.validators import Length
+
+    from association_tool.directory.forms import OrganisationForm, PersonForm
+
+    def length_of(form, name):
+        return next(v for v in getattr(form, name).kwargs["validators"] if isinstance(v, Length))
+
+    monkeypatch.setattr(length_of(OrganisationForm, "phone"), "max", 5)
+    monkeypatch.setattr(length_of(PersonForm, "title"), "max", 3)
+    content = "\n".join([HEADER, row(type="kela", name="Kela", phone="12345", person_name="A", person_title="abc"),
+                         row(type="kela", name="Kela 2", phone="123456", person_name="B", person_title="abcd")])
+    preview = check(app, content)
+    assert [(e.row, e.column) for e in preview.errors] == [(3, "phone"), (3, "person_title")]
+    assert "5" in preview.errors[0].message and "3" in preview.errors[1].message
+
+
 def test_every_row_is_checked_and_errors_are_listed(app, client, staff):
     login(client, staff)
     response = upload(client, BAD_FILE)
