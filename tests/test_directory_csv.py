@@ -7,13 +7,13 @@ import time
 import pytest
 from sqlalchemy import delete, func, select
 
-from association_tool.directory import csv_io, services
+from association_tool.directory import csv_export, csv_import, services, upload_store
 from association_tool.extensions import db
 from association_tool.models import AuditEvent, ContactPerson, NetworkMember, Organisation
 
 from .factories import PASSWORD, make_user
 
-HEADER = ";".join(csv_io.COLUMNS)
+HEADER = ";".join(csv_export.COLUMNS)
 
 
 def login(client, user):
@@ -48,7 +48,7 @@ def check(app, content):
     """Check a file as the import page does, without saving anything."""
     data = content.encode("utf-8") if isinstance(content, str) else content
     with app.test_request_context():
-        return csv_io.check(csv_io.parse(data))
+        return csv_import.check(csv_import.parse(data))
 
 
 def counts():
@@ -68,7 +68,7 @@ def snapshot():
 
 def row(**values) -> str:
     """One CSV line with the given columns filled (no quoting needed for the values used)."""
-    return ";".join(values.get(c, "") for c in csv_io.COLUMNS)
+    return ";".join(values.get(c, "") for c in csv_export.COLUMNS)
 
 
 def seed_directory():
@@ -137,9 +137,9 @@ def test_export_neutralises_formulas(client, staff):
 
 def test_protect_and_unprotect_are_inverse():
     for value in ["=1+1", "+358", "-", "@x", "'=x", "''+y", "'plain", "plain", "", "\t=x"]:
-        assert csv_io.unprotect(csv_io.protect(value)) == value
-    assert csv_io.unprotect("'=SUM(A1)") == "=SUM(A1)"
-    assert csv_io.unprotect("'Rock'n'roll") == "'Rock'n'roll"
+        assert csv_export.unprotect(csv_export.protect(value)) == value
+    assert csv_export.unprotect("'=SUM(A1)") == "=SUM(A1)"
+    assert csv_export.unprotect("'Rock'n'roll") == "'Rock'n'roll"
 
 
 # --- round trip -----------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ def test_no_file_chosen(client, staff):
 
 def test_too_many_rows_are_refused_quickly(client, staff):
     login(client, staff)
-    for rows in (csv_io.MAX_ROWS + 1, 50_000):
+    for rows in (csv_import.MAX_ROWS + 1, 50_000):
         content = "type;name\n" + "".join(f"other;Yhdistys {n}\n" for n in range(rows))
         started = time.perf_counter()
         response = upload(client, content)
@@ -284,7 +284,7 @@ def test_too_many_rows_are_refused_quickly(client, staff):
 def test_too_large_file_is_refused(client, staff):
     login(client, staff)
     content = "type;name;notes\n" + "".join(f"other;Yhdistys {n};{'x' * 1900}\n" for n in range(1200))
-    assert len(content) > csv_io.MAX_BYTES
+    assert len(content) > csv_import.MAX_BYTES
     response = upload(client, content)
     assert response.status_code == 422 and "MB" in response.get_data(as_text=True)
     assert counts() == (0, 0)
@@ -292,10 +292,10 @@ def test_too_large_file_is_refused(client, staff):
 
 def test_exactly_the_limit_is_accepted(client, staff):
     login(client, staff)
-    content = "type;name\n" + "".join(f"other;Yhdistys {n}\n" for n in range(csv_io.MAX_ROWS))
+    content = "type;name\n" + "".join(f"other;Yhdistys {n}\n" for n in range(csv_import.MAX_ROWS))
     response = upload(client, content)
     assert response.status_code == 200
-    assert f"{csv_io.MAX_ROWS} rows were read" in response.get_data(as_text=True) or "token" in response.get_data(as_text=True)
+    assert f"{csv_import.MAX_ROWS} rows were read" in response.get_data(as_text=True) or "token" in response.get_data(as_text=True)
 
 
 # --- row errors -----------------------------------------------------------------------------------
@@ -316,6 +316,24 @@ BAD_FILE = "\n".join([
     row(type="association", name="Hyvä ry"),                                     # 13 ok (org-only row)
     row(type="association", name="Hyvä ry"),                                     # 14 duplicate org row
 ])
+
+
+def test_the_field_limits_are_the_forms_own(app, monkeypatch):
+    """The import checks rows with the screens' forms: a limit changed there applies here too."""
+    from wtforms.validators import Length
+
+    from association_tool.directory.forms import OrganisationForm, PersonForm
+
+    def length_of(form, name):
+        return next(v for v in getattr(form, name).kwargs["validators"] if isinstance(v, Length))
+
+    monkeypatch.setattr(length_of(OrganisationForm, "phone"), "max", 5)
+    monkeypatch.setattr(length_of(PersonForm, "title"), "max", 3)
+    content = "\n".join([HEADER, row(type="kela", name="Kela", phone="12345", person_name="A", person_title="abc"),
+                         row(type="kela", name="Kela 2", phone="123456", person_name="B", person_title="abcd")])
+    preview = check(app, content)
+    assert [(e.row, e.column) for e in preview.errors] == [(3, "phone"), (3, "person_title")]
+    assert "5" in preview.errors[0].message and "3" in preview.errors[1].message
 
 
 def test_every_row_is_checked_and_errors_are_listed(app, client, staff):
@@ -406,7 +424,7 @@ def test_unknown_malformed_and_expired_tokens(app, client, staff):
 
     meta_path = Path(app.instance_path) / "imports" / f"{token}.json"
     meta = json.loads(meta_path.read_text())
-    meta["created"] -= csv_io.TOKEN_LIFETIME_SECONDS + 1
+    meta["created"] -= upload_store.TOKEN_LIFETIME_SECONDS + 1
     meta_path.write_text(json.dumps(meta))
     assert confirm(client, token).status_code == 404
     assert counts() == (0, 0)
@@ -424,7 +442,7 @@ def test_kept_files_are_deleted_after_import_and_when_old(app, client, staff):
     old = token_of(upload(client, "\n".join([HEADER, row(type="kela", name="Kela 2")])))
     confirm(client, token)
     assert not list(folder.glob(f"{token}*"))
-    long_ago = time.time() - 2 * csv_io.TOKEN_LIFETIME_SECONDS
+    long_ago = time.time() - 2 * upload_store.TOKEN_LIFETIME_SECONDS
     for path in folder.glob(f"{old}*"):
         os.utime(path, (long_ago, long_ago))
     upload(client, "\n".join([HEADER, row(type="kela", name="Kela 3")]))

@@ -15,7 +15,7 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import ORGANISATION_TYPES
 from ..timeutil import local_today
-from . import bp, csv_io
+from . import bp, csv_export, csv_import, upload_store
 
 
 class ImportForm(AppForm):
@@ -42,7 +42,7 @@ def export_csv():
     if request.headers.get("HX-Request"):
         # A boosted link would put the file into the page: have the browser fetch it itself.
         return Response(status=204, headers={"HX-Redirect": url_for("directory.export_csv")})
-    data, rows = csv_io.export_csv()
+    data, rows = csv_export.export_csv()
     with write_transaction():
         audit.record(audit.Action.EXPORT, object_type="directory", detail=f"csv, {rows} rows")
     filename = f"hakemisto-{local_today().isoformat()}.csv"
@@ -60,7 +60,7 @@ def _page(form=None, preview=None, token=None, filename=None, message=None, stat
                                     mode="valid" if preview.errors else "all")
     return render_template("directory/import.html", form=form or ImportForm(formdata=None),
                            preview=preview, confirm=confirm, filename=filename, message=message,
-                           max_rows=format_number(csv_io.MAX_ROWS), columns=csv_io.COLUMNS,
+                           max_rows=format_number(csv_import.MAX_ROWS), columns=csv_export.COLUMNS,
                            types=ORGANISATION_TYPES), status
 
 
@@ -72,16 +72,16 @@ def import_csv():
     if not form.validate_on_submit():
         return _page(form, status=422 if form.is_submitted() else 200)
     upload = form.file.data
-    data = upload.stream.read(csv_io.MAX_BYTES + 1)
+    data = upload.stream.read(csv_import.MAX_BYTES + 1)
     try:
-        preview = csv_io.check(csv_io.parse(data))
-    except csv_io.ImportProblem as problem:
+        preview = csv_import.check(csv_import.parse(data))
+    except csv_import.ImportProblem as problem:
         db.session.rollback()
         form.file.errors = list(form.file.errors) + [problem.message]
         return _page(form, status=422)
     db.session.rollback()  # checking reads only
     filename = (upload.filename or "")[:200]
-    token = csv_io.store(data, current_user.id, filename)
+    token = upload_store.store(data, current_user.id, filename)
     return _page(preview=preview, token=token, filename=filename)
 
 
@@ -96,41 +96,41 @@ def import_confirm():
         return _page(message=gone, status=400)
     token, mode = form.token.data, form.mode.data
     try:
-        data = csv_io.claim(token, current_user.id)
-    except csv_io.StoredImportForeign:
+        data = upload_store.claim(token, current_user.id)
+    except upload_store.StoredImportForeign:
         deny("directory import of another user")
         return _page(message=gone, status=404)
-    except csv_io.StoredImportMissing:
+    except upload_store.StoredImportMissing:
         return _page(message=gone, status=404)
-    filename = csv_io.stored_filename(token)
+    filename = upload_store.stored_filename(token)
     try:
-        preview = csv_io.check(csv_io.parse(data))
-    except csv_io.ImportProblem as problem:  # the rules changed while the file was kept
+        preview = csv_import.check(csv_import.parse(data))
+    except csv_import.ImportProblem as problem:  # the rules changed while the file was kept
         db.session.rollback()
-        csv_io.discard(token)
+        upload_store.discard(token)
         return _page(message=problem.message, status=422)
     if mode == "all" and preview.errors:
         db.session.rollback()
-        csv_io.release(token)
+        upload_store.release(token)
         return _page(preview=preview, token=token, filename=filename, status=422, message=_(
             "The directory changed after the file was checked, and some rows no longer fit. "
             "Nothing was imported. Check the problems below."))
     if preview.valid_rows == 0:
         db.session.rollback()
-        csv_io.release(token)
+        upload_store.release(token)
         return _page(preview=preview, token=token, filename=filename, status=422,
                      message=_("There are no valid rows to import. Nothing was imported."))
     try:
-        summary = csv_io.run(preview)
+        summary = csv_import.run(preview)
         db.session.commit()
     except Exception:  # all or nothing: whatever went wrong, nothing is kept
         db.session.rollback()
         current_app.logger.exception("directory import failed")
-        csv_io.release(token)
+        upload_store.release(token)
         return _page(preview=preview, token=token, filename=filename, status=422, message=_(
             "The import could not be completed, so nothing was imported. The directory may have "
             "been changed by someone else meanwhile: upload the file again to check it."))
-    csv_io.discard(token)
+    upload_store.discard(token)
     flash(_("Import done: %(orgs_new)s organisations added and %(orgs_changed)s changed, "
             "%(people_new)s contact persons added and %(people_changed)s changed.",
             orgs_new=summary.org_create, orgs_changed=summary.org_update,

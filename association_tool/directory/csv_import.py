@@ -1,28 +1,24 @@
-"""CSV import and export of the directory: associations keep these lists in spreadsheets.
+"""CSV import of the directory: read the file, check every row, plan the changes, then make them.
 
 The import reads the whole file first, checks every row, and only then changes anything: in one
-transaction, through the directory services, so that every change is in the access log.
+transaction, through the directory services, so that every change is in the access log. Each row
+is checked with the same forms as the directory's screens, so the field limits are theirs.
 """
 from __future__ import annotations
 
 import csv
 import io
-import json
-import os
-import re
-import secrets
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import force_locale, format_number
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms.validators import URL
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, Form
+from wtforms.validators import Length, ValidationError
 
 from .. import audit
 from ..extensions import db
@@ -30,78 +26,21 @@ from ..forms import strip
 from ..labels import label
 from ..models import ORGANISATION_TYPES, ContactPerson, Organisation
 from . import services
+from .csv_export import COLUMNS, ORG_FIELDS, unprotect
+from .forms import OrganisationForm, PersonForm
 
-COLUMNS = ("type", "name", "unit", "address", "phone", "email", "website", "opening_hours", "notes",
-           "archived", "person_name", "person_title", "person_phone", "person_email",
-           "person_liaison", "person_archived")
-ORG_FIELDS = ("type", "name", "unit", "address", "phone", "email", "website", "opening_hours", "notes")
-# CSV column -> ContactPerson attribute
+# CSV column -> ContactPerson attribute (and PersonForm field)
 PERSON_FIELDS = {"person_name": "name", "person_title": "title", "person_phone": "phone",
                  "person_email": "email", "person_liaison": "is_liaison"}
+_PERSON_COLUMNS = {attr: column for column, attr in PERSON_FIELDS.items()}
 REQUIRED_COLUMNS = ("type", "name")
-MAX_LENGTHS = {"name": 200, "unit": 200, "address": 300, "phone": 40, "email": 254, "website": 300,
-               "opening_hours": 300, "notes": 2000, "person_name": 120, "person_title": 120,
-               "person_phone": 40, "person_email": 254}
-EMAIL_COLUMNS = ("email", "person_email")
 FLAG_COLUMNS = ("archived", "person_liaison", "person_archived")
 TRUE_WORDS = frozenset({"yes", "true", "1", "kyllä", "kylla", "ja"})
 FALSE_WORDS = frozenset({"no", "false", "0", "ei", "nej", ""})
 
-DELIMITER = ";"
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_SHOWN_ERRORS = 500
-TOKEN_LIFETIME_SECONDS = 3600
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
-
-# A cell that a spreadsheet could read as a formula. Apostrophes in front are counted too, so
-# that protecting on export and unprotecting on import give back exactly the stored text.
-_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
-_URL = URL(require_tld=True)
-
-
-# --- export ---------------------------------------------------------------------------------------
-
-def protect(value: str) -> str:
-    """Put an apostrophe in front of a cell a spreadsheet would run as a formula."""
-    return "'" + value if _FORMULA.match(value) else value
-
-
-def unprotect(value: str) -> str:
-    """Take off the apostrophe that `protect` added."""
-    return value[1:] if value.startswith("'") and _FORMULA.match(value) else value
-
-
-def _flag(value: bool) -> str:
-    return "yes" if value else "no"
-
-
-def export_rows() -> list[list[str]]:
-    """Return the directory as rows: one per contact person, one per organisation without any."""
-    organisations = db.session.scalars(
-        select(Organisation).options(selectinload(Organisation.people))
-        .order_by(Organisation.name, Organisation.unit, Organisation.id)).all()
-    rows = []
-    for organisation in organisations:
-        org_cells = [getattr(organisation, name) or "" for name in ORG_FIELDS] + [_flag(organisation.archived)]
-        people = sorted(organisation.people, key=lambda p: (p.name.lower(), p.id))
-        for person in people:
-            rows.append(org_cells + [person.name or "", person.title or "", person.phone or "",
-                                     person.email or "", _flag(person.is_liaison), _flag(person.archived)])
-        if not people:
-            rows.append(org_cells + ["", "", "", "", "", ""])
-    return [[protect(cell) for cell in row] for row in rows]
-
-
-def export_csv() -> tuple[bytes, int]:
-    """Return the directory as a CSV file Excel opens right (UTF-8 with BOM, `;`), and its row count."""
-    rows = export_rows()
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, delimiter=DELIMITER, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8"), len(rows)
-
 
 # --- reading a file -------------------------------------------------------------------------------
 
@@ -293,10 +232,56 @@ def _type_codes() -> dict[str, str]:
     return codes
 
 
-def _url_ok(value: str) -> bool:
-    match = _URL.regex.match(value)
-    return bool(match and value.lower().startswith(("http://", "https://"))
-                and _URL.validate_hostname(match.group("host")))
+def _http_or_https(form: Form, field: Field) -> None:
+    """The import asks one thing more of a web address than the screen: http or https."""
+    if field.data and not field.data.lower().startswith(("http://", "https://")):
+        raise ValidationError("not http or https")  # worded by _refusal
+
+
+_ROW_FORM_META = {"csrf": False}
+
+
+def _max_length(field: Field) -> int | None:
+    """The field's length limit, as its form declares it."""
+    return next((v.max for v in field.validators if isinstance(v, Length) and v.max >= 0), None)
+
+
+def _refusal(column: str, field: Field) -> str:
+    """Say in the importer's words why a form refused a column's value (other than its length)."""
+    if column == "type":
+        types = ", ".join(ORGANISATION_TYPES)
+        if not field.data:
+            return _("The type is required. Use one of: %(types)s.", types=types)
+        return _("Unknown type. Use one of: %(types)s.", types=types)
+    if column == "name":
+        return _("The organisation's name is required.")
+    if column == "person_name":
+        return _("The contact person's name is required when other contact person columns are filled.")
+    if column in ("email", "person_email"):
+        return _("This is not a valid e-mail address.")
+    if column == "website":
+        return _("Write the whole web address, starting with https://.")
+    return field.errors[-1]
+
+
+def _refusals(form: Form, values: dict, column_of: dict[str, str],
+              extra_validators: dict | None = None) -> list[tuple[str, str]]:
+    """Check values with a form; return what it refuses as (column, message) in the importer's words."""
+    form.process(MultiDict({name: value for name, value in values.items() if value is not None}))
+    form.validate(extra_validators=extra_validators)
+    problems = []
+    for form_field in form:
+        if not form_field.errors:
+            continue
+        column = column_of.get(form_field.name, form_field.name)
+        limit = _max_length(form_field)
+        too_long = limit is not None and len(form_field.data or "") > limit
+        if too_long:
+            problems.append((column, _("Too long: at most %(max)s characters, this has %(length)s.",
+                                       max=limit, length=len(form_field.data))))
+        if len(form_field.errors) > int(too_long):
+            problems.append((column, _refusal(column, form_field)))
+    return problems
 
 
 class _RowChecker:
@@ -307,6 +292,9 @@ class _RowChecker:
         self.other_delimiter = "," if delimiter == ";" else ";"
         self.present = {c for c in columns if c}
         self.types = _type_codes()
+        # The screens' forms, made once and given each row's values in turn (a file has thousands).
+        self.org_form = OrganisationForm(formdata=None, meta=_ROW_FORM_META)
+        self.person_form = PersonForm(formdata=None, meta=_ROW_FORM_META)
 
     def check(self, number: int, cells: list[str], errors: list[RowError]) -> _Row | None:
         before = len(errors)
@@ -334,11 +322,6 @@ class _RowChecker:
         for column in self.present:
             values.setdefault(column, None)
 
-        for column, limit in MAX_LENGTHS.items():
-            value = values.get(column)
-            if value and len(value) > limit:
-                fail(column, _("Too long: at most %(max)s characters, this has %(length)s.",
-                               max=limit, length=len(value)))
         flags = {}
         for column in FLAG_COLUMNS:
             if column in self.present:
@@ -349,23 +332,11 @@ class _RowChecker:
                     flags[column] = False
                 else:
                     fail(column, _("Write yes or no (also accepted: kyllä/ei, ja/nej, true/false, 1/0)."))
-        for column in EMAIL_COLUMNS:
-            value = values.get(column)
-            if value:
-                try:
-                    validate_email(value, check_deliverability=False)
-                except EmailNotValidError:
-                    fail(column, _("This is not a valid e-mail address."))
-        if values.get("website") and not _url_ok(values["website"]):
-            fail("website", _("Write the whole web address, starting with https://."))
 
-        type_code = self.types.get((values.get("type") or "").lower())
-        if not values.get("type"):
-            fail("type", _("The type is required. Use one of: %(types)s.", types=", ".join(ORGANISATION_TYPES)))
-        elif type_code is None:
-            fail("type", _("Unknown type. Use one of: %(types)s.", types=", ".join(ORGANISATION_TYPES)))
-        if not values.get("name"):
-            fail("name", _("The organisation's name is required."))
+        org = {name: values[name] for name in ORG_FIELDS if name in self.present}
+        org["type"] = self.types.get((org["type"] or "").lower(), org["type"])
+        for column, message in _refusals(self.org_form, org, {}, {"website": [_http_or_https]}):
+            fail(column, message)
 
         person = None
         if "person_name" in self.present:
@@ -376,13 +347,12 @@ class _RowChecker:
             filled = any(v for k, v in person.items()) or flags.get("person_archived")
             if not filled:
                 person = None
-            elif not person.get("name"):
-                fail("person_name", _("The contact person's name is required when other contact "
-                                      "person columns are filled."))
+            else:
+                texts = {attr: value for attr, value in person.items() if attr != "is_liaison"}
+                for column, message in _refusals(self.person_form, texts, _PERSON_COLUMNS):
+                    fail(column, message)
         if len(errors) > before:
             return None
-        org = {name: values[name] for name in ORG_FIELDS if name in self.present}
-        org["type"] = type_code
         return _Row(number, org, flags.get("archived"), person,
                     flags.get("person_archived") if person is not None else None)
 
@@ -592,124 +562,33 @@ class Summary:
     person_update: int
 
 
+def _carry_out(op: _OrgOp | _PersonOp, create, update, set_archived):
+    """Make one planned change with the services given; return the record."""
+    if op.target is None:
+        record = create(op.data)
+    else:
+        record = op.target
+        if op.changed:
+            update(record, op.data, version=record.version)
+    if op.archived is not None:
+        set_archived(record, op.archived)
+    return record
+
+
 def run(preview: Preview) -> Summary:
     """Carry out a checked import through the services (they flush and log); the caller commits."""
     organisation_of = {}
     for op in preview.org_ops:
-        if op.target is None:
-            organisation = services.create_organisation(op.data)
-        else:
-            organisation = op.target
-            if op.changed:
-                services.update_organisation(organisation, op.data, version=organisation.version)
-        if op.archived is not None:
-            services.set_organisation_archived(organisation, op.archived)
-        organisation_of[id(op.group)] = organisation
+        organisation_of[id(op.group)] = _carry_out(op, services.create_organisation,
+                                                   services.update_organisation,
+                                                   services.set_organisation_archived)
     for op in preview.person_ops:
-        if op.target is None:
-            person = services.create_person(organisation_of[id(op.group)], op.data)
-        else:
-            person = op.target
-            if op.changed:
-                services.update_person(person, op.data, version=person.version)
-        if op.archived is not None:
-            services.set_person_archived(person, op.archived)
+        organisation = organisation_of[id(op.group)]
+        _carry_out(op, lambda data: services.create_person(organisation, data),
+                   services.update_person, services.set_person_archived)
     summary = Summary(preview.org_create, preview.org_update, preview.person_create, preview.person_update)
     audit.record(audit.Action.UPDATE, object_type="directory",
                  detail=(f"csv import: organisations created={summary.org_create} "
                          f"updated={summary.org_update}, contact persons created="
                          f"{summary.person_create} updated={summary.person_update}"))
     return summary
-
-
-# --- the checked file, kept until the user confirms ------------------------------------------------
-
-class StoredImportMissing(Exception):
-    """No such import: never made, already done, or expired."""
-
-
-class StoredImportForeign(Exception):
-    """The import was started by another user."""
-
-
-def _folder() -> Path:
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
-
-
-def clean_up(max_age: float = TOKEN_LIFETIME_SECONDS) -> None:
-    """Delete kept files older than their lifetime."""
-    limit = time.time() - max_age
-    for path in _folder().iterdir():
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink()
-        except OSError:
-            pass
-
-
-def store(data: bytes, user_id: int, filename: str | None) -> str:
-    """Keep a checked file for its owner to confirm; return its token."""
-    clean_up()
-    token = secrets.token_urlsafe(24)
-    folder = _folder()
-    meta = {"user_id": user_id, "created": time.time(), "filename": (filename or "")[:200]}
-    for name, content in ((f"{token}.json", json.dumps(meta).encode()), (f"{token}.csv", data)):
-        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-    return token
-
-
-def _meta(token: str) -> dict:
-    if not isinstance(token, str) or not _TOKEN.match(token):
-        raise StoredImportMissing()
-    try:
-        meta = json.loads((_folder() / f"{token}.json").read_text())
-    except (OSError, ValueError):
-        raise StoredImportMissing() from None
-    if time.time() - meta.get("created", 0) > TOKEN_LIFETIME_SECONDS:
-        discard(token)
-        raise StoredImportMissing()
-    return meta
-
-
-def stored_filename(token: str) -> str:
-    """Return the original name of a kept file, for the page."""
-    try:
-        return _meta(token).get("filename", "")
-    except StoredImportMissing:
-        return ""
-
-
-def claim(token: str, user_id: int) -> bytes:
-    """Take a kept file for importing, so that a second confirmation cannot import it twice."""
-    meta = _meta(token)
-    if meta.get("user_id") != user_id:
-        raise StoredImportForeign()
-    folder = _folder()
-    try:
-        os.rename(folder / f"{token}.csv", folder / f"{token}.busy")
-        return (folder / f"{token}.busy").read_bytes()
-    except OSError:
-        raise StoredImportMissing() from None
-
-
-def release(token: str) -> None:
-    """Give a claimed file back, so that the user can still confirm it (e.g. the valid rows only)."""
-    folder = _folder()
-    try:
-        os.rename(folder / f"{token}.busy", folder / f"{token}.csv")
-    except OSError:
-        pass
-
-
-def discard(token: str) -> None:
-    """Delete a kept file and its details."""
-    folder = _folder()
-    for suffix in (".csv", ".busy", ".json"):
-        try:
-            (folder / f"{token}{suffix}").unlink()
-        except OSError:
-            pass
