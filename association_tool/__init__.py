@@ -1,18 +1,14 @@
 """The association case tool: application factory."""
 from __future__ import annotations
 
-from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, Request, g, redirect, render_template, request, session, url_for
-from flask_babel import format_date, format_datetime, format_number, get_locale, get_translations
+from flask_babel import format_datetime, format_number
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from jinja2 import pass_context
-from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -312,52 +308,15 @@ def register_errorhandlers(app: Flask) -> None:
                       _l("Nothing was saved. Try again; if this happens again, tell the administrator."))
 
 
-def _format_date(value, fmt="short") -> str:
-    """Format a date in the user's language; plain dates are formatted once per locale."""
-    if not value:
-        return ""
-    if type(value) is date:
-        return _date_in(str(get_locale()), value, fmt)
-    return format_date(value, fmt)
-
-
-@lru_cache(maxsize=4096)
-def _date_in(_locale: str, value: date, fmt: str) -> str:
-    """Format one date in one locale (the locale is the cache key; Babel reads it itself)."""
-    return format_date(value, fmt)
-
-
-def _template_gettext() -> dict:
-    """`_`, `gettext` and `ngettext` for one rendering, with the user's catalogue looked up once.
-
-    They behave as Flask-Babel's (Jinja's "newstyle" gettext: the text is escaped as markup and
-    always formatted with its variables), but Flask-Babel finds the request's locale and
-    catalogue again at every call, which on a list page of a few dozen texts adds up.
-    """
-    catalogue = get_translations()
-
-    @pass_context
-    def gettext(context, string, **variables):
-        text = catalogue.ugettext(string)
-        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
-
-    @pass_context
-    def ngettext(context, singular, plural, num, **variables):
-        variables.setdefault("num", num)
-        text = catalogue.ungettext(singular, plural, num)
-        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
-
-    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
-
-
 def register_template_helpers(app: Flask) -> None:
     """Give templates the association name, dates in the user's format and the roles."""
     from .forms import role_choices
+    from .i18n import date_filter, template_gettext
     from .labels import label, labels_of
     from .settings import association_name
     from .timeutil import local_today
 
-    app.jinja_env.filters["date"] = _format_date
+    app.jinja_env.filters["date"] = date_filter
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["datetime"] = (
         lambda value, fmt="short": format_datetime(value, fmt) if value else "")
@@ -373,7 +332,7 @@ def register_template_helpers(app: Flask) -> None:
             return g.association_name
 
         return {
-            **_template_gettext(),
+            **template_gettext(),
             "association_name": association,
             "role_label": lambda role: dict(role_choices()).get(role, role),
             "current_locale": select_locale,

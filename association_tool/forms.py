@@ -1,44 +1,22 @@
 """Form pieces shared by several screens."""
-from functools import lru_cache
-
-from babel import support
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import HiddenField, PasswordField, SelectField, StringField, TelField, widgets
-from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
+from .i18n import WTFORMS_TRANSLATIONS
 from .models import Role
 from .passwords import MAX_LENGTH, password_problems
 
 
-@lru_cache(maxsize=8)
-def _wtforms_messages(locale: str) -> support.NullTranslations:
-    """WTForms' own messages ("Not a valid choice.") in one language, read once per process."""
-    return support.Translations.load(messages_path(), [locale], domain="wtforms")
-
-
-class _WTFormsTranslations:
-    """WTForms' messages in the user's language (Flask-WTF reads the catalogue anew per request)."""
-
-    def gettext(self, string):
-        return _wtforms_messages(str(get_locale())).ugettext(string)
-
-    def ngettext(self, singular, plural, n):
-        return _wtforms_messages(str(get_locale())).ungettext(singular, plural, n)
-
-
-_TRANSLATIONS = _WTFormsTranslations()
-
-
 class AppForm(FlaskForm):
-    """The base of the app's forms: Flask-WTF's, with WTForms' messages translated from memory."""
+    """The base of the app's forms: Flask-WTF's, with WTForms' messages translated from memory
+    (i18n.py)."""
 
     class Meta:
         def get_translations(self, form):
-            return _TRANSLATIONS
+            return WTFORMS_TRANSLATIONS
 
 
 class Select(widgets.Select):

@@ -1,10 +1,10 @@
 """Translated labels for the stored code values, in one place for forms, pages and PDFs."""
 from collections.abc import Mapping
-from functools import lru_cache
 from types import MappingProxyType
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from .i18n import once_per_locale
 
 LABELS = {
     "level": {
@@ -85,22 +85,18 @@ def label(kind: str, value) -> str:
     """Return the translated label of a stored value, or the value itself when unknown."""
     if value is None or value == "":
         return ""
-    return _label_in(str(get_locale()), kind, value)
+    return _label_in(kind, value)
 
 
-@lru_cache(maxsize=4096)
-def _label_in(locale: str, kind: str, value) -> str:
+@once_per_locale(maxsize=4096)
+def _label_in(kind: str, value) -> str:
     """Translate a label once per locale: a list page asks for the same few labels many times."""
     return str(LABELS.get(kind, {}).get(value, value))
 
 
+@once_per_locale(maxsize=256)
 def labels_of(kind: str) -> Mapping[str, str]:
     """Return all labels of one kind in the user's language, for a loop that shows many."""
-    return _labels_in(str(get_locale()), kind)
-
-
-@lru_cache(maxsize=256)
-def _labels_in(locale: str, kind: str) -> Mapping[str, str]:
     # Read-only: the same mapping serves every request in this language.
     return MappingProxyType({value: str(text) for value, text in LABELS.get(kind, {}).items()})
 

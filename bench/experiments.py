@@ -3,7 +3,7 @@
 Never deploy these. Use them with `python -m bench.run --app-module bench.experiments:NAME`.
 
 - `original_list`: the client list as it was before the benchmark's change to
-  `clients.services.list_clients` (one query of whole client rows sorted by name, and a count of
+  `clients.listing.list_clients` (one query of whole client rows sorted by name, and a count of
   the same query), to compare before and after on the same machine and data. (The list's
   template now reads plain rows: this variant shows "–" for the responsible worker.)
 """
@@ -16,7 +16,7 @@ def _original_list_clients(user, filters):
     from sqlalchemy.orm import joinedload
 
     from association_tool.access import visible_clients_filter
-    from association_tool.clients.services import PER_PAGE, SORTS
+    from association_tool.clients.listing import PER_PAGE, SORTS
     from association_tool.extensions import db
     from association_tool.models import Client, ClientStatus
 
@@ -45,9 +45,9 @@ def _original_list_clients(user, filters):
 
 
 def _original_list_app():
-    from association_tool.clients import services
+    from association_tool.clients import listing
 
-    services.list_clients = _original_list_clients
+    listing.list_clients = _original_list_clients
     from app import app as application
 
     return application

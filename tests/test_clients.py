@@ -140,7 +140,7 @@ SEARCHED_NAMES = [("Äijälä", "Äijälä Åsa"), ("Mikko M.", "Mikko Mäkelä"
 def test_search_finds_exactly_the_clients_whose_names_hold_every_word(staff, query):
     """Whatever index answers (SQLite's trigrams, PostgreSQL's), the search must find exactly
     the clients whose names contain each word, in any case, with Finnish and Swedish letters."""
-    from association_tool.clients.services import ClientFilters, list_clients
+    from association_tool.clients.listing import ClientFilters, list_clients
 
     made = {make_client(display_name=d, full_name=f).id: " ".join(filter(None, [d, f])).lower()
             for d, f in SEARCHED_NAMES}
@@ -154,7 +154,7 @@ def test_search_finds_exactly_the_clients_whose_names_hold_every_word(staff, que
 def test_search_of_three_letters_is_answered_from_an_index(app, client, staff):
     from sqlalchemy import text
 
-    from association_tool.clients.services import ClientFilters, list_clients
+    from association_tool.clients.listing import ClientFilters, list_clients
 
     for i in range(40):
         make_client(display_name=f"Asiakas {i:02d}", full_name="Aino Mäkinen" if i % 2 else "")
@@ -211,7 +211,7 @@ def _names_on(html):
 def test_a_broad_search_shows_the_same_pages_as_an_exact_one(client, staff, monkeypatch, filters):
     """Past the count cap the list reads the name index in order instead of sorting every
     match; the pages must be those the exact search gives, in the same order."""
-    from association_tool.clients import services
+    from association_tool.clients import listing
 
     login(client, staff)
     for i in range(60):
@@ -224,18 +224,18 @@ def test_a_broad_search_shows_the_same_pages_as_an_exact_one(client, staff, monk
     # First exact; then past the cap, with the page found among the first names, and with too
     # few names read to fill it (all matches sorted instead).
     for cap, budget in ((10_000, 500), (7, 500), (7, 5)):
-        monkeypatch.setattr(services, "SEARCH_COUNT_CAP", cap)
-        monkeypatch.setattr(services, "WALK_BUDGET", budget)
-        services._plain_search.cache_clear()  # the budget is built into the cached queries
+        monkeypatch.setattr(listing, "SEARCH_COUNT_CAP", cap)
+        monkeypatch.setattr(listing, "WALK_BUDGET", budget)
+        listing._plain_search.cache_clear()  # the budget is built into the cached queries
         pages[cap, budget] = [_names_on(client.get(f"/clients/?q=mäkinen{filters}&page={n}")
                                         .get_data(as_text=True)) for n in (1, 2, 3)]
-    services._plain_search.cache_clear()
+    listing._plain_search.cache_clear()
     assert pages[7, 500] == pages[10_000, 500] == pages[7, 5]
     pages[7], pages[10_000] = pages[7, 500], pages[10_000, 500]
     assert any(pages[7]) and "Ruusu Virta" not in str(pages[7])
-    monkeypatch.setattr(services, "SEARCH_COUNT_CAP", 10_000)
+    monkeypatch.setattr(listing, "SEARCH_COUNT_CAP", 10_000)
     exact = client.get(f"/clients/?q=mäkinen{filters}").get_data(as_text=True)
-    monkeypatch.setattr(services, "SEARCH_COUNT_CAP", 7)
+    monkeypatch.setattr(listing, "SEARCH_COUNT_CAP", 7)
     broad = client.get(f"/clients/?q=mäkinen{filters}").get_data(as_text=True)
     total = int(re.search(r"(\d+) asiakas", exact).group(1))
     assert total == sum(len(names) for names in pages[10_000]) or total > 75
@@ -243,10 +243,10 @@ def test_a_broad_search_shows_the_same_pages_as_an_exact_one(client, staff, monk
 
 
 def test_a_broad_search_says_more_than_the_cap_and_pages_on(client, staff, monkeypatch):
-    from association_tool.clients import services
+    from association_tool.clients import listing
 
     login(client, staff)
-    monkeypatch.setattr(services, "SEARCH_COUNT_CAP", 30)
+    monkeypatch.setattr(listing, "SEARCH_COUNT_CAP", 30)
     for i in range(40):
         make_client(display_name=f"Virtanen {i:02d}")
     first = client.get("/clients/?q=virtanen").get_data(as_text=True)
@@ -263,10 +263,10 @@ def test_a_broad_search_says_more_than_the_cap_and_pages_on(client, staff, monke
 
 def test_a_broad_search_keeps_its_work_bounded(app, client, staff, monkeypatch):
     """The count stops at the cap and the page is read from the name index, not sorted."""
-    from association_tool.clients import services
-    from association_tool.clients.services import ClientFilters, list_clients
+    from association_tool.clients import listing
+    from association_tool.clients.listing import ClientFilters, list_clients
 
-    monkeypatch.setattr(services, "SEARCH_COUNT_CAP", 5)
+    monkeypatch.setattr(listing, "SEARCH_COUNT_CAP", 5)
     for i in range(30):
         make_client(display_name=f"Laine {i:02d}")
     statements = []
@@ -298,7 +298,7 @@ def test_a_broad_search_keeps_its_work_bounded(app, client, staff, monkeypatch):
 def test_the_list_by_start_date_reads_a_page_from_an_index(app, staff, status):
     """Newest first: the page's ids come from ix_client_start_status in order, not from
     sorting every client (67 ms at 100,000 clients on SQLite before the index)."""
-    from association_tool.clients.services import ClientFilters, list_clients
+    from association_tool.clients.listing import ClientFilters, list_clients
 
     for i in range(30):
         make_client(display_name=f"Asiakas {i:02d}", start_date=local_today() - timedelta(days=i))

@@ -1,13 +1,11 @@
 """Forms for the client's details, peer pairings and the ending of the relationship."""
-from functools import lru_cache
-
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField, widgets)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from ..forms import AppForm, Select, optional_id, strip, version_field
+from ..i18n import once_per_locale
 from ..labels import LABELS, choices
 from ..models.clients import PAIRING_CHOICES, STAFF_ONLY_SECTIONS
 from ..timeutil import local_today
@@ -269,14 +267,14 @@ class ClientSearchForm(AppForm):
 
     def __init__(self, *args, workers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        fixed = _filter_choices(str(get_locale()))
+        fixed = _filter_choices()
         self.level.choices, self.status.choices, self.sort.choices = (
             fixed["level"], fixed["status"], fixed["sort"])
         self.worker.choices = fixed["worker"] + [(str(w.id), w.name) for w in workers]
 
 
-@lru_cache(maxsize=8)
-def _filter_choices(_locale: str) -> dict[str, list[tuple[str, str]]]:
+@once_per_locale(maxsize=8)
+def _filter_choices() -> dict[str, list[tuple[str, str]]]:
     """The client list's fixed filter choices, translated once per language (the list is the
     most visited page, and each translation looked up anew costs as much as a row)."""
     def translate(pairs):

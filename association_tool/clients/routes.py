@@ -13,7 +13,7 @@ from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, visible_secti
 from ..extensions import db
 from ..models import PeerPairing, User
 from ..timeutil import local_today
-from . import bp, services
+from . import bp, listing, services
 from .forms import ClientForm, ClientSearchForm, PairingForm, consent_reason, ending_form
 from .sections import render_section, see_other, wants_fragment
 
@@ -27,7 +27,7 @@ SECTION_ENDPOINTS = {"goals": "goals.section", "contacts": "contacts.section",
                      "peers": "clients.peers", "ending": "clients.ending"}
 
 
-def _filters(form: ClientSearchForm) -> services.ClientFilters:
+def _filters(form: ClientSearchForm) -> listing.ClientFilters:
     """Turn the validated search form into list filters, ignoring anything malformed."""
     valid = form.validate()
 
@@ -35,7 +35,7 @@ def _filters(form: ClientSearchForm) -> services.ClientFilters:
         return field.data if (valid or not field.errors) and field.data else ""
 
     worker = ok(form.worker)
-    return services.ClientFilters(
+    return listing.ClientFilters(
         q=ok(form.q), mine=bool(form.mine.data), level=ok(form.level)
         if form.level.data in dict(form.level.choices) else "",
         status=ok(form.status) if form.status.data in dict(form.status.choices) else "",
@@ -49,7 +49,7 @@ def index():
     """List the clients the user may see, with search as you type, filters, sorting and paging."""
     form = ClientSearchForm(request.args, workers=services.worker_names())
     filters = _filters(form)
-    page = services.list_clients(current_user, filters)
+    page = listing.list_clients(current_user, filters)
     due = services.next_due([c.id for c in page.items], current_user)
     args = {k: v for k, v in request.args.items() if k != "page"}
     context = dict(form=form, page=page, due=due, args=args)

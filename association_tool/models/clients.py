@@ -59,7 +59,7 @@ class Client(db.Model):
     __tablename__ = "client"
     __table_args__ = (
         Index("ix_client_status_name", "status", "display_name"),
-        # Names in order with what a broad search tests on each (clients/services.py).
+        # Names in order with what a broad search tests on each (clients/listing.py).
         Index("ix_client_name_text", "display_name", "id", "status", "search_text"),
         # Start dates in order with the status: the list sorted by start date reads one page.
         Index("ix_client_start_status", "start_date", "id", "status"),
