@@ -196,6 +196,21 @@ def visible_clients_filter(user, section: str | None = None):
     return exists().where(and_(*conditions))
 
 
+def own_client_ids(user):
+    """Select the ids of the clients a staff member is responsible for or the backup of.
+
+    Two index searches joined by UNION instead of an OR, which no index answers: on a busy
+    association's home page the database then reads the worker's own clients, not everyone's.
+    """
+    from sqlalchemy import select, union
+
+    from .models import Client, ClientStatus
+
+    not_ended = Client.status != ClientStatus.ENDED.value
+    return union(select(Client.id).where(Client.responsible_id == user.id, not_ended),
+                 select(Client.id).where(Client.backup_id == user.id, not_ended))
+
+
 # --- follow-up tasks ----------------------------------------------------------------------------
 
 # The section of the client's record a task comes from, by the task's source. A task tells what

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, literal, or_, select, union, union_all
+from sqlalchemy import bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from .. import audit
-from ..access import visible_clients_filter
+from ..access import own_client_ids, visible_clients_filter
 from ..extensions import db
 from ..models import (OPEN_GOAL_STATUSES, Client, ClientEnding, ClientStatus,
                       Contact, EndingNotice, EndingPairing, FollowUpTask, Goal, Level,
@@ -534,17 +534,6 @@ def ending_history(client: Client) -> list[ClientEnding]:
 
 
 # --- home page ----------------------------------------------------------------------------------
-
-def own_client_ids(user: User):
-    """Select the ids of the clients a staff member is responsible for or the backup of.
-
-    Two index searches joined by UNION instead of an OR, which no index answers: on a busy
-    association's home page the database then reads the worker's own clients, not everyone's.
-    """
-    not_ended = Client.status != ClientStatus.ENDED.value
-    return union(select(Client.id).where(Client.responsible_id == user.id, not_ended),
-                 select(Client.id).where(Client.backup_id == user.id, not_ended))
-
 
 def my_clients(user: User, limit: int = 50) -> list[Client]:
     """Return the user's own clients: responsible or backup for staff, paired for peers."""

@@ -253,11 +253,10 @@ def expiring_for(user: User, today: date | None = None, *, days: int = EXPIRING_
 
     Admins and staff see their own clients' consents; peer supporters none (consents are staff work).
     """
-    from ..access import sees_all_clients
+    from ..access import own_client_ids, sees_all_clients
 
     if not sees_all_clients(user):
         return []
-    from ..clients.services import own_client_ids
 
     today = today or local_today()
     rows = db.session.scalars(
