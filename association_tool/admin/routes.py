@@ -13,7 +13,7 @@ from ..auth import two_factor
 from ..extensions import db
 from ..models import User
 from ..settings import (ASSOCIATION_ADDRESS, ASSOCIATION_HOURS, ASSOCIATION_PHONE,
-                        association_contact, store_association_contact)
+                        association_contact, store_association_contact, stored_logo)
 from . import bp
 from . import logo as logos
 from .forms import (ActionForm, AuditFilterForm, ErrandDefaultsForm, LogoForm, PasswordResetForm,
@@ -202,7 +202,7 @@ def _settings_page(form=None, logo_form=None, policy_form=None, status=200):
     return render_template("admin/settings.html", form=form,
                            logo_form=logo_form or LogoForm(formdata=None),
                            policy_form=policy_form,
-                           logo=logos.stored_logo(), action_form=ActionForm()), status
+                           logo=stored_logo(), action_form=ActionForm()), status
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -285,7 +285,7 @@ def logo_remove():
 @allow(ADMIN)
 def logo_image():
     """The stored logo, for the preview on the settings page (never run as a document)."""
-    stored = logos.stored_logo()
+    stored = stored_logo()
     if stored is None:
         abort(404)
     mime, data = stored
