@@ -28,13 +28,18 @@ CONTEXT = {"title": "Muistilista – Äänekoski", "lang": "fi", "association": 
 
 
 def build_app(instance: str):
-    """An app on a throwaway instance folder (the sample needs no database)."""
+    """An app on a throwaway instance folder, with empty tables (the errand checklist reads the
+    association's contact details from the settings; nothing is stored)."""
     os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production")
     os.environ["INSTANCE_PATH"] = instance
     os.environ["DATABASE_URL"] = f"sqlite:///{instance}/bench.db"
     from association_tool import create_app
+    from association_tool.extensions import db
 
-    return create_app()
+    app = create_app()
+    with app.app_context():
+        db.create_all()
+    return app
 
 
 def bare_renderer(html: str):
