@@ -118,7 +118,7 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(key: str):
-        from .auth.services import load_session
+        from .auth.sessions import load_session
 
         user, expired = load_session(key)
         if expired:
@@ -193,7 +193,7 @@ def register_hooks(app: Flask) -> None:
     def require_setup():
         if app.extensions.get("setup_done"):
             return None
-        from .auth.services import any_user_exists
+        from .auth.accounts import any_user_exists
 
         if any_user_exists():
             app.extensions["setup_done"] = True
@@ -352,9 +352,9 @@ def _template_gettext() -> dict:
 
 def register_template_helpers(app: Flask) -> None:
     """Give templates the association name, dates in the user's format and the roles."""
-    from .auth.services import association_name
     from .forms import role_choices
     from .labels import label, labels_of
+    from .settings import association_name
     from .timeutil import local_today
 
     app.jinja_env.filters["date"] = _format_date

@@ -31,20 +31,21 @@ def _read_password() -> str:
 @click.option("--locale", type=click.Choice(["fi", "sv", "en"]), default="fi")
 def users_create(role: str, email: str, name: str, locale: str) -> None:
     """Create a user; the password is prompted for or read from standard input."""
-    from .auth import services
+    from .auth import accounts
     from .passwords import password_problems
+    from .settings import association_name, set_association_name
 
     password = _read_password()
     problems = password_problems(password, email=email, name=name)
     if problems:
         raise click.ClickException(str(problems[0]))
     try:
-        user = services.create_user(name=name, email=email, role=role, password=password,
+        user = accounts.create_user(name=name, email=email, role=role, password=password,
                                     locale=locale, must_change_password=False)
-    except services.AccountError as error:
+    except accounts.AccountError as error:
         raise click.ClickException(str(error)) from error
-    if not services.association_name():
-        services.set_association_name("Yhdistys")
+    if not association_name():
+        set_association_name("Yhdistys")
     db.session.commit()
     click.echo(f"Created {role} {user.email} (id {user.id}).")
 
@@ -55,15 +56,15 @@ def users_reset_two_factor(email: str) -> None:
     """Turn off a user's two-step sign-in and lift a sign-in lock (a lost phone and lost codes)."""
     from sqlalchemy import select
 
-    from .auth import services, two_factor
+    from .auth import accounts, throttle, two_factor
     from .models import User
 
     user = db.session.scalars(
-        select(User).where(User.email == services.normalise_email(email))).one_or_none()
+        select(User).where(User.email == accounts.normalise_email(email))).one_or_none()
     if user is None:
         raise click.ClickException(f"No user with the e-mail address {email}.")
     two_factor.reset_by_operator(user)
-    services.unlock(user)
+    throttle.unlock(user)
     db.session.commit()
     click.echo(f"Two-step sign-in is off for {user.email}; they sign in with their password and "
                "may set it up again.")

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .auth import services
+from .auth import accounts
 from .extensions import db
 from .models import Contact, Goal, GoalProgress, GoalReview
+from .settings import set_association_name
 from .timeutil import local_today
 
 
@@ -41,12 +42,12 @@ def load_demo() -> list[tuple[str, str, str]]:
     from .clients import services as clients
     from .tasks.services import create_task
 
-    if services.any_user_exists():
+    if accounts.any_user_exists():
         raise DemoError("The database already has users; the demo loads only into an empty one.")
-    services.set_association_name("Demoyhdistys ry (kuvitteellinen)")
+    set_association_name("Demoyhdistys ry (kuvitteellinen)")
     logins, users = [], {}
     for role, email, name in DEMO_USERS:
-        users[email] = services.create_user(name=name, email=email, role=role,
+        users[email] = accounts.create_user(name=name, email=email, role=role,
                                             password=DEMO_PASSWORD, must_change_password=False)
         logins.append((role, email, DEMO_PASSWORD))
     sanna = users["ohjaaja@demo.example.org"]

@@ -1,5 +1,8 @@
 """The association's settings: named values such as its name, its contact details and the
-sign-in policy; and whom a client is told to call on the documents printed for them."""
+sign-in policy; and whom a client is told to call on the documents printed for them.
+
+This is the one home of the settings: features read and store them here, never through auth or
+admin."""
 from __future__ import annotations
 
 import base64
@@ -12,13 +15,15 @@ from typing import TypedDict
 from flask import g, has_request_context
 from sqlalchemy import select
 
+from . import audit
 from .extensions import db
 from .models import Setting, User
 from .models.settings import REQUIRE_TWO_FACTOR
 
+ASSOCIATION_NAME = "association_name"
 # The settings nearly every request reads: the association's name (in the page layout) and
 # whether two-step sign-in is required (checked before each request).
-_EVERY_REQUEST = ("association_name", REQUIRE_TWO_FACTOR)
+_EVERY_REQUEST = (ASSOCIATION_NAME, REQUIRE_TWO_FACTOR)
 
 
 @lru_cache(maxsize=None)
@@ -48,6 +53,38 @@ def store_setting(key: str, value: str) -> bool:
     else:
         setting.value = value
     return True
+
+
+# --- the association's name and sign-in policy --------------------------------------------------
+
+def association_name() -> str:
+    """Return the association's name from the settings."""
+    return setting_value(ASSOCIATION_NAME) or ""
+
+
+def set_association_name(name: str) -> None:
+    """Store the association's name."""
+    store_setting(ASSOCIATION_NAME, name)
+
+
+def required_by_association() -> bool:
+    """Tell whether an admin has made two-step sign-in compulsory for staff and admins."""
+    return setting_value(REQUIRE_TWO_FACTOR) == "1"
+
+
+def set_required_by_association(required: bool) -> None:
+    """Make two-step sign-in compulsory for staff and admins, or optional again; logged.
+
+    Saving the policy as it is (optional and never set, say) stores and logs nothing.
+    """
+    if required == required_by_association():
+        return
+    if not store_setting(REQUIRE_TWO_FACTOR, "1" if required else "0"):
+        return
+    db.session.flush()
+    audit.record(audit.Action.UPDATE, object_type="settings",
+                 detail="two-step sign-in " + ("required for staff and admins" if required
+                                               else "optional"))
 
 
 # --- the association's contact details and whom to call -------------------------------------------
@@ -122,7 +159,7 @@ def who_to_call(person: User | None) -> WhoToCall:
         person_name=person.name if person is not None else "",
         person_phone=phone if printed else "",
         person_phone_withheld=bool(phone) and not printed,
-        association=setting_value("association_name") or "",
+        association=association_name(),
         phone=contact[ASSOCIATION_PHONE],
         address=contact[ASSOCIATION_ADDRESS],
         hours=tuple(line.strip() for line in contact[ASSOCIATION_HOURS].splitlines()
@@ -164,7 +201,7 @@ def letterhead() -> Letterhead:
     Every PDF takes these from here: `render_pdf(template, ..., **letterhead())`.
     """
     try:
-        association = setting_value("association_name") or ""
+        association = association_name()
     except Exception:  # the header is not worth failing a document for
         association = ""
     try:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import itertools
 
-from association_tool.auth import services
+from association_tool.auth import accounts
 from association_tool.extensions import db
+from association_tool.settings import association_name, set_association_name
 
 PASSWORD = "pitka-testisalasana-joka-kelpaa"
 _seq = itertools.count(1)
@@ -15,9 +16,9 @@ def make_user(*, role: str = "staff", name: str | None = None, email: str | None
               must_change_password: bool = False):
     """Create and commit a user; the association gets a name on the first call."""
     n = next(_seq)
-    if not services.association_name():
-        services.set_association_name("Testiyhdistys ry")
-    user = services.create_user(name=name or f"Käyttäjä {n}", email=email or f"user{n}@test.example.org",
+    if not association_name():
+        set_association_name("Testiyhdistys ry")
+    user = accounts.create_user(name=name or f"Käyttäjä {n}", email=email or f"user{n}@test.example.org",
                                 role=role, password=password, locale=locale,
                                 must_change_password=must_change_password)
     user.active = active

@@ -1,6 +1,8 @@
 """Signing in and out, server-side sessions, timeouts and throttling."""
+import ast
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -337,3 +339,61 @@ def test_saving_the_account_page_unchanged_changes_nothing(client, auth, staff, 
     assert (user.phone, user.phone_on_documents, user.version) == (phone, printed, version)
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(
         AuditEvent.action == "update")) == before
+
+
+# --- how the sign-in code is laid out -----------------------------------------------------------
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent / "association_tool"
+
+
+def _imported_modules(path: Path, package: str) -> set[str]:
+    """The modules a file imports, at the top or inside functions, as dotted names."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")
+            base = base[:len(base) - node.level + 1] if node.level else []
+            start = ".".join(base + ([node.module] if node.module else []))
+            found.add(start)
+            found.update(f"{start}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _auth_import_cycle(root: Path) -> list[str] | None:
+    """Return a cycle of imports among the sign-in modules (auth/*.py, settings.py), if any."""
+    modules = {f"association_tool.auth.{p.stem}": p for p in (root / "auth").glob("*.py")
+               if p.stem != "__init__"}
+    modules["association_tool.settings"] = root / "settings.py"
+    graph = {name: sorted(_imported_modules(path, name.rpartition(".")[0]) & modules.keys())
+             for name, path in modules.items()}
+    done: set[str] = set()
+
+    def visit(name, trail):
+        if name in trail:
+            return trail[trail.index(name):] + [name]
+        if name in done:
+            return None
+        for target in graph[name]:
+            cycle = visit(target, trail + [name])
+            if cycle:
+                return cycle
+        done.add(name)
+        return None
+
+    for name in sorted(graph):
+        cycle = visit(name, [])
+        if cycle:
+            return cycle
+    return None
+
+
+def test_the_sign_in_modules_import_each_other_one_way_only():
+    assert _auth_import_cycle(PACKAGE_ROOT) is None
+
+
+def test_the_settings_are_read_without_the_auth_or_admin_packages():
+    imported = _imported_modules(PACKAGE_ROOT / "settings.py", "association_tool")
+    features = ("association_tool.auth", "association_tool.admin")
+    assert not {module for module in imported if module.startswith(features)}

@@ -11,6 +11,7 @@ from association_tool.auth import two_factor
 from association_tool.extensions import db
 from association_tool.models import AuditEvent, AuthSession, LoginAttempt, User
 from association_tool.models.users import RecoveryCode
+from association_tool.settings import required_by_association
 
 from .factories import PASSWORD, make_user
 from .test_access import _concrete
@@ -289,11 +290,11 @@ def test_the_waiting_step_expires(client, auth, enrolled):
 
 
 def test_the_waiting_step_ends_when_the_password_changes(client, auth, enrolled):
-    from association_tool.auth import services
+    from association_tool.auth import accounts
 
     user, _codes = enrolled
     auth.login(user)
-    services.set_password(fresh(user), "toinen-pitka-salasana-kelpaa", must_change=True)
+    accounts.set_password(fresh(user), "toinen-pitka-salasana-kelpaa", must_change=True)
     db.session.commit()
     response = client.post("/login/code", data={"code": code_for(user)})
     assert response.status_code == 302 and response.headers["Location"] == "/login"
@@ -389,7 +390,7 @@ def test_the_setting_is_shown_and_saved_and_logged(app, client, auth, admin):
         r'<input[^>]*name="require_two_factor"[^>]*>', page).group(0)
     assert client.post("/admin/settings/two-factor", data={"require_two_factor": "y"}
                        ).status_code == 303
-    assert two_factor.required_by_association()
+    assert required_by_association()
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(
         AuditEvent.object_type == "settings", AuditEvent.detail.contains("two-step"))) == 1
 
@@ -487,7 +488,7 @@ def test_only_admins_reset_or_require(client, auth, staff, enrolled):
     assert client.post(f"/admin/users/{other.id}/two-factor/reset").status_code == 403
     assert client.post("/admin/settings/two-factor", data={"require_two_factor": "y"}
                        ).status_code == 403
-    assert fresh(other).two_factor_enabled and not two_factor.required_by_association()
+    assert fresh(other).two_factor_enabled and not required_by_association()
 
 
 # --- the migration ------------------------------------------------------------------------------

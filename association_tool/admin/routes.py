@@ -8,12 +8,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..access import ADMIN, allow
-from ..auth import services as accounts
-from ..auth import two_factor
+from ..auth import accounts, throttle, two_factor
 from ..extensions import db
 from ..models import User
 from ..settings import (ASSOCIATION_ADDRESS, ASSOCIATION_HOURS, ASSOCIATION_PHONE,
-                        association_contact, store_association_contact, stored_logo)
+                        association_contact, association_name, required_by_association,
+                        set_association_name, set_required_by_association,
+                        store_association_contact, stored_logo)
 from . import bp
 from . import logo as logos
 from .forms import (ActionForm, AuditFilterForm, ErrandDefaultsForm, LogoForm, PasswordResetForm,
@@ -162,7 +163,7 @@ def user_unlock(user_id: int):
     """Lift a sign-in lock caused by failed attempts."""
     user = _user_or_404(user_id)
     if ActionForm().validate_on_submit():
-        accounts.unlock(user)
+        throttle.unlock(user)
         db.session.commit()
         flash(_("%(name)s can try to sign in again.", name=user.name), "success")
     return redirect(url_for("admin.user_edit", user_id=user_id), 303)
@@ -191,14 +192,14 @@ def _settings_page(form=None, logo_form=None, policy_form=None, status=200):
     """The settings page: the association's name, the sign-in policy and its logo."""
     if form is None:
         form = SettingsForm(formdata=None)
-        form.association_name.data = accounts.association_name()
+        form.association_name.data = association_name()
         contact = association_contact()
         form.association_phone.data = contact[ASSOCIATION_PHONE]
         form.association_address.data = contact[ASSOCIATION_ADDRESS]
         form.association_hours.data = contact[ASSOCIATION_HOURS]
     if policy_form is None:
         policy_form = TwoFactorPolicyForm(formdata=None)
-        policy_form.require_two_factor.data = two_factor.required_by_association()
+        policy_form.require_two_factor.data = required_by_association()
     return render_template("admin/settings.html", form=form,
                            logo_form=logo_form or LogoForm(formdata=None),
                            policy_form=policy_form,
@@ -214,8 +215,8 @@ def settings():
     form = SettingsForm()
     if form.validate_on_submit():
         changed = store_association_contact(form.contact_values())
-        if form.association_name.data != accounts.association_name():
-            accounts.set_association_name(form.association_name.data)
+        if form.association_name.data != association_name():
+            set_association_name(form.association_name.data)
             changed.insert(0, "association_name")
         if changed:
             audit.record(audit.Action.UPDATE, object_type="settings",
@@ -232,7 +233,7 @@ def two_factor_policy():
     """Require two-step sign-in of staff members and administrators, or make it optional."""
     form = TwoFactorPolicyForm()
     if form.validate_on_submit():
-        two_factor.set_required_by_association(bool(form.require_two_factor.data))
+        set_required_by_association(bool(form.require_two_factor.data))
         db.session.commit()
         flash(_("Changes saved."), "success")
         return redirect(url_for("admin.settings"), 303)

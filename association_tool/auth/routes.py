@@ -11,7 +11,8 @@ from .. import audit
 from ..access import PUBLIC, SIGNED_IN, allow
 from ..extensions import db
 from ..models import User
-from . import bp, services
+from ..settings import association_name
+from . import accounts, bp, sessions, sign_in
 from . import two_factor as second_factor
 from .forms import (LanguageForm, LoginForm, PasswordChangeForm, PhoneForm, RecoveryCodesForm,
                     SecondStepForm, SetupForm, TwoFactorConfirmForm, TwoFactorDisableForm,
@@ -37,7 +38,7 @@ def _sign_in(user) -> None:
     """Start a fresh session for the user: a new cookie and a new server-side record."""
     locale = session.get("locale")
     session.clear()
-    services.start_session(user, request.remote_addr)
+    sessions.start_session(user, request.remote_addr)
     login_user(user)
     session.permanent = True
     if locale and not user.locale:
@@ -48,14 +49,14 @@ def _sign_in(user) -> None:
 @allow(PUBLIC)
 def setup():
     """Create the association and its first administrator, once."""
-    if services.any_user_exists():
+    if accounts.any_user_exists():
         abort(404)
     form = SetupForm()
     if form.validate_on_submit():
         try:
-            user = services.run_setup(form.association_name.data, form.name.data,
+            user = accounts.run_setup(form.association_name.data, form.name.data,
                                       form.email.data, form.password.data, form.locale.data)
-        except services.AccountError:
+        except accounts.AccountError:
             db.session.rollback()
             abort(404)
         _sign_in(user)
@@ -73,7 +74,7 @@ def login():
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        result = services.authenticate(form.email.data, form.password.data, request.remote_addr or "")
+        result = sign_in.authenticate(form.email.data, form.password.data, request.remote_addr or "")
         if result.user is not None and result.needs_code:
             _start_pending(result.user, _safe_next(request.args.get("next")))
             db.session.commit()
@@ -135,7 +136,7 @@ def login_code():
         return redirect(url_for("auth.login"))
     form = SecondStepForm()
     if form.validate_on_submit():
-        result = services.complete_sign_in(user, form.code.data, request.remote_addr or "")
+        result = sign_in.complete_sign_in(user, form.code.data, request.remote_addr or "")
         if result.user is not None:
             next_url = _safe_next(session.get(_PENDING_KEY, {}).get("next"))
             _sign_in(result.user)  # clears the waiting state: a fresh session and cookie
@@ -161,7 +162,7 @@ def login_code():
 @allow(SIGNED_IN)
 def logout():
     """Sign out and end this session on the server."""
-    services.end_session(current_user.auth_session)
+    sessions.end_session(current_user.auth_session)
     audit.record(audit.Action.LOGOUT, object_type="user", object_id=current_user.id)
     db.session.commit()
     logout_user()
@@ -177,7 +178,7 @@ def language():
     form = LanguageForm()
     if form.validate_on_submit():
         if current_user.is_authenticated:
-            services.set_locale(current_user, form.locale.data)
+            accounts.set_locale(current_user, form.locale.data)
             db.session.commit()
         else:
             session["locale"] = form.locale.data
@@ -210,7 +211,7 @@ def phone():
     """Change one's own phone number and whether documents for clients show it."""
     form = PhoneForm()
     if form.validate_on_submit():
-        services.set_own_phone(current_user._get_current_object(), form.phone.data,
+        accounts.set_own_phone(current_user._get_current_object(), form.phone.data,
                                bool(form.phone_on_documents.data))
         db.session.commit()
         flash(_("Changes saved."), "success")
@@ -225,8 +226,8 @@ def change_password():
     form = PasswordChangeForm()
     form.context_email, form.context_name = current_user.email, current_user.name
     if form.validate_on_submit():
-        refused = services.check_current_password(current_user, request.remote_addr or "",
-                                                  form.current_password.data)
+        refused = sign_in.check_current_password(current_user, request.remote_addr or "",
+                                                 form.current_password.data)
         if refused == "throttled":
             db.session.commit()  # the attempt is recorded
             form.current_password.errors.append(_OWN_CHECK_ERRORS["throttled"]())
@@ -237,7 +238,7 @@ def change_password():
             form.password.errors.append(_("Choose a password different from the current one."))
         else:
             user = current_user._get_current_object()
-            services.set_password(user, form.password.data, must_change=False)
+            accounts.set_password(user, form.password.data, must_change=False)
             _sign_in(user)
             db.session.commit()
             flash(_("Your password has been changed. Other signed-in devices were signed out."),
@@ -322,7 +323,7 @@ def two_factor_qr():
     user = current_user._get_current_object()
     if second_factor.pending_secret(user) is None:
         abort(404)
-    uri = second_factor.provisioning_uri(user, services.association_name())
+    uri = second_factor.provisioning_uri(user, association_name())
     response = current_app.response_class(second_factor.qr_svg(uri), mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
@@ -340,7 +341,7 @@ def two_factor_confirm():
         codes = second_factor.confirm_enrolment(user, form.code.data)
         if codes is not None:
             # Sessions opened with the password alone end; this one gets a new identifier.
-            services.end_all_sessions(user)
+            sessions.end_all_sessions(user)
             _sign_in(user)
             db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes, first_time=True)
@@ -359,8 +360,8 @@ def two_factor_recovery_codes():
         return redirect(url_for("auth.two_factor"), 303)
     form = RecoveryCodesForm()
     if form.validate_on_submit():
-        refused = services.check_own_credentials(user, request.remote_addr or "",
-                                                 code=form.code.data)
+        refused = sign_in.check_own_credentials(user, request.remote_addr or "",
+                                                code=form.code.data)
         if refused is None:
             codes = second_factor.regenerate_recovery_codes(user)
             db.session.commit()
@@ -379,9 +380,9 @@ def two_factor_disable():
         return redirect(url_for("auth.two_factor"), 303)
     form = TwoFactorDisableForm()
     if form.validate_on_submit():
-        refused = services.check_own_credentials(user, request.remote_addr or "",
-                                                 code=form.code.data,
-                                                 password=form.password.data)
+        refused = sign_in.check_own_credentials(user, request.remote_addr or "",
+                                                code=form.code.data,
+                                                password=form.password.data)
         if refused is None:
             second_factor.disable(user)
             db.session.commit()

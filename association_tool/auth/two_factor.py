@@ -1,4 +1,5 @@
-"""Two-step sign-in: TOTP secrets, single-use recovery codes and the association's requirement.
+"""Two-step sign-in: TOTP secrets, single-use recovery codes and whom the association's
+requirement (settings.py) applies to.
 
 The TOTP secret is stored sealed (AES-GCM, sealing.py) with the key of the instance folder or
 TOTP_ENCRYPTION_KEY, bound to the user's row: a copy of the database alone does not give the
@@ -20,10 +21,10 @@ from sqlalchemy import delete, func, or_, select, update
 from .. import audit, sealing
 from ..extensions import db
 from ..models import Role, User
-from ..models.settings import REQUIRE_TWO_FACTOR
 from ..models.users import RecoveryCode
-from ..settings import setting_value, store_setting
+from ..settings import required_by_association
 from ..timeutil import utcnow
+from .sessions import end_all_sessions
 
 RECOVERY_CODE_COUNT = 10
 # Lower-case letters and digits without the look-alikes 0/o and 1/i/l.
@@ -39,27 +40,7 @@ class TwoFactorError(Exception):
     """A change to two-step sign-in that the rules do not allow."""
 
 
-# --- the association's requirement --------------------------------------------------------------
-
-def required_by_association() -> bool:
-    """Tell whether an admin has made two-step sign-in compulsory for staff and admins."""
-    return setting_value(REQUIRE_TWO_FACTOR) == "1"
-
-
-def set_required_by_association(required: bool) -> None:
-    """Make two-step sign-in compulsory for staff and admins, or optional again; logged.
-
-    Saving the policy as it is (optional and never set, say) stores and logs nothing.
-    """
-    if required == required_by_association():
-        return
-    if not store_setting(REQUIRE_TWO_FACTOR, "1" if required else "0"):
-        return
-    db.session.flush()
-    audit.record(audit.Action.UPDATE, object_type="settings",
-                 detail="two-step sign-in " + ("required for staff and admins" if required
-                                               else "optional"))
-
+# --- the association's requirement (stored in the settings) -------------------------------------
 
 def required_for(user: User) -> bool:
     """Tell whether this user must use two-step sign-in (peer supporters never must)."""
@@ -271,8 +252,6 @@ def disable(user: User) -> None:
 
 def reset_by_admin(user: User, *, actor: User) -> None:
     """Take away a user's second factor (a lost phone); their sessions end; logged."""
-    from .services import end_all_sessions
-
     if user.id == actor.id:
         raise TwoFactorError("own account")
     _clear(user)
@@ -284,8 +263,6 @@ def reset_by_admin(user: User, *, actor: User) -> None:
 def reset_by_operator(user: User) -> None:
     """Take away a user's second factor from the server's command line (the only admin lost
     both phone and recovery codes); their sessions end; logged."""
-    from .services import end_all_sessions
-
     _clear(user)
     end_all_sessions(user)
     audit.record(audit.Action.UPDATE, object_type="user", object_id=user.id,

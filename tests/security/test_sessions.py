@@ -24,15 +24,21 @@ from .routes import LOGIN, all_routes, ids_for, outcome, url_for_route
 
 @contextmanager
 def clock(offset: timedelta):
-    """Move the app's clock (as the sign-in code reads it) forward by `offset`."""
-    from association_tool.auth import services
+    """Move the app's clock (as the session and throttle code read it) forward by `offset`."""
+    from association_tool.auth import sessions, throttle
 
-    real = services.utcnow
-    services.utcnow = lambda: real() + offset
+    def moved(now):
+        return lambda: now() + offset
+
+    modules = (sessions, throttle)
+    real = {module: module.utcnow for module in modules}
+    for module in modules:
+        module.utcnow = moved(real[module])
     try:
         yield
     finally:
-        services.utcnow = real
+        for module in modules:
+            module.utcnow = real[module]
 
 
 def _cookie(browser, app):
@@ -120,9 +126,9 @@ def test_changing_the_password_ends_the_other_sessions_at_once(world):
         assert this_device.get("/").status_code == 200  # the device that changed it stays in
         assert _replay_everywhere(app, seeded, stolen, "password change") == []
     finally:
-        from association_tool.auth import services
+        from association_tool.auth import accounts
 
-        services.set_password(db.session.get(User, user.id), PASSWORD, must_change=False)
+        accounts.set_password(db.session.get(User, user.id), PASSWORD, must_change=False)
         db.session.commit()
 
 
