@@ -5,8 +5,12 @@ This is the one home of the settings: features read and store them here, never t
 admin."""
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypedDict
 
 from flask import g, has_request_context
 from sqlalchemy import select
@@ -161,3 +165,47 @@ def who_to_call(person: User | None) -> WhoToCall:
         hours=tuple(line.strip() for line in contact[ASSOCIATION_HOURS].splitlines()
                     if line.strip()),
     )
+
+
+# --- the letterhead of documents: the association's name and logo ---------------------------------
+
+# The logo is one setting row (JSON with the type and the bytes as base64); admin/logo.py checks
+# and stores an upload, the PDF engine shows it.
+LOGO_KEY = "logo"
+LOGO_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
+
+
+class Letterhead(TypedDict):
+    """What every document's header shows; passed to `pdf.render_pdf` as keyword arguments."""
+
+    association: str
+    logo: tuple[str, bytes] | None
+
+
+def stored_logo() -> tuple[str, bytes] | None:
+    """Return the association's logo as (MIME type, bytes), or None when there is none."""
+    stored = setting_value(LOGO_KEY)
+    if stored is None:
+        return None
+    try:
+        value = json.loads(stored)
+        mime, data = value["mime"], base64.b64decode(value["data"], validate=True)
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        return None
+    return (mime, data) if mime in LOGO_TYPES else None
+
+
+def letterhead() -> Letterhead:
+    """Return the association's name and logo for a document's header (never fails a document).
+
+    Every PDF takes these from here: `render_pdf(template, ..., **letterhead())`.
+    """
+    try:
+        association = association_name()
+    except Exception:  # the header is not worth failing a document for
+        association = ""
+    try:
+        logo = stored_logo()
+    except Exception:  # a missing table or a broken row: the document goes out without a logo
+        logo = None
+    return Letterhead(association=association, logo=logo)

@@ -5,11 +5,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from association_tool.admin import logo as logos
 from association_tool.errands import services as errands
 from association_tool.extensions import db
 from association_tool.models import AuditEvent, Setting
 from association_tool.pdf import LOGO_MAX_BYTES, render_pdf
+from association_tool.settings import letterhead, stored_logo
 
 from .factories import PASSWORD, make_user
 from .test_pdf_engine import image_count, png_bytes
@@ -51,13 +51,13 @@ def test_a_logo_is_stored_shown_and_used_in_pdfs(client, admin, data, mime):
     login(client, admin)
     response = upload(client, data, name="whatever.gif")  # the name does not decide the type
     assert response.status_code == 303
-    assert logos.stored_logo() == (mime, data)
+    assert stored_logo() == (mime, data)
     preview = client.get("/admin/settings/logo")
     assert preview.status_code == 200 and preview.mimetype == mime and preview.data == data
     assert "sandbox" in preview.headers["Content-Security-Policy"]
     page = client.get("/admin/settings").get_data(as_text=True)
     assert 'src="/admin/settings/logo"' in page
-    document = render_pdf("pdf/_sample.html", title="M", lang="fi")  # no logo given: the setting
+    document = render_pdf("pdf/_sample.html", title="M", lang="fi", **letterhead())  # the setting
     assert image_count(document) >= (0 if mime == "image/svg+xml" else 1)
     assert image_count(render_pdf("pdf/_sample.html", title="M", lang="fi", logo=False)) == 0
     kinds = [e.detail for e in db.session.scalars(select(AuditEvent).where(
@@ -91,23 +91,24 @@ def test_a_bad_logo_is_refused_with_a_clear_message(client, english_admin, data,
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert message in body and "field-error" in body
-    assert logos.stored_logo() is None
+    assert stored_logo() is None
 
 
 def test_the_logo_can_be_removed(client, admin):
     login(client, admin)
     upload(client, png_bytes())
     assert client.post("/admin/settings/logo/remove").status_code == 303
-    assert logos.stored_logo() is None
+    assert stored_logo() is None
     assert client.get("/admin/settings/logo").status_code == 404
-    assert image_count(render_pdf("pdf/_sample.html", title="M", lang="fi")) == 0
+    assert image_count(render_pdf("pdf/_sample.html", title="M", lang="fi", **letterhead())) == 0
 
 
 def test_a_broken_logo_row_does_not_break_pdfs(app):
     db.session.add(Setting(key="logo", value="{not json"))
     db.session.commit()
-    assert logos.stored_logo() is None
-    assert render_pdf("pdf/_sample.html", title="M", lang="fi").startswith(b"%PDF-")
+    assert stored_logo() is None
+    assert render_pdf("pdf/_sample.html", title="M", lang="fi",
+                      **letterhead()).startswith(b"%PDF-")
 
 
 def test_only_admins_reach_the_settings(client, staff):
@@ -115,7 +116,7 @@ def test_only_admins_reach_the_settings(client, staff):
     assert upload(client, png_bytes()).status_code == 403
     assert client.get("/admin/settings/errands").status_code == 403
     assert client.post("/admin/settings/errands", data={"bring_kela": "x"}).status_code == 403
-    assert logos.stored_logo() is None
+    assert stored_logo() is None
 
 
 def test_the_usual_things_to_bring_per_errand_type(client, english_admin):

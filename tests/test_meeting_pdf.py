@@ -282,7 +282,7 @@ def test_bench_sample_renders(app):
 def test_no_transaction_or_write_lock_is_held_while_the_minutes_render(client, staff, monkeypatch):
     """A print is a POST, whose SQLite transaction takes the write lock; held through the render,
     it kept other workers' saves waiting (seconds under a stream of prints)."""
-    from association_tool import pdf
+    from association_tool.pdf.worker import RenderWorker
 
     from .reliability_helpers import write_lock_free
 
@@ -292,13 +292,13 @@ def test_no_transaction_or_write_lock_is_held_while_the_minutes_render(client, s
     login(client, staff)
     meeting = approved_meeting(client, ruusu, staff, [anna])
     seen = []
-    render = pdf._RenderWorker.render
+    render = RenderWorker.render
 
     def checking(self, *args, **kwargs):
         seen.append((db.session().in_transaction(), write_lock_free(db.engine)))
         return render(self, *args, **kwargs)
 
-    monkeypatch.setattr(pdf._RenderWorker, "render", checking)
+    monkeypatch.setattr(RenderWorker, "render", checking)
     answer = print_pdf(client, meeting)
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"
     expected_lock = True if db.engine.dialect.name == "sqlite" else None

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from association_tool import pdf
 from association_tool.pdf import PdfError, pdf_error_response, pdf_response, render_pdf
+from association_tool.pdf.sandbox import PRINT_CSS_URL, make_fetcher
 
 SAMPLE = "pdf/_sample.html"
 
@@ -323,8 +324,8 @@ def test_an_svg_logo_cannot_fetch_or_loop(app, listener):
 
 
 def test_fetcher_serves_only_known_assets():
-    fetcher = pdf._make_fetcher(logo=("image/png", b"\x89PNG..."))
-    assert fetcher(pdf.PRINT_CSS_URL).read().startswith(b"/*")
+    fetcher = make_fetcher(logo=("image/png", b"\x89PNG..."))
+    assert fetcher(PRINT_CSS_URL).read().startswith(b"/*")
     assert fetcher("app-asset:fonts/DejaVuSans.ttf").read()[:4] == b"\x00\x01\x00\x00"
     assert fetcher("app-asset:logo").read() == b"\x89PNG..."
     for url in ("file:///etc/passwd", "http://127.0.0.1/", "https://example.org/x.css",
@@ -333,7 +334,7 @@ def test_fetcher_serves_only_known_assets():
         with pytest.raises(ValueError):
             fetcher(url)
     with pytest.raises(ValueError):
-        pdf._make_fetcher()("app-asset:logo")  # no logo given
+        make_fetcher()("app-asset:logo")  # no logo given
 
 
 def test_render_process_holds_no_secrets(app):
@@ -438,3 +439,52 @@ def test_unsafe_file_names_are_made_safe(unsafe, expected):
     ascii_name, utf8_name = pdf.safe_filenames(unsafe)
     assert ascii_name == expected
     assert not re.search(r"[\x00-\x1f\"/\\]", utf8_name) and utf8_name.endswith(".pdf")
+
+
+# --- The renderer takes the association and its logo from the caller -------------------------
+
+def test_the_pdf_package_imports_no_feature():
+    """The renderer is kernel: the association's name and logo are arguments, not reached for."""
+    import ast
+    from pathlib import Path
+
+    import association_tool
+
+    root = Path(association_tool.__file__).parent
+    features = {p.name for p in root.iterdir() if (p / "__init__.py").exists()} - {"pdf", "models"}
+    reached = []
+    for path in sorted((root / "pdf").glob("*.py")):
+        package = ["association_tool", "pdf"]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = package[:len(package) - node.level + 1] if node.level else []
+                names = [".".join(base + (node.module or "").split("."))]
+                names += [f"{names[0]}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                parts = name.strip(".").split(".")
+                if parts[0] == "association_tool" and len(parts) > 1 and parts[1] in features:
+                    reached.append(f"{path.name}: {name}")
+    assert reached == []
+
+
+def test_the_header_is_what_the_caller_gives(app):
+    import base64
+    import json
+
+    from association_tool.extensions import db
+    from association_tool.settings import LOGO_KEY, letterhead, store_setting
+
+    store_setting("association_name", "Toivon Tupa ry")
+    store_setting(LOGO_KEY, json.dumps({"mime": "image/png",
+                                        "data": base64.b64encode(png_bytes()).decode()}))
+    db.session.commit()
+    bare = render_pdf(SAMPLE, title="Muistilista", lang="fi")
+    assert "Toivon Tupa ry" not in text_of(bare) and image_count(bare) == 0
+    head = letterhead()
+    assert head == {"association": "Toivon Tupa ry", "logo": ("image/png", png_bytes())}
+    headed = render_pdf(SAMPLE, title="Muistilista", lang="fi", **head)
+    assert "Toivon Tupa ry" in text_of(headed) and image_count(headed) >= 1

@@ -3,7 +3,8 @@
 Why the database and not the instance folder: the logo then travels with every backup and
 restore, is the same for every app process and server (also on PostgreSQL), and needs no file
 paths that could be pointed elsewhere. It is small (at most `pdf.LOGO_MAX_BYTES`), so it is
-stored as base64 in one setting row (`logo`, JSON with the type and the bytes).
+stored as base64 in one setting row (`logo`, JSON with the type and the bytes), which
+`settings.stored_logo` reads back for documents.
 
 Only PNG, JPEG and plain SVG are taken. The type is read from the bytes, never from the file
 name or the browser's word. PNG and JPEG must open with Pillow (which WeasyPrint depends on);
@@ -14,7 +15,6 @@ anyway (SECURITY.md 16); refusing them here tells the admin at once.
 from __future__ import annotations
 
 import base64
-import binascii
 import io
 import json
 import re
@@ -24,11 +24,9 @@ from .. import audit
 from ..extensions import db
 from ..models import Setting
 from ..pdf import LOGO_MAX_BYTES
-from ..settings import setting_value, store_setting
+from ..settings import LOGO_KEY, store_setting
 
-LOGO_KEY = "logo"
 MAX_PIXELS = 4000 * 4000
-ALLOWED = ("image/png", "image/jpeg", "image/svg+xml")
 _SVG_NS = "{http://www.w3.org/2000/svg}"
 _FORBIDDEN_SVG_TAGS = {"script", "foreignobject", "iframe", "embed", "object", "audio", "video"}
 _EXTERNAL_URL = re.compile(r"url\(\s*['\"]?\s*(?!#)", re.I)
@@ -102,19 +100,6 @@ def check_logo(data: bytes) -> str:
         _check_svg(data)
         return "image/svg+xml"
     raise LogoError("type")
-
-
-def stored_logo() -> tuple[str, bytes] | None:
-    """Return the association's logo as (MIME type, bytes), or None when there is none."""
-    stored = setting_value(LOGO_KEY)
-    if stored is None:
-        return None
-    try:
-        value = json.loads(stored)
-        mime, data = value["mime"], base64.b64decode(value["data"], validate=True)
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        return None
-    return (mime, data) if mime in ALLOWED else None
 
 
 def save_logo(data: bytes) -> str:

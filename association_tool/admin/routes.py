@@ -14,7 +14,7 @@ from ..models import User
 from ..settings import (ASSOCIATION_ADDRESS, ASSOCIATION_HOURS, ASSOCIATION_PHONE,
                         association_contact, association_name, required_by_association,
                         set_association_name, set_required_by_association,
-                        store_association_contact)
+                        store_association_contact, stored_logo)
 from . import bp
 from . import logo as logos
 from .forms import (ActionForm, AuditFilterForm, ErrandDefaultsForm, LogoForm, PasswordResetForm,
@@ -203,7 +203,7 @@ def _settings_page(form=None, logo_form=None, policy_form=None, status=200):
     return render_template("admin/settings.html", form=form,
                            logo_form=logo_form or LogoForm(formdata=None),
                            policy_form=policy_form,
-                           logo=logos.stored_logo(), action_form=ActionForm()), status
+                           logo=stored_logo(), action_form=ActionForm()), status
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -286,7 +286,7 @@ def logo_remove():
 @allow(ADMIN)
 def logo_image():
     """The stored logo, for the preview on the settings page (never run as a document)."""
-    stored = logos.stored_logo()
+    stored = stored_logo()
     if stored is None:
         abort(404)
     mime, data = stored

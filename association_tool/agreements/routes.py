@@ -13,6 +13,7 @@ from ..database import write_transaction
 from ..extensions import db
 from ..forms import save_versioned, version_of
 from ..network.services import members as network_members
+from ..settings import letterhead
 from ..timeutil import local_today
 from . import bp, services
 from .forms import ActivateForm, HeaderForm, LineForm, PrintForm
@@ -361,9 +362,9 @@ def print_pdf(client_id: int, agreement_id: int):
         title = _("Contact agreement") + f" – {client.display_name}"
     filename = f"{PDF_NAMES[lang]}-{agreement.made_on.isoformat()}.pdf"
     try:
-        body = pdf.render_pdf("pdf/agreement.html", title=title, lang=lang, client=client,
-                              agreement=agreement, checks=checks, consents=consents,
-                              reason_text=reason_text)
+        body = pdf.render_pdf("pdf/agreement.html", title=title, lang=lang, **letterhead(),
+                              client=client, agreement=agreement, checks=checks,
+                              consents=consents, reason_text=reason_text)
     except pdf.PdfError as error:
         return pdf.pdf_error_response(error)
     detail = f"version={agreement.version_no} lang={lang}"

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..forms import save_versioned, version_of
 from ..models.errands import ERRAND_TYPES
 from ..pdf import pdf_response, render_pdf
+from ..settings import letterhead
 from ..timeutil import local_today
 from . import bp, services, texts
 from .forms import ErrandForm, OutcomeForm, PrintForm
@@ -249,7 +250,7 @@ def checklist(client_id: int, errand_id: int):
         title = _("Errand checklist")
     context = services.checklist_context(errand, client, lang, services.next_steps(errand))
     document = render_pdf("pdf/errand_checklist.html", title=title, lang=lang,
-                          large_print=large_print, **context)
+                          large_print=large_print, **letterhead(), **context)
     filename = services.checklist_filename(errand, lang)
     with write_transaction():
         services.print_logged(errand, lang, large_print)

@@ -14,7 +14,7 @@ from ..clients.sections import render_section, see_other
 from ..extensions import db
 from ..forms import save_versioned, version_of
 from ..pdf import pdf_response, render_pdf
-from ..settings import association_name
+from ..settings import letterhead
 from ..timeutil import local_today
 from . import bp, services
 from .forms import AddendumForm, ApproveForm, MinutesForm, PlanForm, PrintForm
@@ -378,16 +378,16 @@ def print_minutes(client_id: int, meeting_id: int):
     if not form.validate_on_submit():
         return _show(client, meeting, 422, print_form=form)
     lang = form.lang.data
-    association = association_name() or ""
+    head = letterhead()
     document = services.minutes_document(meeting, lang=lang, on=local_today(),
-                                         with_distribution=with_list, association=association)
+                                         with_distribution=with_list,
+                                         association=head["association"])
     for_distribution = with_list and form.purpose.data == "distribution"
     recipients = [r.name for r in document["distribution"]] if for_distribution else None
     filename = services.minutes_filename(meeting, lang)
     ids = (client.id, meeting.id)  # render_pdf ends the transaction: its objects expire
     pdf = render_pdf("pdf/meeting_minutes.html", title=_l("Network meeting minutes"), lang=lang,
-                     association=association, large_print=bool(form.large_print.data),
-                     doc=document)
+                     **head, large_print=bool(form.large_print.data), doc=document)
     services.log_print(*ids, lang=lang, recipients=recipients)
     db.session.commit()
     return pdf_response(pdf, filename)
