@@ -266,7 +266,7 @@ def _view(entries: list[dict]) -> None:
     """Keep page views until the request's response is built, or write them at once outside one.
 
     A commit in the middle of a page would expire what the page had loaded; kept in `g`, the
-    views are written by `write_views` in one transaction of their own after the page.
+    views are written by `_write_views` in one transaction of their own after the page.
     """
     if not entries:
         return
@@ -277,7 +277,7 @@ def _view(entries: list[dict]) -> None:
     g.setdefault(_PENDING_VIEWS, []).extend(dict(entry, who=who) for entry in entries)
 
 
-def write_views(response):
+def _write_views(response):
     """Write the request's page views after its response (after_request), unless it failed.
 
     What the request left uncommitted is thrown away first, as at its end: a view never
@@ -300,10 +300,11 @@ def _write(entries: list[dict]) -> None:
     from .database import write_transaction
 
     with write_transaction():
+        # One statement for all (executemany, in order: the chain follows the entries).
         db.session.execute(insert(AuditEvent), _chained(entries))
 
 
 def init_app(app) -> None:
     """Write page views once, at the end of each request."""
-    app.after_request(write_views)
+    app.after_request(_write_views)
     app.teardown_request(_forget_views)
