@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import audit
 from . import database  # also registers the SQLite connection settings
 from .access import PUBLIC, enforce_access
 from .config import PROJECT_ROOT, Config
@@ -209,6 +210,7 @@ def register_hooks(app: Flask) -> None:
         return None
 
     app.before_request(enforce_access)
+    audit.init_app(app)  # page views are written once, after the response
 
     @app.after_request
     def security_headers(response):

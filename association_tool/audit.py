@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import func, insert, select, text
 
@@ -18,6 +18,7 @@ from .timeutil import utcnow
 GENESIS = "0" * 64
 # Any constant works: it names the one PostgreSQL advisory lock that orders appends.
 _PG_CHAIN_LOCK = 72_2025
+_PENDING_VIEWS = "audit_pending_views"
 
 
 class Action(str, enum.Enum):
@@ -85,7 +86,10 @@ def record(
 
 def _chained(entries: list[dict], user=None) -> list[dict]:
     """Return the log rows of entries, each chained onto the one before, the first onto the
-    log's newest entry (locked on PostgreSQL until the transaction ends)."""
+    log's newest entry (locked on PostgreSQL until the transaction ends).
+
+    An entry's `who` (user id, label) names whoever acted, if not the current user.
+    """
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
@@ -93,11 +97,12 @@ def _chained(entries: list[dict], user=None) -> list[dict]:
         select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
     ).scalar_one_or_none() or GENESIS
     if user is not None:
-        user_id, actor = user.id, f"{user.name} <{user.email}>"
+        acting = user.id, f"{user.name} <{user.email}>"
     else:
-        user_id, actor = _current_actor()
+        acting = _current_actor()
     rows = []
     for entry in entries:
+        user_id, actor = entry.get("who", acting)
         action, object_id = entry["action"], entry["object_id"]
         event = AuditEvent(
             at=utcnow(),
@@ -245,23 +250,61 @@ def search_events(*, user_id: int | None = None, action: str | None = None,
 
 
 def log_view(client_id: int, what: str, object_id: object = None) -> None:
-    """Record that the current user looked at part of a client's record, and commit it."""
-    from .database import write_transaction
-
-    with write_transaction():
-        record(Action.VIEW, object_type=what,
-               object_id=object_id if object_id is not None else client_id, client_id=client_id)
+    """Record that the current user looked at part of a client's record (see `_view`)."""
+    _view([dict(action=Action.VIEW, object_type=what,
+                object_id=object_id if object_id is not None else client_id,
+                client_id=client_id, detail=None)])
 
 
 def log_views(client_ids, what: str) -> None:
-    """Record that the current user looked at part of several clients' records, in one commit."""
+    """Record that the current user looked at part of several clients' records (see `_view`)."""
+    _view([dict(action=Action.VIEW, object_type=what, object_id=client_id, client_id=client_id,
+                detail=None) for client_id in dict.fromkeys(client_ids)])
+
+
+def _view(entries: list[dict]) -> None:
+    """Keep page views until the request's response is built, or write them at once outside one.
+
+    A commit in the middle of a page would expire what the page had loaded; kept in `g`, the
+    views are written by `_write_views` in one transaction of their own after the page.
+    """
+    if not entries:
+        return
+    if not has_request_context():
+        _write(entries)
+        return
+    who = _current_actor()  # whoever looked, even should the request sign them out
+    g.setdefault(_PENDING_VIEWS, []).extend(dict(entry, who=who) for entry in entries)
+
+
+def _write_views(response):
+    """Write the request's page views after its response (after_request), unless it failed.
+
+    What the request left uncommitted is thrown away first, as at its end: a view never
+    commits someone else's changes.
+    """
+    entries = g.pop(_PENDING_VIEWS, None)
+    if entries and response.status_code < 500:
+        db.session.rollback()
+        _write(entries)
+    return response
+
+
+def _forget_views(_exc=None) -> None:
+    """Drop the views of a request that ended without a response of its own (teardown)."""
+    g.pop(_PENDING_VIEWS, None)
+
+
+def _write(entries: list[dict]) -> None:
+    """Append entries to the log in one write transaction (one statement, in order)."""
     from .database import write_transaction
 
-    ids = list(dict.fromkeys(client_ids))
-    if not ids:
-        return
     with write_transaction():
-        # One statement for all (executemany, in order: the chain follows the ids).
-        db.session.execute(insert(AuditEvent), _chained(
-            [dict(action=Action.VIEW, object_type=what, object_id=client_id,
-                  client_id=client_id, detail=None) for client_id in ids]))
+        # One statement for all (executemany, in order: the chain follows the entries).
+        db.session.execute(insert(AuditEvent), _chained(entries))
+
+
+def init_app(app) -> None:
+    """Write page views once, at the end of each request."""
+    app.after_request(_write_views)
+    app.teardown_request(_forget_views)

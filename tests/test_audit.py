@@ -172,3 +172,110 @@ def test_bad_filters_never_break_the_page(client, auth, admin, query):
     response = client.get(f"/admin/audit?{query}")
     assert response.status_code == 200
     assert "<script>" not in response.get_data(as_text=True).split("<main")[1]
+
+
+# --- page views: kept during the request, written once after its response -----------------------
+
+def _views(client_id: int, what: str | None = None) -> list[AuditEvent]:
+    db.session.rollback()
+    query = select(AuditEvent).where(AuditEvent.client_id == client_id,
+                                     AuditEvent.action == "view").order_by(AuditEvent.id)
+    if what is not None:
+        query = query.where(AuditEvent.object_type == what)
+    return db.session.scalars(query).all()
+
+
+def test_a_page_commits_nothing_while_it_reads_and_logs_its_view_after(app, client, auth, staff):
+    import functools
+
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from .factories import make_client
+
+    person = make_client(display_name="Ruusu")
+    auth.login(staff)
+    commits, during = [], []
+    show = app.view_functions["clients.show"]
+
+    @functools.wraps(show)
+    def watched(**kwargs):
+        before = len(commits)
+        try:
+            return show(**kwargs)
+        finally:
+            during.append(len(commits) - before)
+
+    app.view_functions["clients.show"] = watched
+    count = lambda _session: commits.append(1)  # noqa: E731
+    event.listen(Session, "after_commit", count)
+    try:
+        assert client.get(f"/clients/{person.id}").status_code == 200
+    finally:
+        event.remove(Session, "after_commit", count)
+    assert during == [0] and commits  # nothing committed inside the page, the view after it
+    [view] = _views(person.id)
+    assert (view.object_type, view.user_id) == ("client", staff.id)
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.parametrize("propagate", [False, True])
+def test_a_page_that_fails_logs_no_view(app, client, auth, staff, monkeypatch, propagate):
+    from association_tool.clients import services as clients
+
+    from .factories import make_client
+
+    person = make_client(display_name="Ruusu")
+    auth.login(staff)
+    app.config["PROPAGATE_EXCEPTIONS"] = propagate
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the overview broke")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(clients, "overview", broken)
+        if propagate:
+            with pytest.raises(RuntimeError):
+                client.get(f"/clients/{person.id}")
+        else:
+            assert client.get(f"/clients/{person.id}").status_code == 500
+    assert _views(person.id) == []
+    # Nothing of the failed page is left waiting for the next one.
+    assert client.get(f"/clients/{person.id}").status_code == 200
+    assert len(_views(person.id)) == 1 and audit.verify_chain().ok
+
+
+def test_a_form_shown_again_with_its_errors_logs_the_view(client, auth, staff):
+    from .factories import make_client
+
+    person = make_client(display_name="Ruusu")
+    auth.login(staff)
+    response = client.post(f"/clients/{person.id}/tasks", data={"title": ""})
+    assert response.status_code == 422
+    assert [v.object_type for v in _views(person.id)] == ["tasks"]
+
+
+def test_views_follow_the_changes_of_their_request_in_the_chain(client, auth, staff):
+    from .factories import make_client
+
+    person = make_client(display_name="Ruusu")
+    auth.login(staff)
+    response = client.post(f"/clients/{person.id}/tasks", headers={"HX-Request": "true"},
+                           data={"title": "Soita Kelaan", "due_date": "2030-01-15",
+                                 "owner_id": str(staff.id)})
+    assert response.status_code == 200
+    newest = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(2)).all()
+    assert [(e.action, e.object_type) for e in reversed(newest)] == [
+        ("create", "task"), ("view", "tasks")]
+    assert audit.verify_chain().ok
+
+
+def test_views_outside_a_request_are_written_at_once(app, staff):
+    from .factories import make_client
+
+    person = make_client(display_name="Ruusu")
+    audit.log_view(person.id, "client")
+    audit.log_views([person.id, person.id], "goals")
+    views = _views(person.id)  # after a rollback: committed
+    assert [(v.object_type, v.actor) for v in views] == [("client", "system"), ("goals", "system")]
+    assert audit.verify_chain().ok

@@ -185,3 +185,15 @@ def test_page_views_survive_a_concurrent_writer(app, database_url, client, staff
         writer.join(120)
     assert writer.exitcode == 0
     assert statuses == [200] * 30
+
+
+def test_a_page_view_reads_without_the_write_lock_and_logs_after(app, client, staff):
+    """The page reads in one plain transaction; its view is written in the last one, locked."""
+    from .factories import PASSWORD, make_client
+
+    _sqlite_only()
+    person = make_client(display_name="Ruusu")
+    client.post("/login", data={"email": staff.email, "password": PASSWORD})
+    begins = _begins(client, "GET", f"/clients/{person.id}")
+    assert begins[-1] == "BEGIN IMMEDIATE" and "BEGIN IMMEDIATE" not in begins[:-1]
+    assert begins[-2] == "BEGIN"

@@ -115,7 +115,6 @@ def show(client_id: int, agreement_id: int):
             abort(404)
         return redirect(url_for("agreements.edit", client_id=client.id, agreement_id=agreement.id))
     audit.log_view(client.id, "agreement", agreement.id)
-    agreement = _agreement_or_404(client, agreement_id)
     checks = services.line_checks(client, agreement) if staff and agreement.status == "active" else []
     return render_section(client, "agreements/_show.html", agreement=agreement, staff=staff,
                           checks=checks, reason_text=reason_text, print_form=PrintForm(

@@ -126,7 +126,7 @@ def edit(client_id: int):
 def show(client_id: int):
     """Show the client page: an overview and the sections the user may see."""
     client = client_or_404(client_id)
-    audit.log_view(client.id, "client")  # first: its commit would expire what is loaded before
+    audit.log_view(client.id, "client")
     sections = visible_sections(client, current_user)
     summary = services.overview(client, sections, current_user)
     shown = [s for s in SECTION_ORDER

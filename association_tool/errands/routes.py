@@ -94,7 +94,7 @@ def _fail(form, error: services.ErrandError) -> None:
 
 def _section(client, form=None, status=200, editing=None, edit_form=None):
     """Render the errands list (upcoming first, then past) with the add or edit form."""
-    audit.log_view(client.id, "errands")  # first: its commit expires what is loaded before
+    audit.log_view(client.id, "errands")
     today = local_today()
     upcoming, past = services.errands_of(client, today)
     staff = sees_all_clients(current_user)

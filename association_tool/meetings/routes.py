@@ -68,11 +68,10 @@ def _meeting_or_404(client, meeting_id: int):
     return meeting
 
 
-def _viewed(client, meeting_id: int):
-    """Load the meeting and log the view (the log's commit expires what was loaded: reload)."""
-    meeting = _meeting_or_404(client, meeting_id)
+def _viewed(client, meeting):
+    """Log the view of the meeting, and return it."""
     audit.log_view(client.id, "network_meeting", meeting.id)
-    return services.meeting_for_client(client, meeting_id)
+    return meeting
 
 
 
@@ -239,7 +238,7 @@ def new(client_id: int):
 def show(client_id: int, meeting_id: int):
     """Show one meeting: the plan, the minutes and their addenda."""
     client = client_or_404(client_id, "meetings")
-    return _show(client, _viewed(client, meeting_id))
+    return _show(client, _viewed(client, _meeting_or_404(client, meeting_id)))
 
 
 def _save(client, meeting_id: int, form, save) -> bool:
@@ -258,7 +257,7 @@ def plan(client_id: int, meeting_id: int):
     if meeting.approved:
         return _locked(client, meeting)
     if request.method == "GET":
-        meeting = _viewed(client, meeting_id)
+        _viewed(client, meeting)
         return _page(client, "meetings/_plan_form.html", form=_plan_form(client, meeting),
                      meeting=meeting)
     form = _plan_form(client, meeting, formdata=request.form)
@@ -283,7 +282,7 @@ def record(client_id: int, meeting_id: int):
     if meeting.approved:
         return _locked(client, meeting)
     if request.method == "GET":
-        meeting = _viewed(client, meeting_id)
+        _viewed(client, meeting)
         return _minutes_page(client, meeting, _minutes_form(client, meeting))
     form = _minutes_form(client, meeting, formdata=request.form)
     add = request.form.get("add_row")
