@@ -65,8 +65,9 @@ def _client_side(side: str, client, staff, peer, organisation) -> dict:
                      matched_expectations="partly", matched_goals="no",
                      client_comment=f"{t} arvio", next_review_date=today + timedelta(days=30),
                      author_id=staff.id)
+    # Recorded by the peer supporter, who may then correct it on side A (their own contacts only).
     contact = create_contact(client, on=today, channel="phone", minutes=20, worker_id=staff.id,
-                             note=f"{t} yhteydenotto", created_by_id=staff.id)
+                             peer_id=peer.id, note=f"{t} yhteydenotto", created_by_id=peer.id)
     task = create_task(client, title=f"{t} tehtava", details=f"{t} tehtavan tiedot",
                        owner_id=peer.id, due_date=today + timedelta(days=3), created_by_id=staff.id)
     private = network.add_member(client, dict(kind="private", name=f"{t} Sisko", relation="sisko",
