@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit
+from .. import audit, htmx
 from ..access import ADMIN, allow
 from ..auth import services as accounts
 from ..auth import two_factor
@@ -55,7 +55,7 @@ def users():
         pattern = f"%{q}%"
         query = query.where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))
     rows = db.session.scalars(query).all()
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "user-rows":
+    if htmx.targets("user-rows"):
         return render_template("admin/_user_rows.html", users=rows)
     return render_template("admin/users.html", users=rows, q=q, action_form=ActionForm())
 

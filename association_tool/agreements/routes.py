@@ -6,12 +6,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, pdf
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, sees_all_clients
-from ..clients.sections import render_section
 from ..consents import services as consent_services
 from ..consents.routes import apply_error, consent_form
 from ..database import write_transaction
 from ..extensions import db
 from ..forms import save_versioned, version_of
+from ..htmx import render_section
 from ..network.services import members as network_members
 from ..timeutil import local_today
 from . import bp, services

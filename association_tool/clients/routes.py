@@ -11,11 +11,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import audit
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, visible_sections
 from ..extensions import db
+from ..htmx import is_fragment, render_section, see_other, targets
 from ..models import PeerPairing, User
 from ..timeutil import local_today
 from . import bp, services
 from .forms import ClientForm, ClientSearchForm, PairingForm, consent_reason, ending_form
-from .sections import render_section, see_other, wants_fragment
 
 SECTION_ORDER = ("goals", "contacts", "tasks", "errands", "meetings", "network", "agreement",
                  "consents", "notifications", "peers", "ending")
@@ -53,7 +53,7 @@ def index():
     due = services.next_due([c.id for c in page.items], current_user)
     args = {k: v for k, v in request.args.items() if k != "page"}
     context = dict(form=form, page=page, due=due, args=args)
-    if wants_fragment() and request.headers.get("HX-Target") == "client-results":
+    if targets("client-results"):
         return render_template("clients/_results.html", **context)
     return render_template("clients/index.html", **context)
 
@@ -176,7 +176,7 @@ def save_pairing(client_id: int):
                               ends_on=form.ends_on.data)
         db.session.commit()
         flash(_("Saved. %(name)s sees only what the client allowed.", name=peer.name), "success")
-        if wants_fragment():
+        if is_fragment():
             return _peers_section(client)
         return redirect(url_for("clients.peers", client_id=client.id), 303)
     return _peers_section(client, form, 422)
@@ -194,7 +194,7 @@ def remove_pairing(client_id: int, pairing_id: int):
     services.remove_pairing(pairing)
     db.session.commit()
     flash(_("The pairing has ended."), "success")
-    if wants_fragment():
+    if is_fragment():
         return _peers_section(client)
     return redirect(url_for("clients.peers", client_id=client.id), 303)
 

@@ -5,10 +5,10 @@ from flask_login import current_user
 
 from .. import audit
 from ..access import STAFF, allow, client_or_404, deny
-from ..clients.sections import render_section, wants_fragment
 from ..clients.services import workers
 from ..directory.services import active_organisations
 from ..extensions import db
+from ..htmx import is_fragment, render_section
 from ..network.services import members as network_members
 from ..timeutil import local_today
 from . import bp, services
@@ -77,7 +77,7 @@ def _section(client, form=None, status=200, open_form=False):
 
 def _done(client, message):
     flash(message, "success")
-    if wants_fragment():
+    if is_fragment():
         return _section(client)
     return redirect(url_for("consents.section", client_id=client.id), 303)
 
@@ -232,7 +232,7 @@ def create_notification(client_id: int):
         else:
             db.session.commit()
             flash(_("Recorded."), "success")
-            if wants_fragment():
+            if is_fragment():
                 return _notifications(client)
             return redirect(url_for("consents.notifications", client_id=client.id), 303)
     return _notifications(client, form, 422)

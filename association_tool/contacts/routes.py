@@ -5,10 +5,10 @@ from flask_login import current_user
 
 from .. import audit
 from ..access import SIGNED_IN, allow, client_or_404, deny, may_correct_contact, sees_all_clients
-from ..clients.sections import render_section, see_other, wants_fragment
 from ..clients.services import peers, workers
 from ..extensions import db
 from ..forms import save_versioned
+from ..htmx import is_fragment, render_section, see_other
 from . import bp, services
 from .forms import AnonymousContactForm, ContactForm
 
@@ -67,7 +67,7 @@ def create(client_id: int):
         topics=form.topics.data or [], note=form.note.data, created_by_id=current_user.id)
     db.session.commit()
     message = _("Contact recorded.")
-    if wants_fragment():
+    if is_fragment():
         return _section(client, message=message)
     flash(message, "success")
     return redirect(url_for("contacts.section", client_id=client.id), 303)
@@ -139,7 +139,7 @@ def anonymous_create():
     """Count an anonymous contact: date, channel, minutes, age group and topics only."""
     form = AnonymousContactForm()
     if not form.validate_on_submit():
-        template = ("contacts/_anonymous_form.html" if wants_fragment()
+        template = ("contacts/_anonymous_form.html" if is_fragment()
                     else "contacts/anonymous_page.html")
         return render_template(template, anon_form=form), 422
     services.create_anonymous_contact(
@@ -148,7 +148,7 @@ def anonymous_create():
         created_by_id=current_user.id)
     db.session.commit()
     message = _("The anonymous contact was counted.")
-    if wants_fragment():
+    if is_fragment():
         return render_template("contacts/_anonymous_form.html",
                                anon_form=AnonymousContactForm(formdata=None), anon_message=message)
     flash(message, "success")

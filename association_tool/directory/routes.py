@@ -3,9 +3,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..access import SIGNED_IN, STAFF, allow, deny
-from ..clients.sections import wants_fragment
 from ..extensions import db
 from ..forms import save_versioned
+from ..htmx import targets
 from ..models import ContactPerson, Organisation
 from . import bp, services
 from .forms import DirectorySearchForm, OrganisationForm, PersonForm
@@ -50,7 +50,7 @@ def index():
                            include_archived=bool(form.archived.data),
                            page=form.page.data if valid and form.page.data else 1)
     args = {k: v for k, v in request.args.items() if k != "page"}
-    if wants_fragment() and request.headers.get("HX-Target") == "directory-results":
+    if targets("directory-results"):
         return render_template("directory/_results.html", page=page, args=args)
     return render_template("directory/index.html", form=form, page=page, args=args)
 

@@ -10,10 +10,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, sees_all_clients
-from ..clients.sections import render_section, wants_fragment
 from ..database import write_transaction
 from ..extensions import db
 from ..forms import save_versioned, version_of
+from ..htmx import is_fragment, render_section
 from ..models.errands import ERRAND_TYPES
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local_today
@@ -107,7 +107,7 @@ def _section(client, form=None, status=200, editing=None, edit_form=None):
 def _done(client, errand, message: str):
     """After a change: the fresh section for htmx, the errand's page otherwise."""
     flash(message, "success")
-    if wants_fragment():
+    if is_fragment():
         return _section(client)
     return redirect(url_for("errands.show", client_id=client.id, errand_id=errand.id), 303)
 
@@ -124,7 +124,7 @@ def _show(client, errand, status=200, outcome_form=None, message=None, fragment=
     context = dict(errand=errand, steps=services.next_steps(errand), may_record=may_record,
                    outcome_form=outcome_form, message=message,
                    can_edit=sees_all_clients(current_user), today=local_today())
-    if fragment and wants_fragment():
+    if fragment and is_fragment():
         return render_section(client, "errands/_outcome.html", status=status, **context)
     print_form = PrintForm(formdata=None, lang=texts.checklist_language(client.language))
     return render_section(client, "errands/_errand_page.html", status=status,
@@ -194,7 +194,7 @@ def delete(client_id: int, errand_id: int):
     services.delete_errand(_errand_or_404(client, errand_id))
     db.session.commit()
     flash(_("Errand removed."), "success")
-    if wants_fragment():
+    if is_fragment():
         return _section(client)
     return redirect(url_for("errands.section", client_id=client.id), 303)
 
@@ -227,7 +227,7 @@ def outcome(client_id: int, errand_id: int):
         form.version.data = str(errand.version)
         return _show(client, errand, 422, outcome_form=form, fragment=True)
     message = (_("Saved. The next steps are now follow-up tasks.") if steps else _("Saved."))
-    if wants_fragment():
+    if is_fragment():
         return _show(client, errand, message=message, fragment=True)
     flash(message, "success")
     return redirect(url_for("errands.show", client_id=client.id, errand_id=errand.id,

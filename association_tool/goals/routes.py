@@ -10,8 +10,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..access import SIGNED_IN, allow, client_or_404, deny, sees_all_clients
-from ..clients.sections import render_section, wants_fragment
 from ..extensions import db
+from ..htmx import is_fragment, render_section
 from ..models import OPEN_GOAL_STATUSES
 from ..timeutil import local_today
 from . import bp
@@ -80,7 +80,7 @@ def _section(client, status: int = 200, *, new_form=None, forms=None, editing=No
 def _goal(client, goal, status: int = 200, *, forms: GoalForms | None = None):
     """Render one goal for htmx, or the whole section for a plain request."""
     forms = forms or _blank_forms(goal)
-    if not wants_fragment():
+    if not is_fragment():
         return _section(client, status, forms={goal.id: forms})
     audit.log_view(client.id, "goal", goal.id)
     return render_section(client, "goals/_goal.html", status, goal=goal,
@@ -89,7 +89,7 @@ def _goal(client, goal, status: int = 200, *, forms: GoalForms | None = None):
 
 def _done(client, goal, message: str):
     """Answer a successful change: the fresh goal for htmx, a redirect for a plain form."""
-    if wants_fragment():
+    if is_fragment():
         return _goal(client, goal, forms=_blank_forms(goal, message=message))
     flash(message, "success")
     return redirect(url_for("goals.section", client_id=client.id, _anchor=f"goal-{goal.id}"), 303)
@@ -114,7 +114,7 @@ def create(client_id: int):
     goal = services.create_goal(client, created_by_id=current_user.id, **form.goal_data())
     db.session.commit()
     message = _("Goal added.")
-    if wants_fragment():
+    if is_fragment():
         return _section(client, message=message)
     flash(message, "success")
     return redirect(url_for("goals.section", client_id=client.id, _anchor=f"goal-{goal.id}"), 303)
@@ -149,7 +149,7 @@ def edit(client_id: int, goal_id: int):
 
 def _edit_page(client, goal, form, status: int = 200, stale: bool = False):
     """Render the edit form in the goal's place: alone for htmx, inside the section otherwise."""
-    if not wants_fragment():
+    if not is_fragment():
         return _section(client, status, editing={goal.id: form}, stale=stale)
     audit.log_view(client.id, "goal", goal.id)
     return render_section(client, "goals/_goal_form.html", status, goal=goal, form=form,

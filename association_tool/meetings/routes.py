@@ -11,9 +11,9 @@ from wtforms import FieldList
 from .. import audit
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, sees_all_clients
 from ..auth.services import association_name
-from ..clients.sections import render_section, see_other
 from ..extensions import db
 from ..forms import save_versioned, version_of
+from ..htmx import render_section, see_other
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local_today
 from . import bp, services

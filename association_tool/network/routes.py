@@ -5,10 +5,10 @@ from flask_login import current_user
 
 from .. import audit
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny
-from ..clients.sections import render_section, wants_fragment
 from ..directory.services import active_organisations, active_people
 from ..extensions import db
 from ..forms import save_versioned
+from ..htmx import is_fragment, render_section, trigger
 from . import bp, services
 from .forms import MemberForm
 
@@ -56,11 +56,10 @@ def _fail(form, error: services.NetworkError):
 
 
 def _done(client, message):
-    if wants_fragment():
+    if is_fragment():
         flash(message, "success")
-        body, status = _section(client)
         # Sections that offer the network as choices (consents) reload themselves on this event.
-        return body, status, {"HX-Trigger": "network-changed"}
+        return trigger(make_response(*_section(client)), "network-changed")
     flash(message, "success")
     return redirect(url_for("network.section", client_id=client.id), 303)
 

@@ -5,9 +5,9 @@ from flask_login import current_user
 
 from .. import audit
 from ..access import SIGNED_IN, allow, client_or_404, deny, may_see_task, sees_all_clients
-from ..clients.sections import render_section, wants_fragment
 from ..clients.services import peers, workers
 from ..extensions import db
+from ..htmx import is_fragment, render_section
 from ..models import TaskStatus
 from . import bp, services
 from .forms import TaskForm, TaskStatusForm
@@ -78,7 +78,7 @@ def create(client_id: int):
         created_by_id=current_user.id)
     db.session.commit()
     message = _("Task added.")
-    if wants_fragment():
+    if is_fragment():
         return _section(client, message=message)
     flash(message, "success")
     return redirect(url_for("tasks.section", client_id=client.id), 303)
@@ -96,7 +96,7 @@ def set_status(client_id: int, task_id: int):
     form = TaskStatusForm()
     if not form.validate_on_submit():
         error = _("Choose done, cancelled or open.")
-        if wants_fragment():
+        if is_fragment():
             return render_template("tasks/_task_row.html", task=task, client=client,
                                    row_error=error, **_context()), 422
         return _section(client, status=422, error=error)
@@ -105,7 +105,7 @@ def set_status(client_id: int, task_id: int):
         abort(403)
     services.set_task_status(task, form.status.data)
     db.session.commit()
-    if wants_fragment():
+    if is_fragment():
         return render_template("tasks/_task_row.html", task=task, client=client, **_context())
     flash(_("Task updated."), "success")
     return redirect(url_for("tasks.section", client_id=client.id), 303)
