@@ -73,7 +73,7 @@ def test_redirects_and_triggers():
 
 # --- the kernel imports no feature --------------------------------------------------------------
 
-KERNEL = ("access", "audit", "forms", "htmx")
+KERNEL = ("access", "audit", "forms", "htmx", "users")
 
 
 def test_the_kernel_imports_no_feature_package():

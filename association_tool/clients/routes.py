@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit
+from .. import audit, users
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, visible_sections
 from ..extensions import db
 from ..htmx import is_fragment, render_section, see_other, targets
@@ -47,7 +47,7 @@ def _filters(form: ClientSearchForm) -> services.ClientFilters:
 @allow(SIGNED_IN)
 def index():
     """List the clients the user may see, with search as you type, filters, sorting and paging."""
-    form = ClientSearchForm(request.args, workers=services.worker_names())
+    form = ClientSearchForm(request.args, workers=users.worker_names())
     filters = _filters(form)
     page = services.list_clients(current_user, filters)
     due = services.next_due([c.id for c in page.items], current_user)
@@ -67,7 +67,7 @@ def _client_form_response(form, client, status, cap_count=None):
 @allow(STAFF)
 def new():
     """Add a client; a nickname alone is enough."""
-    form = ClientForm(workers=services.workers())
+    form = ClientForm(workers=users.workers())
     if request.method == "GET":
         form.responsible_id.data = current_user.id
     if form.validate_on_submit():
@@ -87,7 +87,7 @@ def new():
 def edit(client_id: int):
     """Change a client's details; a concurrent change is reported, not overwritten."""
     client = client_or_404(client_id, write=True)
-    form = ClientForm(obj=client, workers=services.workers(keep=(client.responsible_id, client.backup_id)),
+    form = ClientForm(obj=client, workers=users.workers(keep=(client.responsible_id, client.backup_id)),
                       editing=True)
     if request.method == "GET":
         form.version.data = str(client.version)
@@ -141,7 +141,7 @@ def _peers_section(client, form=None, status=200):
     pairings = db.session.scalars(
         select(PeerPairing).where(PeerPairing.client_id == client.id).order_by(PeerPairing.id)).all()
     if form is None:
-        form = PairingForm(peers=services.peers())
+        form = PairingForm(peers=users.peers())
         if request.method == "GET":
             # ?peer= opens the form on that peer's pairing as it is, to change what they see.
             chosen = next((p for p in pairings if p.peer_id == request.args.get("peer", type=int)),
@@ -168,7 +168,7 @@ def peers(client_id: int):
 def save_pairing(client_id: int):
     """Pair a peer supporter, or change what the client lets them see."""
     client = client_or_404(client_id, "peers")
-    form = PairingForm(peers=services.peers())
+    form = PairingForm(peers=users.peers())
     if form.validate_on_submit():
         peer = db.session.get(User, form.peer_id.data)
         services.save_pairing(client, peer=peer, sections=form.sections.data,

@@ -5,12 +5,12 @@ from flask_login import current_user
 
 from .. import audit
 from ..access import STAFF, allow, client_or_404, deny
-from ..clients.services import workers
 from ..directory.services import active_organisations
 from ..extensions import db
 from ..htmx import is_fragment, render_section
 from ..network.services import members as network_members
 from ..timeutil import local_today
+from ..users import workers
 from . import bp, services
 from .forms import ConsentForm, NotificationForm, WithdrawForm
 

@@ -5,10 +5,10 @@ from flask_login import current_user
 
 from .. import audit
 from ..access import SIGNED_IN, allow, client_or_404, deny, may_correct_contact, sees_all_clients
-from ..clients.services import peers, workers
 from ..extensions import db
 from ..forms import save_versioned
 from ..htmx import is_fragment, render_section, see_other
+from ..users import peers, workers
 from . import bp, services
 from .forms import AnonymousContactForm, ContactForm
 

@@ -16,6 +16,7 @@ from ..forms import save_versioned, version_of
 from ..htmx import render_section, see_other
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local_today
+from ..users import active_users, conveners
 from . import bp, services
 from .forms import AddendumForm, ApproveForm, MinutesForm, PlanForm, PrintForm
 from .services import MAX_ROWS, MeetingError, MeetingLocked, StaleEdit
@@ -140,17 +141,17 @@ def _locked(client, meeting):
 
 
 def _plan_form(client, meeting=None, formdata=None) -> PlanForm:
-    users = services.active_users()
-    conveners = services.conveners()
+    users = active_users()
+    convening = conveners()
     members = services.invitable_members(client)
     if meeting is not None:
         # Compare ids: Flask-Login's UserMixin compares users by session key, not by identity.
         known = {u.id for u in users}
         users += [p.user for p in meeting.participants
                   if p.kind == "user" and p.user is not None and p.user_id not in known]
-        if meeting.convener is not None and meeting.convener_id not in {u.id for u in conveners}:
-            conveners = [meeting.convener] + conveners
-    kwargs = dict(members=members, users=users, conveners=conveners, editing=meeting is not None)
+        if meeting.convener is not None and meeting.convener_id not in {u.id for u in convening}:
+            convening = [meeting.convener] + convening
+    kwargs = dict(members=members, users=users, conveners=convening, editing=meeting is not None)
     if formdata is not None:
         return PlanForm(formdata, **kwargs)
     form = PlanForm(formdata=None, obj=meeting, **kwargs)
@@ -167,7 +168,7 @@ def _plan_form(client, meeting=None, formdata=None) -> PlanForm:
 
 
 def _owners(meeting) -> list:
-    owners = services.active_users()
+    owners = active_users()
     known = {u.id for u in owners}
     owners += [a.owner for a in meeting.actions if a.owner is not None and a.owner_id not in known]
     return owners

@@ -19,11 +19,12 @@ from ..consents import labels as _consent_labels  # noqa: F401  (the info_scope 
 from ..consents.services import DOCUMENT, active_consent, ends_on, why_not
 from ..extensions import db
 from ..forms import role_choices
-from ..models import Client, ContactPerson, NetworkMember, Role, User
+from ..models import Client, ContactPerson, NetworkMember, User
 from ..models.meetings import (METHODS, MeetingAction, MeetingAddendum, MeetingLocked,
                                MeetingParticipant, NetworkMeeting)
 from ..network.services import members as network_members
 from ..timeutil import local_today, utcnow
+from ..users import active_users, conveners
 from . import labels as _labels  # noqa: F401  (registers the meeting label kinds)
 
 # The information a set of minutes carries; health information is added when marked.
@@ -88,16 +89,6 @@ def meeting_for_client(client: Client, meeting_id: int) -> NetworkMeeting | None
 def invitable_members(client: Client) -> list[NetworkMember]:
     """The people and services on the client's network map."""
     return network_members(client)
-
-
-def active_users() -> list[User]:
-    """The association's active users (staff, admins, peer supporters), by name."""
-    return db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)).all()
-
-
-def conveners() -> list[User]:
-    """The users who can convene a meeting: active staff members and admins."""
-    return [u for u in active_users() if u.role in (Role.STAFF.value, Role.ADMIN.value)]
 
 
 def meeting_language(client: Client) -> str:

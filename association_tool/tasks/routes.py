@@ -5,10 +5,10 @@ from flask_login import current_user
 
 from .. import audit
 from ..access import SIGNED_IN, allow, client_or_404, deny, may_see_task, sees_all_clients
-from ..clients.services import peers, workers
 from ..extensions import db
 from ..htmx import is_fragment, render_section
 from ..models import TaskStatus
+from ..users import peers, workers
 from . import bp, services
 from .forms import TaskForm, TaskStatusForm
 from .texts import task_details, task_title
