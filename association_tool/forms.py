@@ -1,4 +1,5 @@
 """Form pieces shared by several screens."""
+from datetime import date
 from functools import lru_cache
 
 from babel import support
@@ -6,7 +7,8 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import HiddenField, PasswordField, SelectField, StringField, TelField, widgets
+from wtforms import (HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     TelField, widgets)
 from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
@@ -123,6 +125,22 @@ def phone_field(label=None, description=None):
     return TelField(label or _l("Phone"), filters=[strip], description=description,
                     validators=[Optional(), Length(max=PHONE_MAX), phone_number],
                     render_kw={"autocomplete": "tel"})
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of check boxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def sensible_date(form, field):
+    """Refuse dates no record of the association can have, such as a mistyped year."""
+    if field.data is not None and not EARLIEST_DATE <= field.data <= LATEST_DATE:
+        raise ValidationError(_l("Check the year of the date."))
 
 
 class PolicyPassword:

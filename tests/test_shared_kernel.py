@@ -71,6 +71,34 @@ def test_redirects_and_triggers():
         assert (answer.status_code, answer.headers["Location"]) == (303, "/clients/1")
 
 
+# --- one home for each mechanism ----------------------------------------------------------------
+
+# What the kernel offers every feature; a feature uses it rather than a copy of its own.
+KERNEL_NAMES = {"MultiCheckboxField", "sensible_date", "workers", "worker_names",
+                "conveners", "active_users", "render_section", "wants_fragment", "is_fragment",
+                "see_other"}
+
+
+def test_no_feature_defines_what_the_kernel_offers():
+    found = [f"{path.relative_to(PACKAGE)}: {node.name}" for path, source in _feature_sources()
+             for node in ast.parse(source).body
+             if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and node.name in KERNEL_NAMES]
+    assert found == []
+
+
+def test_no_feature_borrows_what_the_kernel_offers_from_another():
+    found = []
+    for path, source in _feature_sources():
+        feature = path.relative_to(PACKAGE).parts[0]
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ImportFrom) and node.level == 2 and node.module:
+                other = node.module.partition(".")[0]
+                if (other in FEATURES and other != feature
+                        and {alias.name for alias in node.names} & KERNEL_NAMES):
+                    found.append(f"{path.relative_to(PACKAGE)}: {node.module}")
+    assert found == []
+
+
 # --- the kernel imports no feature --------------------------------------------------------------
 
 KERNEL = ("access", "audit", "forms", "htmx", "users")

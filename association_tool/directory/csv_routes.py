@@ -1,5 +1,5 @@
 """CSV import and export of the directory: export, upload and check, then confirm."""
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
