@@ -10,9 +10,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from flask import Flask
+from flask_login import login_user
+from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from association_tool import htmx
+from association_tool.extensions import db
+from association_tool.models import AuditEvent, Client, ContactPerson, Goal, User
+
+from .factories import make_client, make_organisation
 
 PACKAGE = Path(__file__).resolve().parent.parent / "association_tool"
 FEATURES = ("admin", "agreements", "auth", "clients", "consents", "contacts", "directory",
@@ -69,6 +77,67 @@ def test_redirects_and_triggers():
     with _request({}):
         answer = htmx.see_other("/clients/1")
         assert (answer.status_code, answer.headers["Location"]) == (303, "/clients/1")
+
+
+# --- a record of this client's, or 404 -----------------------------------------------------------
+
+def _denied():
+    return [(e.user_id, e.client_id, e.object_id, e.detail) for e in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "denied").order_by(AuditEvent.id))]
+
+
+def test_another_clients_record_is_refused_logged_and_404(app, staff):
+    from association_tool.access import owned_or_404
+
+    mine, theirs = make_client(), make_client()
+    goal = Goal(client_id=theirs.id, text="Oma asunto")
+    db.session.add(goal)
+    db.session.commit()
+    user_id, mine_id, theirs_id, goal_id = staff.id, mine.id, theirs.id, goal.id
+    db.session.commit()  # the request writes the log in a session of its own
+    path = f"/clients/{mine_id}/goals/{goal_id}/edit"
+    with app.test_request_context(path):
+        login_user(db.session.get(User, user_id))
+        mine, theirs = db.session.get(Client, mine_id), db.session.get(Client, theirs_id)
+        assert owned_or_404(Goal, goal_id, theirs).id == goal_id
+        for wrong_id in (goal_id, 2**31, 0):  # another client's; ids no table holds
+            with pytest.raises(NotFound):
+                owned_or_404(Goal, wrong_id, mine)
+        with pytest.raises(NotFound):  # the client's own, but the user may not
+            owned_or_404(Goal, goal_id, theirs, may=lambda record: False)
+    assert _denied() == [
+        (user_id, mine_id, path, f"goal {goal_id} of client {mine_id}"),
+        (user_id, mine_id, path, f"goal {2**31} of client {mine_id}"),
+        (user_id, mine_id, path, f"goal 0 of client {mine_id}"),
+        (user_id, theirs_id, path, f"goal {goal_id} of client {theirs_id}")]
+
+
+def test_a_record_owned_by_something_else_than_a_client(app, staff):
+    from association_tool.access import owned_or_404, record_or_404
+    from association_tool.models import Organisation
+
+    first = make_organisation(name="A", unit=None, people=[("Anna", None, False)])
+    second = make_organisation(name="B", unit=None)
+    user_id, first_id, second_id = staff.id, first.id, second.id
+    person_id = db.session.scalars(select(ContactPerson.id)).one()
+    db.session.commit()  # the request writes the log in a session of its own
+    with app.test_request_context("/directory"):
+        login_user(db.session.get(User, user_id))
+        first = record_or_404(Organisation, first_id)
+        assert owned_or_404(ContactPerson, person_id, first).id == person_id
+        with pytest.raises(NotFound):
+            record_or_404(Organisation, 2**31)
+        with pytest.raises(NotFound):
+            owned_or_404(ContactPerson, person_id, db.session.get(Organisation, second_id))
+    assert _denied() == [
+        (user_id, None, "/directory", f"contact person {person_id} of organisation {second_id}")]
+
+
+def test_no_blueprint_writes_its_own_record_or_404():
+    found = [f"{path.relative_to(PACKAGE)}: {node.name}" for path, source in _feature_sources()
+             for node in ast.walk(ast.parse(source))
+             if isinstance(node, ast.FunctionDef) and node.name.endswith("_or_404")]
+    assert found == []
 
 
 # --- one home for each mechanism ----------------------------------------------------------------

@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, htmx
-from ..access import ADMIN, allow
+from ..access import ADMIN, allow, record_or_404
 from ..auth import services as accounts
 from ..auth import two_factor
 from ..extensions import db
@@ -35,14 +35,6 @@ def _account_error(form, error: accounts.AccountError) -> None:
         field.errors = list(field.errors) + [message()]
     else:
         flash(message(), "error")
-
-
-def _user_or_404(user_id: int) -> User:
-    """Load a user or answer 404."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
 
 
 @bp.route("/users")
@@ -86,7 +78,7 @@ def user_new():
 @allow(ADMIN)
 def user_edit(user_id: int):
     """Change a user's details."""
-    user = _user_or_404(user_id)
+    user = record_or_404(User, user_id)
     form = UserEditForm(obj=user)
     if request.method == "GET":
         form.version.data = str(user.version)
@@ -121,7 +113,7 @@ def user_edit(user_id: int):
 @allow(ADMIN)
 def user_set_active(user_id: int):
     """Disable or re-enable a user."""
-    user = _user_or_404(user_id)
+    user = record_or_404(User, user_id)
     form = ActionForm()
     if form.validate_on_submit():
         enable = request.form.get("active") == "1"
@@ -141,7 +133,7 @@ def user_set_active(user_id: int):
 @allow(ADMIN)
 def user_reset_password(user_id: int):
     """Give a user a new password, which they must change at next sign-in."""
-    user = _user_or_404(user_id)
+    user = record_or_404(User, user_id)
     form = PasswordResetForm()
     form.context_email, form.context_name = user.email, user.name
     if form.validate_on_submit():
@@ -160,7 +152,7 @@ def user_reset_password(user_id: int):
 @allow(ADMIN)
 def user_unlock(user_id: int):
     """Lift a sign-in lock caused by failed attempts."""
-    user = _user_or_404(user_id)
+    user = record_or_404(User, user_id)
     if ActionForm().validate_on_submit():
         accounts.unlock(user)
         db.session.commit()
@@ -172,7 +164,7 @@ def user_unlock(user_id: int):
 @allow(ADMIN)
 def user_reset_two_factor(user_id: int):
     """Take away a user's second factor (a lost phone); they sign in with the password again."""
-    user = _user_or_404(user_id)
+    user = record_or_404(User, user_id)
     if ActionForm().validate_on_submit():
         try:
             two_factor.reset_by_admin(user, actor=current_user)

@@ -66,16 +66,6 @@ def draft_of(client: Client) -> ContactAgreement | None:
                                              ContactAgreement.status == "draft")).unique().first()
 
 
-def agreement_for_client(client: Client, agreement_id: int) -> ContactAgreement | None:
-    """Return the agreement only if it belongs to this client."""
-    agreement = db.session.get(ContactAgreement, agreement_id) if 0 < agreement_id < 2**31 else None
-    return agreement if agreement is not None and agreement.client_id == client.id else None
-
-
-def line_of(agreement: ContactAgreement, line_id: int) -> AgreementLine | None:
-    return next((line for line in agreement.lines if line.id == line_id), None)
-
-
 # --- consent checks ------------------------------------------------------------------------------
 
 @dataclass

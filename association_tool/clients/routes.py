@@ -2,14 +2,14 @@
 import json
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, users
-from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, visible_sections
+from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404, visible_sections
 from ..extensions import db
 from ..htmx import is_fragment, render_section, see_other, targets
 from ..models import PeerPairing, User
@@ -187,10 +187,7 @@ def save_pairing(client_id: int):
 def remove_pairing(client_id: int, pairing_id: int):
     """End a pairing at once."""
     client = client_or_404(client_id, "peers")
-    pairing = db.session.get(PeerPairing, pairing_id)
-    if pairing is None or pairing.client_id != client.id:
-        deny(f"pairing {pairing_id} of client {client.id}", client_id=client.id)
-        abort(404)
+    pairing = owned_or_404(PeerPairing, pairing_id, client)
     services.remove_pairing(pairing)
     db.session.commit()
     flash(_("The pairing has ended."), "success")

@@ -1,13 +1,17 @@
 """The contacts section of the client page, and anonymous contacts counted without identity."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..access import SIGNED_IN, allow, client_or_404, deny, may_correct_contact, sees_all_clients
+from ..access import (SIGNED_IN, allow, client_or_404, may_correct_contact, owned_or_404,
+                      sees_all_clients)
 from ..extensions import db
 from ..forms import save_versioned
 from ..htmx import is_fragment, render_section, see_other
+from ..models import Contact
 from ..users import peers, workers
 from . import bp, services
 from .forms import AnonymousContactForm, ContactForm
@@ -75,15 +79,6 @@ def create(client_id: int):
 
 # --- correcting a contact -----------------------------------------------------------------------
 
-def _correctable_or_404(client, contact_id: int):
-    """The client's contact, if the user may correct it: staff any, a peer supporter their own."""
-    contact = services.contact_for_client(client, contact_id)
-    if contact is None or not may_correct_contact(current_user, contact):
-        deny(f"contact {contact_id} of client {client.id} edit", client_id=client.id)
-        abort(404)
-    return contact
-
-
 def _edit_form(contact, formdata=None) -> ContactForm:
     """The contact form for a correction; people who have since left stay choosable."""
     staff = sees_all_clients(current_user)
@@ -111,7 +106,8 @@ def _edit_page(client, contact, form, status=200):
 def edit(client_id: int, contact_id: int):
     """Correct a recorded contact; the earlier wording stays readable below the form."""
     client = client_or_404(client_id, "contacts")
-    contact = _correctable_or_404(client, contact_id)
+    contact = owned_or_404(Contact, contact_id, client,
+                           may=partial(may_correct_contact, current_user))
     if request.method == "GET":
         return _edit_page(client, contact, _edit_form(contact))
     form = _edit_form(contact, request.form)
@@ -127,10 +123,10 @@ def edit(client_id: int, contact_id: int):
             stale_message=_("Someone else corrected this contact while you were editing. "
                             "Your text is still here: check it against the contact as saved "
                             "now and save again."),
-            current_version=lambda: _correctable_or_404(client, contact_id).row_version):
+            current_version=lambda: owned_or_404(Contact, contact_id, client).row_version):
         flash(_("Contact corrected."), "success")
         return see_other(url_for("contacts.section", client_id=client.id))
-    return _edit_page(client, _correctable_or_404(client, contact_id), form, 422)
+    return _edit_page(client, owned_or_404(Contact, contact_id, client), form, 422)
 
 
 @bp.route("/contacts/anonymous", methods=["POST"])

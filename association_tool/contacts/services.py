@@ -61,12 +61,6 @@ def create_contact(client: Client, *, on: date, channel: str, minutes: int | Non
     return contact
 
 
-def contact_for_client(client: Client, contact_id: int) -> Contact | None:
-    """Return the contact only if it is this client's."""
-    contact = db.session.get(Contact, contact_id) if 0 < contact_id < 2**31 else None
-    return contact if contact is not None and contact.client_id == client.id else None
-
-
 def update_contact(contact: Contact, *, on: date, channel: str, minutes: int | None,
                    worker_id: int | None, peer_id: int | None, topics: Iterable[str],
                    note: str | None, version: int, by) -> list[str]:

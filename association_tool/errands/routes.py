@@ -9,12 +9,12 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, sees_all_clients
+from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, owned_or_404, sees_all_clients
 from ..database import write_transaction
 from ..extensions import db
 from ..forms import save_versioned, version_of
 from ..htmx import is_fragment, render_section
-from ..models.errands import ERRAND_TYPES
+from ..models.errands import ERRAND_TYPES, Errand
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local_today
 from . import bp, services, texts
@@ -68,15 +68,6 @@ def _outcome_form(errand, formdata=None) -> OutcomeForm:
     form.agreed.data = errand.agreed or ""
     form.version.data = str(errand.version)
     return form
-
-
-def _errand_or_404(client, errand_id: int):
-    """Load the client's own errand, or log the attempt and answer 404 for any other id."""
-    errand = services.errand_for_client(client, errand_id)
-    if errand is None:
-        deny(f"errand {errand_id} of client {client.id}", client_id=client.id)
-        abort(404)
-    return errand
 
 
 def _fail(form, error: services.ErrandError) -> None:
@@ -164,7 +155,7 @@ def create(client_id: int):
 def show(client_id: int, errand_id: int):
     """Show one errand with what was agreed and the checklist to print."""
     client = client_or_404(client_id, "errands")
-    return _show(client, _errand_or_404(client, errand_id))
+    return _show(client, owned_or_404(Errand, errand_id, client))
 
 
 @bp.route("/clients/<int:client_id>/errands/<int:errand_id>/edit", methods=["GET", "POST"])
@@ -172,7 +163,7 @@ def show(client_id: int, errand_id: int):
 def edit(client_id: int, errand_id: int):
     """Change an errand; a save over someone else's newer save is refused, the text kept."""
     client = client_or_404(client_id, "errands", write=True)
-    errand = _errand_or_404(client, errand_id)
+    errand = owned_or_404(Errand, errand_id, client)
     if request.method == "GET":
         return _section(client, editing=errand.id, edit_form=_errand_form(client, errand))
     form = _errand_form(client, errand, formdata=request.form)
@@ -181,7 +172,7 @@ def edit(client_id: int, errand_id: int):
             stale=services.StaleEdit, errors=services.ErrandError, on_error=_fail,
             stale_message=_("Someone else changed this errand while you were editing. "
                             "Your text is still here: check it and save again."),
-            current_version=lambda: _errand_or_404(client, errand_id).version):
+            current_version=lambda: owned_or_404(Errand, errand_id, client).version):
         return _done(client, errand, _("Changes saved."))
     return _section(client, status=422, editing=errand_id, edit_form=form)
 
@@ -191,7 +182,7 @@ def edit(client_id: int, errand_id: int):
 def delete(client_id: int, errand_id: int):
     """Remove an errand; the follow-up tasks made from it stay."""
     client = client_or_404(client_id, "errands", write=True)
-    services.delete_errand(_errand_or_404(client, errand_id))
+    services.delete_errand(owned_or_404(Errand, errand_id, client))
     db.session.commit()
     flash(_("Errand removed."), "success")
     if is_fragment():
@@ -207,7 +198,7 @@ def outcome(client_id: int, errand_id: int):
     Staff record any errand's outcome; a peer supporter only of an errand they accompanied.
     """
     client = client_or_404(client_id, "errands")
-    errand = _errand_or_404(client, errand_id)
+    errand = owned_or_404(Errand, errand_id, client)
     if not services.may_record_outcome(current_user, errand):
         deny(f"errand {errand.id} outcome: not the companion", client_id=client.id)
         abort(403)
@@ -221,7 +212,7 @@ def outcome(client_id: int, errand_id: int):
         db.session.commit()
     except (services.StaleEdit, StaleDataError):
         db.session.rollback()
-        errand = _errand_or_404(client, errand_id)
+        errand = owned_or_404(Errand, errand_id, client)
         form.form_errors.append(_("Someone else changed this errand while you were writing. "
                                   "Your text is still here: check it and save again."))
         form.version.data = str(errand.version)
@@ -239,7 +230,7 @@ def outcome(client_id: int, errand_id: int):
 def checklist(client_id: int, errand_id: int):
     """The errand checklist for the client as a PDF, in their language; every print is logged."""
     client = client_or_404(client_id, "errands")
-    errand = _errand_or_404(client, errand_id)
+    errand = owned_or_404(Errand, errand_id, client)
     form = PrintForm(request.args)
     form.validate()
     lang = (form.lang.data if form.lang.data in texts.CHECKLIST_LANGUAGES

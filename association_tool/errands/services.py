@@ -52,12 +52,6 @@ def errands_of(client: Client, today: date) -> tuple[list[Errand], list[Errand]]
     return upcoming, past
 
 
-def errand_for_client(client: Client, errand_id: int) -> Errand | None:
-    """Return the errand only if it belongs to this client."""
-    errand = db.session.get(Errand, errand_id) if 0 < errand_id < 2**31 else None
-    return errand if errand is not None and errand.client_id == client.id else None
-
-
 def next_steps(errand: Errand) -> list[FollowUpTask]:
     """Return the follow-up tasks made from the errand's next steps, in the order written."""
     return db.session.scalars(

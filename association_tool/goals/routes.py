@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..access import SIGNED_IN, allow, client_or_404, deny, sees_all_clients
+from ..access import SIGNED_IN, allow, client_or_404, owned_or_404, sees_all_clients
 from ..extensions import db
 from ..htmx import is_fragment, render_section
-from ..models import OPEN_GOAL_STATUSES
+from ..models import OPEN_GOAL_STATUSES, Goal
 from ..timeutil import local_today
 from . import bp
 from . import services
@@ -43,15 +43,6 @@ def _edit_form(goal, formdata=None) -> GoalEditForm:
         form.life_area.data = goal.life_area or ""
         form.version.data = str(goal.version)
     return scope_ids(form, f"goal-{goal.id}")
-
-
-def _goal_or_404(client, goal_id: int):
-    """Load the client's own goal, or answer 404 (and log the attempt) for any other id."""
-    goal = services.goal_for_client(client.id, goal_id)
-    if goal is None:
-        deny(f"goal {goal_id} of client {client.id}", client_id=client.id)
-        abort(404)
-    return goal
 
 
 def _shared() -> dict:
@@ -125,7 +116,7 @@ def create(client_id: int):
 def edit(client_id: int, goal_id: int):
     """Change a goal in place; a save over someone else's newer save is refused."""
     client = client_or_404(client_id, "goals", write=True)
-    goal = _goal_or_404(client, goal_id)
+    goal = owned_or_404(Goal, goal_id, client, options=services.WITH_HISTORY)
     if request.method == "GET":
         return _edit_page(client, goal, _edit_form(goal))
     form = _edit_form(goal, formdata=request.form)
@@ -138,7 +129,7 @@ def edit(client_id: int, goal_id: int):
         db.session.commit()
     except (services.StaleEdit, StaleDataError):
         db.session.rollback()
-        goal = _goal_or_404(client, goal_id)
+        goal = owned_or_404(Goal, goal_id, client, options=services.WITH_HISTORY)
         form.form_errors.append(_(
             "Someone else changed this goal while you were editing. Your changes are still "
             "in the form: compare them with the saved goal below and save again."))
@@ -161,7 +152,7 @@ def _edit_page(client, goal, form, status: int = 200, stale: bool = False):
 def add_progress(client_id: int, goal_id: int):
     """Note a step along the way; peers allowed the goals section may do this too."""
     client = client_or_404(client_id, "goals")
-    goal = _goal_or_404(client, goal_id)
+    goal = owned_or_404(Goal, goal_id, client, options=services.WITH_HISTORY)
     form = scope_ids(ProgressForm(), f"goal-{goal.id}-progress")
     if not form.validate_on_submit():
         forms = _blank_forms(goal, open="progress")
@@ -177,7 +168,7 @@ def add_progress(client_id: int, goal_id: int):
 def add_review(client_id: int, goal_id: int):
     """Record a joint review with the client; its next review date becomes the goal's."""
     client = client_or_404(client_id, "goals")
-    goal = _goal_or_404(client, goal_id)
+    goal = owned_or_404(Goal, goal_id, client, options=services.WITH_HISTORY)
     form = scope_ids(ReviewForm(), f"goal-{goal.id}-review")
     if not form.validate_on_submit():
         forms = _blank_forms(goal, open="review")

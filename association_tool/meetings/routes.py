@@ -1,7 +1,7 @@
 """Network meetings on the client page: plan, record, approve, addenda and the printed minutes."""
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -9,11 +9,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import FieldList
 
 from .. import audit
-from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, sees_all_clients
+from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404, sees_all_clients
 from ..auth.services import association_name
 from ..extensions import db
 from ..forms import save_versioned, version_of
 from ..htmx import render_section, see_other
+from ..models.meetings import NetworkMeeting
 from ..pdf import pdf_response, render_pdf
 from ..timeutil import local_today
 from ..users import active_users, conveners
@@ -60,20 +61,11 @@ NOT_WRITTEN = _l("The minutes have not been written yet.")
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def _meeting_or_404(client, meeting_id: int):
-    """Load the client's own meeting, or log the attempt and answer 404 for any other id."""
-    meeting = services.meeting_for_client(client, meeting_id)
-    if meeting is None:
-        deny(f"meeting {meeting_id} of client {client.id}", client_id=client.id)
-        abort(404)
-    return meeting
-
-
 def _viewed(client, meeting_id: int):
     """Load the meeting and log the view (the log's commit expires what was loaded: reload)."""
-    meeting = _meeting_or_404(client, meeting_id)
+    meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
     audit.log_view(client.id, "network_meeting", meeting.id)
-    return services.meeting_for_client(client, meeting_id)
+    return owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
 
 
 
@@ -136,7 +128,7 @@ def _show(client, meeting, status: int = 200, *, error=None, approve_form=None,
 def _locked(client, meeting):
     """Answer an attempt to change approved minutes: nothing changed, and why."""
     db.session.rollback()
-    meeting = services.meeting_for_client(client, meeting.id)
+    meeting = owned_or_404(NetworkMeeting, meeting.id, client, options=services.WITH_ROWS)
     return _show(client, meeting, 409, error=LOCKED)
 
 
@@ -245,9 +237,9 @@ def show(client_id: int, meeting_id: int):
 
 def _save(client, meeting_id: int, form, save) -> bool:
     """Save the plan or the minutes against the version the form was opened on."""
-    return save_versioned(form, save, stale=StaleEdit, errors=MeetingError, on_error=_fail,
-                          stale_message=STALE,
-                          current_version=lambda: _meeting_or_404(client, meeting_id).version)
+    return save_versioned(
+        form, save, stale=StaleEdit, errors=MeetingError, on_error=_fail, stale_message=STALE,
+        current_version=lambda: owned_or_404(NetworkMeeting, meeting_id, client).version)
 
 
 @bp.route("/clients/<int:client_id>/meetings/<int:meeting_id>/plan", methods=["GET", "POST"])
@@ -255,7 +247,7 @@ def _save(client, meeting_id: int, form, save) -> bool:
 def plan(client_id: int, meeting_id: int):
     """Change the plan of a meeting whose minutes are not approved."""
     client = client_or_404(client_id, "meetings", write=True)
-    meeting = _meeting_or_404(client, meeting_id)
+    meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
     if meeting.approved:
         return _locked(client, meeting)
     if request.method == "GET":
@@ -280,7 +272,7 @@ def plan(client_id: int, meeting_id: int):
 def record(client_id: int, meeting_id: int):
     """Write the minutes; "add a row" buttons return the form with one more blank row."""
     client = client_or_404(client_id, "meetings", write=True)
-    meeting = _meeting_or_404(client, meeting_id)
+    meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
     if meeting.approved:
         return _locked(client, meeting)
     if request.method == "GET":
@@ -311,7 +303,7 @@ def record(client_id: int, meeting_id: int):
 def approve(client_id: int, meeting_id: int):
     """Approve the minutes: the actions become follow-up tasks and the minutes are locked."""
     client = client_or_404(client_id, "meetings", write=True)
-    meeting = _meeting_or_404(client, meeting_id)
+    meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
     if meeting.approved:
         return _locked(client, meeting)
     form = ApproveForm()
@@ -325,13 +317,13 @@ def approve(client_id: int, meeting_id: int):
         return _locked(client, meeting)
     except (StaleEdit, StaleDataError):
         db.session.rollback()
-        meeting = _meeting_or_404(client, meeting_id)
+        meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
         return _show(client, meeting, 409, error=_(
             "Someone else changed the minutes after you opened them. Read them again and then "
             "approve."))
     except MeetingError as error:
         db.session.rollback()
-        meeting = _meeting_or_404(client, meeting_id)
+        meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
         return _show(client, meeting, 422, error=str(_MESSAGES.get(error.code, error.code)))
     flash(_("The minutes are approved. The agreed actions are now follow-up tasks."), "success")
     return see_other(url_for("meetings.show", client_id=client.id, meeting_id=meeting_id))
@@ -342,7 +334,7 @@ def approve(client_id: int, meeting_id: int):
 def add_addendum(client_id: int, meeting_id: int):
     """Add a correction or addition after the minutes were approved."""
     client = client_or_404(client_id, "meetings", write=True)
-    meeting = _meeting_or_404(client, meeting_id)
+    meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
     if not meeting.approved:
         return _show(client, meeting, 409, error=_MESSAGES["addendum_not_approved"])
     form = AddendumForm()
@@ -351,7 +343,7 @@ def add_addendum(client_id: int, meeting_id: int):
             services.add_addendum(meeting, text=form.text.data, on=form.on.data, by=current_user)
         except MeetingError as error:
             db.session.rollback()
-            meeting = _meeting_or_404(client, meeting_id)
+            meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
             _fail(form, error)
         else:
             db.session.commit()
@@ -370,7 +362,7 @@ def print_minutes(client_id: int, meeting_id: int):
     logs the disclosure. Peer supporters print without it: they never see consent information.
     """
     client = client_or_404(client_id, "meetings")
-    meeting = _meeting_or_404(client, meeting_id)
+    meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
     if meeting.status == "planned":
         return _show(client, meeting, 409, error=NOT_WRITTEN)
     staff = sees_all_clients(current_user)

@@ -70,20 +70,13 @@ def meetings_of(client: Client) -> list[NetworkMeeting]:
         .order_by(NetworkMeeting.meeting_date.desc(), NetworkMeeting.id.desc())).all()
 
 
-def meeting_for_client(client: Client, meeting_id: int) -> NetworkMeeting | None:
-    """Return the meeting, with its rows loaded, only if it belongs to this client."""
-    if not 0 < meeting_id < 2**31:
-        return None
-    meeting = db.session.scalars(
-        select(NetworkMeeting)
-        .options(selectinload(NetworkMeeting.participants).joinedload(MeetingParticipant.member)
-                 .joinedload(NetworkMember.contact_person).joinedload(ContactPerson.organisation),
-                 selectinload(NetworkMeeting.participants).joinedload(MeetingParticipant.user),
-                 selectinload(NetworkMeeting.actions).joinedload(MeetingAction.owner),
-                 selectinload(NetworkMeeting.addenda).joinedload(MeetingAddendum.author),
-                 joinedload(NetworkMeeting.convener), joinedload(NetworkMeeting.approved_by))
-        .where(NetworkMeeting.id == meeting_id)).first()
-    return meeting if meeting is not None and meeting.client_id == client.id else None
+# What a meeting's page shows besides the meeting: its participants, actions and addenda.
+WITH_ROWS = (selectinload(NetworkMeeting.participants).joinedload(MeetingParticipant.member)
+             .joinedload(NetworkMember.contact_person).joinedload(ContactPerson.organisation),
+             selectinload(NetworkMeeting.participants).joinedload(MeetingParticipant.user),
+             selectinload(NetworkMeeting.actions).joinedload(MeetingAction.owner),
+             selectinload(NetworkMeeting.addenda).joinedload(MeetingAddendum.author),
+             joinedload(NetworkMeeting.convener), joinedload(NetworkMeeting.approved_by))
 
 
 def invitable_members(client: Client) -> list[NetworkMember]:

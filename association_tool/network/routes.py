@@ -1,14 +1,15 @@
 """The network section of the client page and the network map picture."""
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny
+from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404
 from ..directory.services import active_organisations, active_people
 from ..extensions import db
 from ..forms import save_versioned
 from ..htmx import is_fragment, render_section, trigger
+from ..models import NetworkMember
 from . import bp, services
 from .forms import MemberForm
 
@@ -89,21 +90,12 @@ def add(client_id: int):
     return _section(client, form, 422)
 
 
-def _member_or_404(client, member_id: int):
-    """Load the client's own network member, or log the attempt and answer 404."""
-    member = services.member_for_client(client, member_id)
-    if member is None:
-        deny(f"network member {member_id} of client {client.id}", client_id=client.id)
-        abort(404)
-    return member
-
-
 @bp.route("/clients/<int:client_id>/network/<int:member_id>/edit", methods=["GET", "POST"])
 @allow(STAFF)
 def edit(client_id: int, member_id: int):
     """Change a network member."""
     client = client_or_404(client_id, "network")
-    member = _member_or_404(client, member_id)
+    member = owned_or_404(NetworkMember, member_id, client)
     if request.method == "GET":
         return _section(client, _form(member), editing=member.id)
     form = _form(member, formdata=request.form)
@@ -112,8 +104,7 @@ def edit(client_id: int, member_id: int):
             stale=services.StaleEdit, errors=services.NetworkError, on_error=_fail,
             stale_message=_("Someone else changed this member while you were editing. "
                             "Your text is still here: check it and save again."),
-            current_version=lambda: (services.member_for_client(client, member_id)
-                                     or abort(404)).version):
+            current_version=lambda: owned_or_404(NetworkMember, member_id, client).version):
         return _done(client, _("Changes saved."))
     return _section(client, form, 422, editing=member_id)
 
@@ -123,7 +114,7 @@ def edit(client_id: int, member_id: int):
 def remove(client_id: int, member_id: int):
     """Take someone off the client's network map."""
     client = client_or_404(client_id, "network")
-    member = _member_or_404(client, member_id)
+    member = owned_or_404(NetworkMember, member_id, client)
     services.remove_member(member)
     db.session.commit()
     return _done(client, _("Removed from the network."))

@@ -38,12 +38,6 @@ def members(client: Client) -> list[NetworkMember]:
         .order_by(NetworkMember.sector, NetworkMember.ring, NetworkMember.id)).unique().all()
 
 
-def member_for_client(client: Client, member_id: int) -> NetworkMember | None:
-    """Return the member only if it belongs to this client."""
-    member = db.session.get(NetworkMember, member_id) if 0 < member_id < 2**31 else None
-    return member if member is not None and member.client_id == client.id else None
-
-
 def _normalise(data: dict) -> dict:
     """Check the member's kind and keep only the fields that kind uses."""
     clean = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in data.items()}

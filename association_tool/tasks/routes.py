@@ -4,10 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..access import SIGNED_IN, allow, client_or_404, deny, may_see_task, sees_all_clients
+from ..access import (SIGNED_IN, allow, client_or_404, deny, may_see_task, owned_or_404,
+                      sees_all_clients)
 from ..extensions import db
 from ..htmx import is_fragment, render_section
-from ..models import TaskStatus
+from ..models import FollowUpTask, TaskStatus
 from ..users import peers, workers
 from . import bp, services
 from .forms import TaskForm, TaskStatusForm
@@ -89,10 +90,8 @@ def create(client_id: int):
 def set_status(client_id: int, task_id: int):
     """Mark a task done or cancelled, or open it again."""
     client = client_or_404(client_id, "tasks")
-    task = services.client_task(client, task_id)
-    if task is None or not may_see_task(task, current_user):
-        deny(f"task {task_id} of client {client.id}", client_id=client.id)
-        abort(404)
+    task = owned_or_404(FollowUpTask, task_id, client,
+                        may=lambda task: may_see_task(task, current_user))
     form = TaskStatusForm()
     if not form.validate_on_submit():
         error = _("Choose done, cancelled or open.")
