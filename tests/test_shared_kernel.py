@@ -6,6 +6,7 @@ client's record or 404, checking a stale version), and the kernel imports no fea
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from werkzeug.exceptions import NotFound
 from association_tool import htmx
 from association_tool.extensions import db
 from association_tool.models import AuditEvent, Client, ContactPerson, Goal, User
+from association_tool.timeutil import local_today
 
 from .factories import make_client, make_organisation
 
@@ -143,7 +145,7 @@ def test_no_blueprint_writes_its_own_record_or_404():
 # --- one home for each mechanism ----------------------------------------------------------------
 
 # What the kernel offers every feature; a feature uses it rather than a copy of its own.
-KERNEL_NAMES = {"MultiCheckboxField", "sensible_date", "workers", "worker_names",
+KERNEL_NAMES = {"MultiCheckboxField", "sensible_date", "StaleEdit", "workers", "worker_names",
                 "conveners", "active_users", "render_section", "wants_fragment", "is_fragment",
                 "see_other"}
 
@@ -166,6 +168,29 @@ def test_no_feature_borrows_what_the_kernel_offers_from_another():
                         and {alias.name for alias in node.names} & KERNEL_NAMES):
                     found.append(f"{path.relative_to(PACKAGE)}: {node.module}")
     assert found == []
+
+
+def test_no_feature_checks_a_version_itself():
+    found = [f"{path.relative_to(PACKAGE)}: {line.strip()}" for path, source in _feature_sources()
+             for line in source.splitlines()
+             if re.search(r"\.(row_)?version\s*!=|int\(form\.version\.data\)", line)]
+    assert found == []
+
+
+def test_check_version_reads_the_records_version_counter(app, staff):
+    from association_tool.forms import StaleEdit, check_version
+    from association_tool.models import Contact
+
+    client = make_client()
+    check_version(client, client.version)
+    with pytest.raises(StaleEdit):
+        check_version(client, client.version + 1)
+    contact = Contact(client_id=client.id, on=local_today(), channel="phone")
+    db.session.add(contact)
+    db.session.flush()
+    check_version(contact, contact.row_version)
+    with pytest.raises(StaleEdit):
+        check_version(contact, -1)
 
 
 # --- the kernel imports no feature --------------------------------------------------------------

@@ -4,13 +4,13 @@ from flask import (abort, current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, htmx
 from ..access import ADMIN, allow, record_or_404
 from ..auth import services as accounts
 from ..auth import two_factor
 from ..extensions import db
+from ..forms import save_versioned
 from ..models import User
 from ..settings import (ASSOCIATION_ADDRESS, ASSOCIATION_HOURS, ASSOCIATION_PHONE,
                         association_contact, store_association_contact)
@@ -82,28 +82,17 @@ def user_edit(user_id: int):
     form = UserEditForm(obj=user)
     if request.method == "GET":
         form.version.data = str(user.version)
-    if form.validate_on_submit():
-        try:
-            version = int(form.version.data)
-        except (TypeError, ValueError):
-            version = -1
-        try:
-            accounts.update_user(user, name=form.name.data, email=form.email.data,
-                                 role=form.role.data, locale=form.locale.data,
-                                 phone=form.phone.data, version=version)
-            db.session.commit()
-        except (accounts.StaleEdit, StaleDataError):
-            db.session.rollback()
-            flash(_("Someone else changed this user while you were editing. Your changes are "
-                    "still in the form: check them against the saved details and save again."),
-                  "error")
-            form.version.data = str(db.session.get(User, user_id).version)
-        except accounts.AccountError as error:
-            db.session.rollback()
-            _account_error(form, error)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("admin.users"))
+    if form.validate_on_submit() and save_versioned(
+            form, lambda version: accounts.update_user(
+                user, name=form.name.data, email=form.email.data, role=form.role.data,
+                locale=form.locale.data, phone=form.phone.data, version=version),
+            errors=accounts.AccountError, on_error=_account_error,
+            stale_message=_("Someone else changed this user while you were editing. Your changes "
+                            "are still in the form: check them against the saved details and "
+                            "save again."),
+            current_version=lambda: record_or_404(User, user_id).version):
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("admin.users"))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/user_form.html", form=form, user=user,
                            reset_form=PasswordResetForm(), action_form=ActionForm()), status

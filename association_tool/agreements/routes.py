@@ -2,7 +2,6 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, pdf
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404, sees_all_clients
@@ -10,7 +9,7 @@ from ..consents import services as consent_services
 from ..consents.routes import apply_error, consent_form
 from ..database import write_transaction
 from ..extensions import db
-from ..forms import save_versioned, version_of
+from ..forms import save_versioned
 from ..htmx import render_section
 from ..models.consents import AgreementLine, ContactAgreement
 from ..network.services import members as network_members
@@ -179,7 +178,7 @@ def edit(client_id: int, agreement_id: int):
     header = HeaderForm(request.form)
     if header.validate_on_submit() and save_versioned(
             header, lambda version: services.update_header(agreement, header.values(), version=version),
-            stale=services.StaleEdit, errors=services.AgreementError, on_error=_fail,
+            errors=services.AgreementError, on_error=_fail,
             stale_message=_("Someone else changed this agreement while you were editing. "
                             "Your text is still here: check it and save again."),
             current_version=lambda: owned_or_404(ContactAgreement, agreement_id, client).row_version):
@@ -275,26 +274,23 @@ def activate(client_id: int, agreement_id: int):
     agreement = _draft(client, agreement_id)
     form = ActivateForm(request.form)
     failing = []
+
+    def put_in_force(version):
+        # A line lacking a consent changes nothing: the checks come back instead.
+        failing.extend(services.activate(client, agreement, signed_on=form.signed_on.data,
+                                         by=current_user, version=version))
+
     if form.validate_on_submit():
-        try:
-            failing = services.activate(client, agreement, signed_on=form.signed_on.data,
-                                        by=current_user, version=version_of(form))
-        except (services.StaleEdit, StaleDataError):
-            db.session.rollback()
-            form.form_errors.append(_("Someone else changed this agreement meanwhile. Check it and try again."))
-            agreement = owned_or_404(ContactAgreement, agreement_id, client)
-            form.version.data = str(agreement.row_version)
-        except services.AgreementError as error:
-            db.session.rollback()
-            _fail(form, error)
-        else:
+        if save_versioned(
+                form, put_in_force, errors=services.AgreementError, on_error=_fail,
+                stale_message=_("Someone else changed this agreement meanwhile. Check it and try again."),
+                current_version=lambda: owned_or_404(ContactAgreement, agreement_id, client).row_version):
             if not failing:
-                db.session.commit()
                 flash(_("The agreement is now in force."), "success")
                 return redirect(url_for("agreements.show", client_id=client.id,
                                         agreement_id=agreement.id), 303)
-            db.session.rollback()
-            agreement = owned_or_404(ContactAgreement, agreement_id, client)
+        agreement = owned_or_404(ContactAgreement, agreement_id, client)
+        if failing:
             for check in failing:
                 form.form_errors.append(_("Line %(number)d (%(party)s): %(reason)s",
                                           number=agreement.lines.index(check.line) + 1

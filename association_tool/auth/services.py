@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from .. import audit
 from ..database import write_transaction
 from ..extensions import db
+from ..forms import check_version
 from ..models import AuthSession, LoginAttempt, Role, User
 from ..passwords import hash_password, needs_rehash, verify_password
 from ..settings import setting_value, store_setting
@@ -101,8 +102,7 @@ def active_admin_count(exclude_id: int | None = None) -> int:
 def update_user(user: User, *, name: str, email: str, role: str, locale: str,
                 phone: str | None, version: int) -> User:
     """Change a user's details; a stale version or removing the last admin is refused."""
-    if user.version != version:
-        raise StaleEdit()
+    check_version(user, version)
     if role not in {r.value for r in Role}:
         raise AccountError("unknown role")
     if user.role == Role.ADMIN.value and role != Role.ADMIN.value and active_admin_count(user.id) == 0:
@@ -175,10 +175,6 @@ def unlock(user: User) -> None:
     user.lock_cleared_at = utcnow()
     db.session.flush()
     audit.record(audit.Action.UPDATE, object_type="user", object_id=user.id, detail="sign-in unlocked")
-
-
-class StaleEdit(Exception):
-    """The record changed after the form was opened."""
 
 
 # --- authentication and throttling --------------------------------------------------------------

@@ -6,11 +6,11 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, users
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404, visible_sections
 from ..extensions import db
+from ..forms import save_versioned
 from ..htmx import is_fragment, render_section, see_other, targets
 from ..models import PeerPairing, User
 from ..timeutil import local_today
@@ -82,6 +82,12 @@ def new():
     return _client_form_response(form, None, 422 if form.is_submitted() else 200)
 
 
+def _ended_elsewhere(form, _error) -> None:
+    """The details form does not end the relationship: say where that is done."""
+    form.status.errors = list(form.status.errors) + [
+        _("To end the client relationship, use the Ending section.")]
+
+
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
 @allow(STAFF)
 def edit(client_id: int):
@@ -98,24 +104,14 @@ def edit(client_id: int):
         cap = services.over_intensive_cap(values["responsible_id"], values["level"], client)
         if cap and not form.confirm_over_cap.data:
             return _client_form_response(form, client, 422, cap)
-        try:
-            version = int(form.version.data)
-        except (TypeError, ValueError):
-            version = -1
-        try:
-            services.update_client(client, values, version=version, actor=current_user)
-            db.session.commit()
-        except (services.StaleEdit, StaleDataError):
-            db.session.rollback()
-            form.form_errors.append(_("Someone else saved changes to this client while you were "
-                                      "editing. Your text is still here: compare it with the "
-                                      "current details and save again."))
-            form.version.data = str(db.session.get(type(client), client_id).version)
-        except services.ClientRuleError:
-            db.session.rollback()
-            form.status.errors = list(form.status.errors) + [
-                _("To end the client relationship, use the Ending section.")]
-        else:
+        if save_versioned(
+                form, lambda version: services.update_client(client, values, version=version,
+                                                             actor=current_user),
+                errors=services.ClientRuleError, on_error=_ended_elsewhere,
+                stale_message=_("Someone else saved changes to this client while you were "
+                                "editing. Your text is still here: compare it with the "
+                                "current details and save again."),
+                current_version=lambda: db.session.get(type(client), client_id).version):
             flash(_("Changes saved."), "success")
             return redirect(url_for("clients.show", client_id=client.id), 303)
     return _client_form_response(form, client, 422)

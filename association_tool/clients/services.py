@@ -14,6 +14,7 @@ from .. import audit
 from ..access import visible_clients_filter
 from ..database import is_sqlite
 from ..extensions import db
+from ..forms import check_version
 from ..models import (OPEN_GOAL_STATUSES, Client, ClientEnding, ClientStatus, ClientStatusCount,
                       Contact, EndingNotice, EndingPairing, FollowUpTask, Goal, Level,
                       NetworkMember, PeerPairing, Role, TaskStatus, User)
@@ -27,10 +28,6 @@ CLIENT_FIELDS = (
     "interpreter_needed", "plain_language", "contact_channel", "contact_notes", "level", "status",
     "start_date", "referral_source", "referral_note", "responsible_id", "backup_id", "staff_notes",
 )
-
-
-class StaleEdit(Exception):
-    """The record changed after the form was opened."""
 
 
 class ClientRuleError(Exception):
@@ -103,8 +100,7 @@ def update_client(client: Client, data: dict, *, version: int, actor: User) -> l
 
     A change of responsible worker creates a task for the new worker to tell the client.
     """
-    if client.version != version:
-        raise StaleEdit()
+    check_version(client, version)
     if data.get("status") == ClientStatus.ENDED.value and client.status != ClientStatus.ENDED.value:
         raise ClientRuleError("use the ending form to end a client relationship")
     old_responsible = client.responsible_id

@@ -119,7 +119,7 @@ def edit(client_id: int, contact_id: int):
                 peer_id=form.peer_id.data if staff else contact.peer_id,
                 topics=form.topics.data or [], note=form.note.data, version=version,
                 by=current_user),
-            stale=services.StaleEdit, errors=services.ContactError, on_error=_fail,
+            errors=services.ContactError, on_error=_fail,
             stale_message=_("Someone else corrected this contact while you were editing. "
                             "Your text is still here: check it against the contact as saved "
                             "now and save again."),

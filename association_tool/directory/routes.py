@@ -89,7 +89,7 @@ def edit(organisation_id: int):
     if form.validate_on_submit() and save_versioned(
             form, lambda version: services.update_organisation(organisation, form.values(),
                                                                version=version),
-            stale=services.StaleEdit, errors=services.DirectoryError, on_error=_show_error,
+            errors=services.DirectoryError, on_error=_show_error,
             stale_message=_stale_entry(),
             current_version=lambda: record_or_404(Organisation, organisation_id).version):
         flash(_("Changes saved."), "success")
@@ -143,7 +143,7 @@ def edit_person(organisation_id: int, person_id: int):
         form.version.data = str(person.version)
     elif form.validate_on_submit() and save_versioned(
             form, lambda version: services.update_person(person, form.values(), version=version),
-            stale=services.StaleEdit, stale_message=_stale_entry(),
+            stale_message=_stale_entry(),
             current_version=lambda: owned_or_404(ContactPerson, person_id, organisation).version):
         flash(_("Changes saved."), "success")
         return redirect(url_for("directory.show", organisation_id=organisation_id), 303)

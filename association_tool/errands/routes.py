@@ -6,13 +6,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, owned_or_404, sees_all_clients
 from ..database import write_transaction
 from ..extensions import db
-from ..forms import save_versioned, version_of
+from ..forms import save_versioned
 from ..htmx import is_fragment, render_section
 from ..models.errands import ERRAND_TYPES, Errand
 from ..pdf import pdf_response, render_pdf
@@ -169,7 +168,7 @@ def edit(client_id: int, errand_id: int):
     form = _errand_form(client, errand, formdata=request.form)
     if form.validate_on_submit() and save_versioned(
             form, lambda version: services.update_errand(errand, form.values(), version=version),
-            stale=services.StaleEdit, errors=services.ErrandError, on_error=_fail,
+            errors=services.ErrandError, on_error=_fail,
             stale_message=_("Someone else changed this errand while you were editing. "
                             "Your text is still here: check it and save again."),
             current_version=lambda: owned_or_404(Errand, errand_id, client).version):
@@ -206,17 +205,14 @@ def outcome(client_id: int, errand_id: int):
     if not form.validate_on_submit():
         return _show(client, errand, 422, outcome_form=form, fragment=True)
     steps = [services.Step(**values) for values in form.used_steps()]
-    try:
-        services.record_outcome(errand, agreed=form.agreed.data, steps=steps,
-                                version=version_of(form), actor=current_user)
-        db.session.commit()
-    except (services.StaleEdit, StaleDataError):
-        db.session.rollback()
-        errand = owned_or_404(Errand, errand_id, client)
-        form.form_errors.append(_("Someone else changed this errand while you were writing. "
-                                  "Your text is still here: check it and save again."))
-        form.version.data = str(errand.version)
-        return _show(client, errand, 422, outcome_form=form, fragment=True)
+    if not save_versioned(
+            form, lambda version: services.record_outcome(
+                errand, agreed=form.agreed.data, steps=steps, version=version, actor=current_user),
+            stale_message=_("Someone else changed this errand while you were writing. "
+                            "Your text is still here: check it and save again."),
+            current_version=lambda: owned_or_404(Errand, errand_id, client).version):
+        return _show(client, owned_or_404(Errand, errand_id, client), 422, outcome_form=form,
+                     fragment=True)
     message = (_("Saved. The next steps are now follow-up tasks.") if steps else _("Saved."))
     if is_fragment():
         return _show(client, errand, message=message, fragment=True)

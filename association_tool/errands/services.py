@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from .. import audit
 from ..access import visible_sections
 from ..extensions import db
+from ..forms import check_version
 from ..models import Client, FollowUpTask, Role, User
 from ..models.errands import ERRAND_TYPES, Errand, lines
 from ..settings import WhoToCall, setting_value, store_setting, who_to_call
@@ -32,10 +33,6 @@ class ErrandError(Exception):
     def __init__(self, code: str, field: str | None = None):
         super().__init__(code)
         self.code, self.field = code, field
-
-
-class StaleEdit(Exception):
-    """The errand changed after the form was opened."""
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -185,8 +182,7 @@ def create_errand(client: Client, data: dict, *, actor: User) -> Errand:
 
 def update_errand(errand: Errand, data: dict, *, version: int) -> None:
     """Change an errand; a stale version is refused."""
-    if errand.version != version:
-        raise StaleEdit()
+    check_version(errand, version)
     clean = _normalise(errand.client, data, keep_companion=errand.companion_id)
     for field in ERRAND_FIELDS:
         setattr(errand, field, clean.get(field))
@@ -221,8 +217,7 @@ def record_outcome(errand: Errand, *, agreed: str | None, steps: list[Step], ver
     Saved with what was agreed as it was and no new step, nothing is written: the outcome keeps
     who recorded it and when (an errand without an outcome stays without one).
     """
-    if errand.version != version:
-        raise StaleEdit()
+    check_version(errand, version)
     agreed = (agreed or "").strip() or None
     if agreed == errand.agreed and not steps:
         return []

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..access import SIGNED_IN, allow, client_or_404, owned_or_404, sees_all_clients
 from ..extensions import db
+from ..forms import save_versioned
 from ..htmx import is_fragment, render_section
 from ..models import OPEN_GOAL_STATUSES, Goal
 from ..timeutil import local_today
@@ -124,18 +124,15 @@ def edit(client_id: int, goal_id: int):
         if form.version.errors:
             form.form_errors.extend(form.version.errors)
         return _edit_page(client, goal, form, 422)
-    try:
-        services.update_goal(goal, form.goal_data(), int(form.version.data))
-        db.session.commit()
-    except (services.StaleEdit, StaleDataError):
-        db.session.rollback()
-        goal = owned_or_404(Goal, goal_id, client, options=services.WITH_HISTORY)
-        form.form_errors.append(_(
-            "Someone else changed this goal while you were editing. Your changes are still "
-            "in the form: compare them with the saved goal below and save again."))
-        form.version.data = str(goal.version)
-        return _edit_page(client, goal, form, 422, stale=True)
-    return _done(client, goal, _("Changes saved."))
+    if save_versioned(
+            form, lambda version: services.update_goal(goal, form.goal_data(), version),
+            stale_message=_("Someone else changed this goal while you were editing. Your changes "
+                            "are still in the form: compare them with the saved goal below and "
+                            "save again."),
+            current_version=lambda: owned_or_404(Goal, goal_id, client).version):
+        return _done(client, goal, _("Changes saved."))
+    goal = owned_or_404(Goal, goal_id, client, options=services.WITH_HISTORY)
+    return _edit_page(client, goal, form, 422, stale=True)
 
 
 def _edit_page(client, goal, form, status: int = 200, stale: bool = False):

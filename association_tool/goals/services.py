@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..extensions import db
+from ..forms import check_version
 from ..models import (ANSWERS, LIFE_AREAS, OPEN_GOAL_STATUSES, Client, Goal, GoalProgress,
                       GoalReview, GoalStatus)
 from ..tasks.services import schedule_goal_review
@@ -15,10 +16,6 @@ from ..tasks.services import schedule_goal_review
 TERMS = ("short", "long")
 GOAL_FIELDS = ("text", "term", "life_area", "means", "status", "target_date", "review_date")
 REVIEW_ANSWERS = ("sufficient", "matched_needs", "matched_expectations", "matched_goals")
-
-
-class StaleEdit(Exception):
-    """The goal changed after the form was opened."""
 
 
 def _clean(value):
@@ -78,8 +75,7 @@ def update_goal(goal: Goal, data: dict, version: int) -> list[str]:
 
     A concurrent save between this check and the flush raises StaleDataError at the flush.
     """
-    if goal.version != version:
-        raise StaleEdit()
+    check_version(goal, version)
     values = {key: _clean(value) for key, value in data.items() if key in GOAL_FIELDS}
     _check(values)
     changed = []

@@ -5,14 +5,13 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import FieldList
 
 from .. import audit
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404, sees_all_clients
 from ..auth.services import association_name
 from ..extensions import db
-from ..forms import save_versioned, version_of
+from ..forms import save_versioned
 from ..htmx import render_section, see_other
 from ..models.meetings import NetworkMeeting
 from ..pdf import pdf_response, render_pdf
@@ -20,7 +19,7 @@ from ..timeutil import local_today
 from ..users import active_users, conveners
 from . import bp, services
 from .forms import AddendumForm, ApproveForm, MinutesForm, PlanForm, PrintForm
-from .services import MAX_ROWS, MeetingError, MeetingLocked, StaleEdit
+from .services import MAX_ROWS, MeetingError, MeetingLocked
 
 _MESSAGES = {
     "meeting_date": _l("Give the date of the meeting."),
@@ -238,7 +237,7 @@ def show(client_id: int, meeting_id: int):
 def _save(client, meeting_id: int, form, save) -> bool:
     """Save the plan or the minutes against the version the form was opened on."""
     return save_versioned(
-        form, save, stale=StaleEdit, errors=MeetingError, on_error=_fail, stale_message=STALE,
+        form, save, errors=MeetingError, on_error=_fail, stale_message=STALE,
         current_version=lambda: owned_or_404(NetworkMeeting, meeting_id, client).version)
 
 
@@ -310,23 +309,23 @@ def approve(client_id: int, meeting_id: int):
     if not form.validate_on_submit():
         return _show(client, meeting, 422, error=_("The form was incomplete. Reload the page and "
                                                    "try again."))
+    refused = []
     try:
-        services.approve(meeting, by=current_user, version=version_of(form))
-        db.session.commit()
+        approved = save_versioned(
+            form, lambda version: services.approve(meeting, by=current_user, version=version),
+            errors=MeetingError, on_error=lambda form, error: refused.append(error),
+            stale_message=_("Someone else changed the minutes after you opened them. Read them "
+                            "again and then approve."),
+            current_version=lambda: owned_or_404(NetworkMeeting, meeting_id, client).version)
     except MeetingLocked:
         return _locked(client, meeting)
-    except (StaleEdit, StaleDataError):
-        db.session.rollback()
-        meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
-        return _show(client, meeting, 409, error=_(
-            "Someone else changed the minutes after you opened them. Read them again and then "
-            "approve."))
-    except MeetingError as error:
-        db.session.rollback()
-        meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
-        return _show(client, meeting, 422, error=str(_MESSAGES.get(error.code, error.code)))
-    flash(_("The minutes are approved. The agreed actions are now follow-up tasks."), "success")
-    return see_other(url_for("meetings.show", client_id=client.id, meeting_id=meeting_id))
+    if approved:
+        flash(_("The minutes are approved. The agreed actions are now follow-up tasks."), "success")
+        return see_other(url_for("meetings.show", client_id=client.id, meeting_id=meeting_id))
+    meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
+    if refused:
+        return _show(client, meeting, 422, error=str(_MESSAGES.get(refused[0].code, refused[0].code)))
+    return _show(client, meeting, 409, error=form.form_errors[-1])
 
 
 @bp.route("/clients/<int:client_id>/meetings/<int:meeting_id>/addenda", methods=["POST"])

@@ -18,7 +18,7 @@ from ..access import may_see_section
 from ..consents import labels as _consent_labels  # noqa: F401  (the info_scope labels)
 from ..consents.services import DOCUMENT, active_consent, ends_on, why_not
 from ..extensions import db
-from ..forms import role_choices
+from ..forms import check_version, role_choices
 from ..models import Client, ContactPerson, NetworkMember, User
 from ..models.meetings import (METHODS, MeetingAction, MeetingAddendum, MeetingLocked,
                                MeetingParticipant, NetworkMeeting)
@@ -54,10 +54,6 @@ class MeetingError(Exception):
     def code(self) -> str:
         """The first problem's code."""
         return self.problems[0][0]
-
-
-class StaleEdit(Exception):
-    """The meeting changed after the form was opened."""
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -111,8 +107,7 @@ def _check_open(meeting: NetworkMeeting) -> None:
 
 
 def _check_version(meeting: NetworkMeeting, version: int) -> None:
-    if meeting.version != version:
-        raise StaleEdit()
+    check_version(meeting, version)
 
 
 def _too_long(value, limit: int) -> bool:

@@ -101,7 +101,7 @@ def edit(client_id: int, member_id: int):
     form = _form(member, formdata=request.form)
     if form.validate_on_submit() and save_versioned(
             form, lambda version: services.update_member(member, form.values(), version=version),
-            stale=services.StaleEdit, errors=services.NetworkError, on_error=_fail,
+            errors=services.NetworkError, on_error=_fail,
             stale_message=_("Someone else changed this member while you were editing. "
                             "Your text is still here: check it and save again."),
             current_version=lambda: owned_or_404(NetworkMember, member_id, client).version):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..extensions import db
+from ..forms import check_version
 from ..models import (MEMBER_KINDS, RINGS, SECTORS, Client, ContactPerson, NetworkMember,
                       Organisation)
 
@@ -22,10 +23,6 @@ class NetworkError(Exception):
     def __init__(self, code: str, field: str | None = None):
         super().__init__(code)
         self.code, self.field = code, field
-
-
-class StaleEdit(Exception):
-    """The member changed after the form was opened."""
 
 
 def members(client: Client) -> list[NetworkMember]:
@@ -78,8 +75,7 @@ def add_member(client: Client, data: dict) -> NetworkMember:
 
 def update_member(member: NetworkMember, data: dict, *, version: int) -> None:
     """Change a member; a stale version is refused."""
-    if member.version != version:
-        raise StaleEdit()
+    check_version(member, version)
     clean = _normalise(data)
     for field in MEMBER_FIELDS:
         setattr(member, field, clean.get(field))
