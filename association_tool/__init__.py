@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import audit
 from . import database  # also registers the SQLite connection settings
+from . import htmx
 from .access import PUBLIC, enforce_access
 from .config import PROJECT_ROOT, Config
 from .extensions import babel, csrf, db, login_manager, migrate
@@ -131,18 +132,16 @@ def register_extensions(app: Flask) -> None:
         else:
             flash(login_manager.login_message, "info")
         back = request.full_path.rstrip("?") if request.method == "GET" else None
-        if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        if htmx.is_fragment():
             # htmx asked for a piece of a page (often a form sent mid-edit): after signing in,
             # come back to the page the user was on. Only a path on this site; the sign-in
             # view checks it again before redirecting.
-            page = urlsplit(request.headers.get("HX-Current-URL", ""))
+            page = urlsplit(htmx.current_url())
             if page.netloc == request.host and page.path.startswith("/") and not page.path.startswith("//"):
                 back = page.path + ("?" + page.query if page.query else "")
         target = url_for("auth.login", next=back)
-        if request.headers.get("HX-Request"):
-            response = app.response_class(status=401)
-            response.headers["HX-Redirect"] = target
-            return response
+        if htmx.is_htmx():
+            return htmx.full_redirect(target, 401)
         return redirect(target)
 
 
@@ -230,15 +229,7 @@ def register_hooks(app: Flask) -> None:
             headers.add("Vary", "Cookie")
         return response
 
-    @app.after_request
-    def keep_the_address_of_the_page(response):
-        # A boosted form that answers with a page of its own (its errors) would otherwise put
-        # the form's POST address in the address bar, and reloading that gives an error page.
-        # After a redirect the browser asks with GET, and htmx shows that page's address.
-        if (request.headers.get("HX-Boosted") and request.method != "GET"
-                and not 300 <= response.status_code < 400):
-            response.headers.setdefault("HX-Push-Url", "false")
-        return response
+    htmx.init_app(app)  # the client page's change events, the address after a boosted form
 
     @app.teardown_request
     def close_request_session(_exc):
@@ -255,8 +246,7 @@ def register_errorhandlers(app: Flask) -> None:
 
     def render(status: int, title, message):
         db.session.rollback()
-        fragment = request.headers.get("HX-Request") and not request.headers.get("HX-Boosted")
-        template = "errors/_error_fragment.html" if fragment else "errors/error.html"
+        template = "errors/_error_fragment.html" if htmx.is_fragment() else "errors/error.html"
         return render_template(template, status=status, title=title, message=message), status
 
     @app.errorhandler(400)

@@ -164,6 +164,56 @@ def client_or_404(client_id: int, section: str | None = None, *, write: bool = F
     return client
 
 
+def _load(model, object_id: int, *conditions, options=()):
+    """The record of `model` with this id meeting the conditions, or None (ids no table holds too)."""
+    from sqlalchemy import select
+
+    from .extensions import db
+
+    if not 0 < object_id < 2**31:
+        return None
+    return db.session.scalars(
+        select(model).options(*options).where(model.id == object_id, *conditions)).first()
+
+
+def record_or_404(model, object_id: int, *, options=()):
+    """Return the record of `model` with this id, or answer 404."""
+    record = _load(model, object_id, options=options)
+    if record is None:
+        abort(404)
+    return record
+
+
+def _owner_column(model, owner_type):
+    """The column of `model` that names its owner: `client_id`, `organisation_id`…"""
+    (column,) = [fk.parent for fk in model.__table__.foreign_keys
+                 if fk.column.table is owner_type.__table__]
+    return getattr(model, column.key)
+
+
+def owned_or_404(model, object_id: int, owner, *, options=(), may=None):
+    """Return the owner's own record of `model` with this id; otherwise log the refusal and 404.
+
+    The owner is the client the record belongs to (or e.g. the contact agreement of a line, the
+    organisation of a contact person); an id of another owner's record is refused like one that
+    does not exist. `may(record)` is a further check the user must pass; `options` are loader
+    options for what the page shows of the record. Call it after `client_or_404`.
+    """
+    from .models import Client
+
+    record = _load(model, object_id, _owner_column(model, type(owner)) == owner.id, options=options)
+    if record is None or (may is not None and not may(record)):
+        deny(f"{_name(model)} {object_id} of {_name(type(owner))} {owner.id}",
+             client_id=owner.id if isinstance(owner, Client) else getattr(owner, "client_id", None))
+        abort(404)
+    return record
+
+
+def _name(model) -> str:
+    """A kind of record as the access log names it: `network member`, `contact person`…"""
+    return model.__tablename__.replace("_", " ")
+
+
 def may_correct_contact(user, contact) -> bool:
     """Staff correct any contact; a peer supporter only one they recorded themselves.
 

@@ -1,8 +1,11 @@
 """Form pieces shared by several screens."""
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import HiddenField, PasswordField, SelectField, StringField, TelField, widgets
+from wtforms import (HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     TelField, widgets)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from .i18n import WTFORMS_TRANSLATIONS
@@ -103,6 +106,22 @@ def phone_field(label=None, description=None):
                     render_kw={"autocomplete": "tel"})
 
 
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of check boxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def sensible_date(form, field):
+    """Refuse dates no record of the association can have, such as a mistyped year."""
+    if field.data is not None and not EARLIEST_DATE <= field.data <= LATEST_DATE:
+        raise ValidationError(_l("Check the year of the date."))
+
+
 class PolicyPassword:
     """Refuse passwords that the password policy does not accept."""
 
@@ -150,25 +169,40 @@ def version_of(form) -> int:
         return -1
 
 
-def save_versioned(form, save, *, current_version, stale_message, stale=(), errors=(),
+class StaleEdit(Exception):
+    """The record changed after the form was opened."""
+
+
+def check_version(record, version: int) -> None:
+    """Refuse (StaleEdit) a change made on a form opened on another version of the record.
+
+    The version is the record's SQLAlchemy version counter (`version`, `row_version`…).
+    """
+    from sqlalchemy import inspect
+
+    mapper = inspect(record).mapper
+    if getattr(record, mapper.get_property_by_column(mapper.version_id_col).key) != version:
+        raise StaleEdit()
+
+
+def save_versioned(form, save, *, current_version, stale_message, errors=(),
                    on_error=None) -> bool:
     """Run a save that checks the version the form was opened on, and commit it.
 
-    `save(version)` does the change. When someone else saved first (the service's `stale`
-    exception, or SQLAlchemy's StaleDataError) everything is rolled back, `stale_message` goes on
-    the form and the record's `current_version()` into it, so that saving again works. One of the
-    service's `errors` is rolled back and handed to `on_error(form, error)`. Return whether the
-    save went through; the form keeps what the user typed either way.
+    `save(version)` does the change. When someone else saved first (StaleEdit from the service's
+    `check_version`, or SQLAlchemy's StaleDataError) everything is rolled back, `stale_message`
+    goes on the form and the record's `current_version()` into it, so that saving again works.
+    One of the service's `errors` is rolled back and handed to `on_error(form, error)`. Return
+    whether the save went through; the form keeps what the user typed either way.
     """
     from sqlalchemy.orm.exc import StaleDataError
 
     from .extensions import db
 
-    stale = stale if isinstance(stale, tuple) else (stale,)
     try:
         save(version_of(form))
         db.session.commit()
-    except (*stale, StaleDataError):
+    except (StaleEdit, StaleDataError):
         db.session.rollback()
         form.form_errors.append(str(stale_message))
         form.version.data = str(current_version())

@@ -240,6 +240,7 @@ def service_writer(args: dict) -> dict:
     from sqlalchemy.orm.exc import StaleDataError
 
     from association_tool.clients import services as clients
+    from association_tool.forms import StaleEdit
     from association_tool.contacts import services as contacts
     from association_tool.extensions import db
     from association_tool.models import Client, User
@@ -263,7 +264,7 @@ def service_writer(args: dict) -> dict:
                 clients.update_client(client, {"staff_notes": notes + token}, version=version,
                                       actor=actor)
                 db.session.commit()
-            except clients.StaleEdit:
+            except StaleEdit:
                 db.session.rollback()
                 result["stale_version"] += 1
             except StaleDataError:

@@ -4,12 +4,12 @@ from flask import (abort, current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit
-from ..access import ADMIN, allow
+from .. import audit, htmx
+from ..access import ADMIN, allow, record_or_404
 from ..auth import accounts, throttle, two_factor
 from ..extensions import db
+from ..forms import save_versioned
 from ..models import User
 from ..settings import (ASSOCIATION_ADDRESS, ASSOCIATION_HOURS, ASSOCIATION_PHONE,
                         association_contact, association_name, required_by_association,
@@ -38,14 +38,6 @@ def _account_error(form, error: accounts.AccountError) -> None:
         flash(message(), "error")
 
 
-def _user_or_404(user_id: int) -> User:
-    """Load a user or answer 404."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
 @bp.route("/users")
 @allow(ADMIN)
 def users():
@@ -56,7 +48,7 @@ def users():
         pattern = f"%{q}%"
         query = query.where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))
     rows = db.session.scalars(query).all()
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "user-rows":
+    if htmx.targets("user-rows"):
         return render_template("admin/_user_rows.html", users=rows)
     return render_template("admin/users.html", users=rows, q=q, action_form=ActionForm())
 
@@ -87,32 +79,21 @@ def user_new():
 @allow(ADMIN)
 def user_edit(user_id: int):
     """Change a user's details."""
-    user = _user_or_404(user_id)
+    user = record_or_404(User, user_id)
     form = UserEditForm(obj=user)
     if request.method == "GET":
         form.version.data = str(user.version)
-    if form.validate_on_submit():
-        try:
-            version = int(form.version.data)
-        except (TypeError, ValueError):
-            version = -1
-        try:
-            accounts.update_user(user, name=form.name.data, email=form.email.data,
-                                 role=form.role.data, locale=form.locale.data,
-                                 phone=form.phone.data, version=version)
-            db.session.commit()
-        except (accounts.StaleEdit, StaleDataError):
-            db.session.rollback()
-            flash(_("Someone else changed this user while you were editing. Your changes are "
-                    "still in the form: check them against the saved details and save again."),
-                  "error")
-            form.version.data = str(db.session.get(User, user_id).version)
-        except accounts.AccountError as error:
-            db.session.rollback()
-            _account_error(form, error)
-        else:
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("admin.users"))
+    if form.validate_on_submit() and save_versioned(
+            form, lambda version: accounts.update_user(
+                user, name=form.name.data, email=form.email.data, role=form.role.data,
+                locale=form.locale.data, phone=form.phone.data, version=version),
+            errors=accounts.AccountError, on_error=_account_error,
+            stale_message=_("Someone else changed this user while you were editing. Your changes "
+                            "are still in the form: check them against the saved details and "
+                            "save again."),
+            current_version=lambda: record_or_404(User, user_id).version):
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("admin.users"))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/user_form.html", form=form, user=user,
                            reset_form=PasswordResetForm(), action_form=ActionForm()), status
@@ -122,7 +103,7 @@ def user_edit(user_id: int):
 @allow(ADMIN)
 def user_set_active(user_id: int):
     """Disable or re-enable a user."""
-    user = _user_or_404(user_id)
+    user = record_or_404(User, user_id)
     form = ActionForm()
     if form.validate_on_submit():
         enable = request.form.get("active") == "1"
@@ -142,7 +123,7 @@ def user_set_active(user_id: int):
 @allow(ADMIN)
 def user_reset_password(user_id: int):
     """Give a user a new password, which they must change at next sign-in."""
-    user = _user_or_404(user_id)
+    user = record_or_404(User, user_id)
     form = PasswordResetForm()
     form.context_email, form.context_name = user.email, user.name
     if form.validate_on_submit():
@@ -161,7 +142,7 @@ def user_reset_password(user_id: int):
 @allow(ADMIN)
 def user_unlock(user_id: int):
     """Lift a sign-in lock caused by failed attempts."""
-    user = _user_or_404(user_id)
+    user = record_or_404(User, user_id)
     if ActionForm().validate_on_submit():
         throttle.unlock(user)
         db.session.commit()
@@ -173,7 +154,7 @@ def user_unlock(user_id: int):
 @allow(ADMIN)
 def user_reset_two_factor(user_id: int):
     """Take away a user's second factor (a lost phone); they sign in with the password again."""
-    user = _user_or_404(user_id)
+    user = record_or_404(User, user_id)
     if ActionForm().validate_on_submit():
         try:
             two_factor.reset_by_admin(user, actor=current_user)

@@ -2,16 +2,16 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, pdf
-from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, sees_all_clients
-from ..clients.sections import render_section
+from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404, sees_all_clients
 from ..consents import services as consent_services
 from ..consents.routes import apply_error, consent_form
 from ..database import write_transaction
 from ..extensions import db
-from ..forms import save_versioned, version_of
+from ..forms import save_versioned
+from ..htmx import render_section
+from ..models.consents import AgreementLine, ContactAgreement
 from ..network.services import members as network_members
 from ..settings import letterhead
 from ..timeutil import local_today
@@ -67,22 +67,6 @@ def _fail(form, error):
         flash(message, "error")
 
 
-def _agreement_or_404(client, agreement_id):
-    agreement = services.agreement_for_client(client, agreement_id)
-    if agreement is None:
-        deny(f"agreement {agreement_id} of client {client.id}", client_id=client.id)
-        abort(404)
-    return agreement
-
-
-def _line_or_404(client, agreement, line_id):
-    line = services.line_of(agreement, line_id)
-    if line is None:
-        deny(f"agreement line {line_id} of agreement {agreement.id}", client_id=client.id)
-        abort(404)
-    return line
-
-
 # --- the section on the client page ------------------------------------------------------------
 
 @bp.route("/clients/<int:client_id>/agreement")
@@ -108,7 +92,7 @@ def section(client_id: int):
 def show(client_id: int, agreement_id: int):
     """One version of the agreement, as it was agreed."""
     client = client_or_404(client_id, "agreement")
-    agreement = _agreement_or_404(client, agreement_id)
+    agreement = owned_or_404(ContactAgreement, agreement_id, client)
     staff = sees_all_clients(current_user)
     if agreement.status == "draft":
         if not staff:
@@ -168,8 +152,9 @@ def _editor(client, agreement, *, header=None, line_form=None, activate=None, ed
             formdata=None, lang=_client_lang(client)))
 
 
-def _draft_or_404(client, agreement_id):
-    agreement = _agreement_or_404(client, agreement_id)
+def _draft(client, agreement_id):
+    """The client's agreement while it is a draft; one made active sends the user to its page."""
+    agreement = owned_or_404(ContactAgreement, agreement_id, client)
     if agreement.status != "draft":
         flash(MESSAGES["not_draft"](), "error")
         abort(redirect(url_for("agreements.show", client_id=client.id, agreement_id=agreement.id), 303))
@@ -187,16 +172,16 @@ def _back(client, agreement, message=None):
 def edit(client_id: int, agreement_id: int):
     """The draft editor; POST saves the preferences, plans and dates."""
     client = client_or_404(client_id, "agreement", write=True)
-    agreement = _draft_or_404(client, agreement_id)
+    agreement = _draft(client, agreement_id)
     if request.method == "GET":
         return _editor(client, agreement)
     header = HeaderForm(request.form)
     if header.validate_on_submit() and save_versioned(
             header, lambda version: services.update_header(agreement, header.values(), version=version),
-            stale=services.StaleEdit, errors=services.AgreementError, on_error=_fail,
+            errors=services.AgreementError, on_error=_fail,
             stale_message=_("Someone else changed this agreement while you were editing. "
                             "Your text is still here: check it and save again."),
-            current_version=lambda: _agreement_or_404(client, agreement_id).row_version):
+            current_version=lambda: owned_or_404(ContactAgreement, agreement_id, client).row_version):
         return _back(client, agreement, _("Changes saved."))
     return _editor(client, agreement, header=header, status=422)
 
@@ -208,7 +193,7 @@ def edit(client_id: int, agreement_id: int):
 def add_line(client_id: int, agreement_id: int):
     """Add a party to the draft."""
     client = client_or_404(client_id, "agreement", write=True)
-    agreement = _draft_or_404(client, agreement_id)
+    agreement = _draft(client, agreement_id)
     form = LineForm(request.form, members=network_members(client))
     if form.validate_on_submit():
         try:
@@ -228,8 +213,8 @@ def add_line(client_id: int, agreement_id: int):
 def edit_line(client_id: int, agreement_id: int, line_id: int):
     """Change a line of the draft."""
     client = client_or_404(client_id, "agreement", write=True)
-    agreement = _draft_or_404(client, agreement_id)
-    line = _line_or_404(client, agreement, line_id)
+    agreement = _draft(client, agreement_id)
+    line = owned_or_404(AgreementLine, line_id, agreement)
     members = network_members(client)
     if request.method == "GET":
         form = LineForm(formdata=None, members=members)
@@ -253,8 +238,8 @@ def edit_line(client_id: int, agreement_id: int, line_id: int):
 @allow(STAFF)
 def remove_line(client_id: int, agreement_id: int, line_id: int):
     client = client_or_404(client_id, "agreement", write=True)
-    agreement = _draft_or_404(client, agreement_id)
-    line = _line_or_404(client, agreement, line_id)
+    agreement = _draft(client, agreement_id)
+    line = owned_or_404(AgreementLine, line_id, agreement)
     services.remove_line(agreement, line)
     db.session.commit()
     return _back(client, agreement, _("Line removed."))
@@ -266,8 +251,8 @@ def remove_line(client_id: int, agreement_id: int, line_id: int):
 def line_consent(client_id: int, agreement_id: int, line_id: int):
     """Record the consent a line needs, without leaving the editor."""
     client = client_or_404(client_id, "agreement", write=True)
-    agreement = _draft_or_404(client, agreement_id)
-    line = _line_or_404(client, agreement, line_id)
+    agreement = _draft(client, agreement_id)
+    line = owned_or_404(AgreementLine, line_id, agreement)
     form = _line_consent_form(client, line, request.form)
     if form.validate_on_submit():
         try:
@@ -286,29 +271,26 @@ def line_consent(client_id: int, agreement_id: int, line_id: int):
 def activate(client_id: int, agreement_id: int):
     """The client signed: put the draft into force, unless a line lacks a consent."""
     client = client_or_404(client_id, "agreement", write=True)
-    agreement = _draft_or_404(client, agreement_id)
+    agreement = _draft(client, agreement_id)
     form = ActivateForm(request.form)
     failing = []
+
+    def put_in_force(version):
+        # A line lacking a consent changes nothing: the checks come back instead.
+        failing.extend(services.activate(client, agreement, signed_on=form.signed_on.data,
+                                         by=current_user, version=version))
+
     if form.validate_on_submit():
-        try:
-            failing = services.activate(client, agreement, signed_on=form.signed_on.data,
-                                        by=current_user, version=version_of(form))
-        except (services.StaleEdit, StaleDataError):
-            db.session.rollback()
-            form.form_errors.append(_("Someone else changed this agreement meanwhile. Check it and try again."))
-            agreement = _agreement_or_404(client, agreement_id)
-            form.version.data = str(agreement.row_version)
-        except services.AgreementError as error:
-            db.session.rollback()
-            _fail(form, error)
-        else:
+        if save_versioned(
+                form, put_in_force, errors=services.AgreementError, on_error=_fail,
+                stale_message=_("Someone else changed this agreement meanwhile. Check it and try again."),
+                current_version=lambda: owned_or_404(ContactAgreement, agreement_id, client).row_version):
             if not failing:
-                db.session.commit()
                 flash(_("The agreement is now in force."), "success")
                 return redirect(url_for("agreements.show", client_id=client.id,
                                         agreement_id=agreement.id), 303)
-            db.session.rollback()
-            agreement = _agreement_or_404(client, agreement_id)
+        agreement = owned_or_404(ContactAgreement, agreement_id, client)
+        if failing:
             for check in failing:
                 form.form_errors.append(_("Line %(number)d (%(party)s): %(reason)s",
                                           number=agreement.lines.index(check.line) + 1
@@ -323,7 +305,7 @@ def activate(client_id: int, agreement_id: int):
 def discard(client_id: int, agreement_id: int):
     """Throw the draft away; the agreement in force stays as it is."""
     client = client_or_404(client_id, "agreement", write=True)
-    agreement = _draft_or_404(client, agreement_id)
+    agreement = _draft(client, agreement_id)
     services.discard_draft(agreement)
     db.session.commit()
     flash(_("Draft discarded."), "success")
@@ -344,7 +326,7 @@ def _client_lang(client) -> str:
 def print_pdf(client_id: int, agreement_id: int):
     """The agreement as a PDF for signing, with the consents it rests on, in the chosen language."""
     client = client_or_404(client_id, "agreement", write=True)
-    agreement = _agreement_or_404(client, agreement_id)
+    agreement = owned_or_404(ContactAgreement, agreement_id, client)
     form = PrintForm(request.args)
     lang = form.lang.data if form.validate() else _client_lang(client)
     on = agreement.signed_on or local_today()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import audit
 from ..consents import services as consents
 from ..extensions import db
+from ..forms import check_version
 from ..models import Client, NetworkMember
 from ..models.consents import (DIRECTIONS, HOW_OPTIONS, INFO_SCOPES, PREFERENCE_CHANNELS,
                                WHEN_OPTIONS, AgreementLine, Consent, ContactAgreement)
@@ -34,10 +35,6 @@ class AgreementError(Exception):
     def __init__(self, code: str, field: str | None = None, **details):
         super().__init__(code)
         self.code, self.field, self.details = code, field, details
-
-
-class StaleEdit(Exception):
-    """The draft changed after the form was opened."""
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -64,16 +61,6 @@ def active_agreement(client: Client) -> ContactAgreement | None:
 def draft_of(client: Client) -> ContactAgreement | None:
     return db.session.scalars(_query().where(ContactAgreement.client_id == client.id,
                                              ContactAgreement.status == "draft")).unique().first()
-
-
-def agreement_for_client(client: Client, agreement_id: int) -> ContactAgreement | None:
-    """Return the agreement only if it belongs to this client."""
-    agreement = db.session.get(ContactAgreement, agreement_id) if 0 < agreement_id < 2**31 else None
-    return agreement if agreement is not None and agreement.client_id == client.id else None
-
-
-def line_of(agreement: ContactAgreement, line_id: int) -> AgreementLine | None:
-    return next((line for line in agreement.lines if line.id == line_id), None)
 
 
 # --- consent checks ------------------------------------------------------------------------------
@@ -160,8 +147,7 @@ def _require_draft(agreement: ContactAgreement) -> None:
 def update_header(agreement: ContactAgreement, data: dict, *, version: int) -> None:
     """Change the draft's preferences, plans and dates."""
     _require_draft(agreement)
-    if agreement.row_version != version:
-        raise StaleEdit()
+    check_version(agreement, version)
     if not isinstance(data.get("made_on"), date):
         raise AgreementError("made_on", "made_on")
     review = data.get("review_date")
@@ -249,8 +235,7 @@ def activate(client: Client, agreement: ContactAgreement, *, signed_on: date | N
     Returns the failing line checks (nothing changes then), or an empty list on success.
     """
     _require_draft(agreement)
-    if agreement.row_version != version:
-        raise StaleEdit()
+    check_version(agreement, version)
     if client.status == "ended":  # the ending ended the agreement in force; none comes back
         raise AgreementError("client_ended")
     if not isinstance(signed_on, date):

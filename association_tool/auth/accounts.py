@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..extensions import db
+from ..forms import check_version
 from ..models import Role, User
 from ..passwords import hash_password
 from ..settings import set_association_name
@@ -19,10 +20,6 @@ from .sessions import end_all_sessions
 
 class AccountError(Exception):
     """A change to an account that the rules do not allow."""
-
-
-class StaleEdit(Exception):
-    """The record changed after the form was opened."""
 
 
 def normalise_email(email: str) -> str:
@@ -85,8 +82,7 @@ def active_admin_count(exclude_id: int | None = None) -> int:
 def update_user(user: User, *, name: str, email: str, role: str, locale: str,
                 phone: str | None, version: int) -> User:
     """Change a user's details; a stale version or removing the last admin is refused."""
-    if user.version != version:
-        raise StaleEdit()
+    check_version(user, version)
     if role not in {r.value for r in Role}:
         raise AccountError("unknown role")
     if user.role == Role.ADMIN.value and role != Role.ADMIN.value and active_admin_count(user.id) == 0:

@@ -7,7 +7,7 @@ from flask import (abort, current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from .. import audit
+from .. import audit, htmx
 from ..access import PUBLIC, SIGNED_IN, allow
 from ..extensions import db
 from ..models import User
@@ -265,10 +265,8 @@ def require_two_factor_enrolment():
         return None
     flash(_("The association requires two-step sign-in. Set it up before you continue."), "info")
     target = url_for("auth.two_factor")
-    if request.headers.get("HX-Request"):
-        response = current_app.response_class(status=204)
-        response.headers["HX-Redirect"] = target
-        return response
+    if htmx.is_htmx():
+        return htmx.full_redirect(target)
     return redirect(target)
 
 

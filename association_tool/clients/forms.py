@@ -1,10 +1,10 @@
 """Forms for the client's details, peer pairings and the ending of the relationship."""
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField,
-                     SelectMultipleField, StringField, SubmitField, TextAreaField, widgets)
+from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, StringField,
+                     SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-from ..forms import AppForm, Select, optional_id, strip, version_field
+from ..forms import AppForm, MultiCheckboxField, Select, optional_id, strip, version_field
 from ..i18n import once_per_locale
 from ..labels import LABELS, choices
 from ..models.clients import PAIRING_CHOICES, STAFF_ONLY_SECTIONS
@@ -75,13 +75,6 @@ class ClientForm(AppForm):
         """The client fields as plain values for the services."""
         skip = {"submit", "csrf_token", "confirm_over_cap", "version"}
         return {name: field.data for name, field in self._fields.items() if name not in skip}
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several checkboxes for one multi-valued field."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 def peer_section_choices():

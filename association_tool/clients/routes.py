@@ -2,20 +2,20 @@
 import json
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit
-from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, visible_sections
+from .. import audit, users
+from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404, visible_sections
 from ..extensions import db
+from ..forms import save_versioned
+from ..htmx import is_fragment, render_section, see_other, targets
 from ..models import PeerPairing, User
 from ..timeutil import local_today
 from . import bp, listing, services
 from .forms import ClientForm, ClientSearchForm, PairingForm, consent_reason, ending_form
-from .sections import render_section, see_other, wants_fragment
 
 SECTION_ORDER = ("goals", "contacts", "tasks", "errands", "meetings", "network", "agreement",
                  "consents", "notifications", "peers", "ending")
@@ -47,13 +47,13 @@ def _filters(form: ClientSearchForm) -> listing.ClientFilters:
 @allow(SIGNED_IN)
 def index():
     """List the clients the user may see, with search as you type, filters, sorting and paging."""
-    form = ClientSearchForm(request.args, workers=services.worker_names())
+    form = ClientSearchForm(request.args, workers=users.worker_names())
     filters = _filters(form)
     page = listing.list_clients(current_user, filters)
     due = services.next_due([c.id for c in page.items], current_user)
     args = {k: v for k, v in request.args.items() if k != "page"}
     context = dict(form=form, page=page, due=due, args=args)
-    if wants_fragment() and request.headers.get("HX-Target") == "client-results":
+    if targets("client-results"):
         return render_template("clients/_results.html", **context)
     return render_template("clients/index.html", **context)
 
@@ -67,7 +67,7 @@ def _client_form_response(form, client, status, cap_count=None):
 @allow(STAFF)
 def new():
     """Add a client; a nickname alone is enough."""
-    form = ClientForm(workers=services.workers())
+    form = ClientForm(workers=users.workers())
     if request.method == "GET":
         form.responsible_id.data = current_user.id
     if form.validate_on_submit():
@@ -82,12 +82,18 @@ def new():
     return _client_form_response(form, None, 422 if form.is_submitted() else 200)
 
 
+def _ended_elsewhere(form, _error) -> None:
+    """The details form does not end the relationship: say where that is done."""
+    form.status.errors = list(form.status.errors) + [
+        _("To end the client relationship, use the Ending section.")]
+
+
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
 @allow(STAFF)
 def edit(client_id: int):
     """Change a client's details; a concurrent change is reported, not overwritten."""
     client = client_or_404(client_id, write=True)
-    form = ClientForm(obj=client, workers=services.workers(keep=(client.responsible_id, client.backup_id)),
+    form = ClientForm(obj=client, workers=users.workers(keep=(client.responsible_id, client.backup_id)),
                       editing=True)
     if request.method == "GET":
         form.version.data = str(client.version)
@@ -98,24 +104,14 @@ def edit(client_id: int):
         cap = services.over_intensive_cap(values["responsible_id"], values["level"], client)
         if cap and not form.confirm_over_cap.data:
             return _client_form_response(form, client, 422, cap)
-        try:
-            version = int(form.version.data)
-        except (TypeError, ValueError):
-            version = -1
-        try:
-            services.update_client(client, values, version=version, actor=current_user)
-            db.session.commit()
-        except (services.StaleEdit, StaleDataError):
-            db.session.rollback()
-            form.form_errors.append(_("Someone else saved changes to this client while you were "
-                                      "editing. Your text is still here: compare it with the "
-                                      "current details and save again."))
-            form.version.data = str(db.session.get(type(client), client_id).version)
-        except services.ClientRuleError:
-            db.session.rollback()
-            form.status.errors = list(form.status.errors) + [
-                _("To end the client relationship, use the Ending section.")]
-        else:
+        if save_versioned(
+                form, lambda version: services.update_client(client, values, version=version,
+                                                             actor=current_user),
+                errors=services.ClientRuleError, on_error=_ended_elsewhere,
+                stale_message=_("Someone else saved changes to this client while you were "
+                                "editing. Your text is still here: compare it with the "
+                                "current details and save again."),
+                current_version=lambda: db.session.get(type(client), client_id).version):
             flash(_("Changes saved."), "success")
             return redirect(url_for("clients.show", client_id=client.id), 303)
     return _client_form_response(form, client, 422)
@@ -141,7 +137,7 @@ def _peers_section(client, form=None, status=200):
     pairings = db.session.scalars(
         select(PeerPairing).where(PeerPairing.client_id == client.id).order_by(PeerPairing.id)).all()
     if form is None:
-        form = PairingForm(peers=services.peers())
+        form = PairingForm(peers=users.peers())
         if request.method == "GET":
             # ?peer= opens the form on that peer's pairing as it is, to change what they see.
             chosen = next((p for p in pairings if p.peer_id == request.args.get("peer", type=int)),
@@ -168,7 +164,7 @@ def peers(client_id: int):
 def save_pairing(client_id: int):
     """Pair a peer supporter, or change what the client lets them see."""
     client = client_or_404(client_id, "peers")
-    form = PairingForm(peers=services.peers())
+    form = PairingForm(peers=users.peers())
     if form.validate_on_submit():
         peer = db.session.get(User, form.peer_id.data)
         services.save_pairing(client, peer=peer, sections=form.sections.data,
@@ -176,7 +172,7 @@ def save_pairing(client_id: int):
                               ends_on=form.ends_on.data)
         db.session.commit()
         flash(_("Saved. %(name)s sees only what the client allowed.", name=peer.name), "success")
-        if wants_fragment():
+        if is_fragment():
             return _peers_section(client)
         return redirect(url_for("clients.peers", client_id=client.id), 303)
     return _peers_section(client, form, 422)
@@ -187,14 +183,11 @@ def save_pairing(client_id: int):
 def remove_pairing(client_id: int, pairing_id: int):
     """End a pairing at once."""
     client = client_or_404(client_id, "peers")
-    pairing = db.session.get(PeerPairing, pairing_id)
-    if pairing is None or pairing.client_id != client.id:
-        deny(f"pairing {pairing_id} of client {client.id}", client_id=client.id)
-        abort(404)
+    pairing = owned_or_404(PeerPairing, pairing_id, client)
     services.remove_pairing(pairing)
     db.session.commit()
     flash(_("The pairing has ended."), "success")
-    if wants_fragment():
+    if is_fragment():
         return _peers_section(client)
     return redirect(url_for("clients.peers", client_id=client.id), 303)
 

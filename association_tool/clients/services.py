@@ -14,10 +14,12 @@ from sqlalchemy.orm import joinedload
 from .. import audit
 from ..access import own_client_ids, visible_clients_filter
 from ..extensions import db
+from ..forms import check_version
 from ..models import (OPEN_GOAL_STATUSES, Client, ClientEnding, ClientStatus,
                       Contact, EndingNotice, EndingPairing, FollowUpTask, Goal, Level,
                       NetworkMember, PeerPairing, Role, TaskStatus, User)
 from ..models.clients import PAIRING_CHOICES
+from ..tasks.services import create_task
 from ..timeutil import local_today, utcnow
 
 INTENSIVE_CAP = 40
@@ -28,51 +30,8 @@ CLIENT_FIELDS = (
 )
 
 
-class StaleEdit(Exception):
-    """The record changed after the form was opened."""
-
-
 class ClientRuleError(Exception):
     """A change the rules of the client record do not allow."""
-
-
-def workers(keep=()) -> list[User]:
-    """Return the active staff members and admins who can be responsible for clients.
-
-    `keep` are the ids of the workers a record already names: they stay on the list after they
-    leave, so that saving the record unchanged does not drop them.
-    """
-    return _with_kept(db.session.scalars(
-        select(User).where(User.active.is_(True), User.role.in_([Role.STAFF.value, Role.ADMIN.value]))
-        .order_by(User.name)).all(), keep)
-
-
-def worker_names() -> list:
-    """Return (id, name) of the workers, for filter lists that need no more of them."""
-    return db.session.execute(_worker_names_query()).all()
-
-
-@lru_cache(maxsize=None)
-def _worker_names_query():
-    """Built once: the client list's worker filter asks it on every page."""
-    return (select(User.id, User.name)
-            .where(User.active.is_(True), User.role.in_([Role.STAFF.value, Role.ADMIN.value]))
-            .order_by(User.name))
-
-
-def _with_kept(users, keep) -> list[User]:
-    """The users, after those of `keep` (ids a record already names) that are not among them."""
-    listed = {user.id for user in users}
-    kept = [db.session.get(User, user_id) for user_id in dict.fromkeys(keep)
-            if user_id and user_id not in listed]
-    return [user for user in kept if user is not None] + list(users)
-
-
-def peers(keep=()) -> list[User]:
-    """Return the active peer supporters (and those of `keep`, as for `workers`)."""
-    return _with_kept(db.session.scalars(
-        select(User).where(User.active.is_(True), User.role == Role.PEER.value).order_by(User.name)
-    ).all(), keep)
 
 
 def intensive_count(worker_id: int, exclude_client_id: int | None = None) -> int:
@@ -141,8 +100,7 @@ def update_client(client: Client, data: dict, *, version: int, actor: User) -> l
 
     A change of responsible worker creates a task for the new worker to tell the client.
     """
-    if client.version != version:
-        raise StaleEdit()
+    check_version(client, version)
     if data.get("status") == ClientStatus.ENDED.value and client.status != ClientStatus.ENDED.value:
         raise ClientRuleError("use the ending form to end a client relationship")
     old_responsible = client.responsible_id
@@ -156,13 +114,6 @@ def update_client(client: Client, data: dict, *, version: int, actor: User) -> l
     audit.record(audit.Action.UPDATE, object_type="client", object_id=client.id,
                  client_id=client.id, detail="changed: " + ", ".join(changed) if changed else None)
     return changed
-
-
-def create_task(*args, **kwargs):
-    """Add a follow-up task (imported late: the tasks package imports this module)."""
-    from ..tasks.services import create_task as create
-
-    return create(*args, **kwargs)
 
 
 @dataclass

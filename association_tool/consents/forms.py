@@ -3,8 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..clients.forms import MultiCheckboxField
-from ..forms import AppForm, optional_id, strip
+from ..forms import AppForm, MultiCheckboxField, optional_id, strip
 from ..labels import choices
 from ..timeutil import local_today
 

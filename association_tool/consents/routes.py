@@ -1,16 +1,17 @@
 """Consents and social services notifications on the client page: staff and admins only."""
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..access import STAFF, allow, client_or_404, deny
-from ..clients.sections import render_section, wants_fragment
-from ..clients.services import workers
+from ..access import STAFF, allow, client_or_404, owned_or_404
 from ..directory.services import active_organisations
 from ..extensions import db
+from ..htmx import is_fragment, render_section
+from ..models.consents import Consent
 from ..network.services import members as network_members
 from ..timeutil import local_today
+from ..users import workers
 from . import bp, services
 from .forms import ConsentForm, NotificationForm, WithdrawForm
 
@@ -77,7 +78,7 @@ def _section(client, form=None, status=200, open_form=False):
 
 def _done(client, message):
     flash(message, "success")
-    if wants_fragment():
+    if is_fragment():
         return _section(client)
     return redirect(url_for("consents.section", client_id=client.id), 303)
 
@@ -107,14 +108,6 @@ def create(client_id: int):
     return _section(client, form, 422)
 
 
-def _consent_or_404(client, consent_id):
-    consent = services.consent_for_client(client, consent_id)
-    if consent is None:
-        deny(f"consent {consent_id} of client {client.id}", client_id=client.id)
-        abort(404)
-    return consent
-
-
 def _page(client, template, status=200, **context):
     return render_section(client, template, status=status, **context)
 
@@ -124,7 +117,7 @@ def _page(client, template, status=200, **context):
 def show(client_id: int, consent_id: int):
     """One consent in full, with the wording and the consents it replaced."""
     client = client_or_404(client_id, "consents")
-    consent = _consent_or_404(client, consent_id)
+    consent = owned_or_404(Consent, consent_id, client)
     audit.log_view(client.id, "consent", consent.id)
     today = local_today()
     return _page(client, "consents/_show.html", consent=consent,
@@ -137,7 +130,7 @@ def show(client_id: int, consent_id: int):
 def withdraw(client_id: int, consent_id: int):
     """Record that the client withdrew a consent."""
     client = client_or_404(client_id, "consents")
-    consent = _consent_or_404(client, consent_id)
+    consent = owned_or_404(Consent, consent_id, client)
     form = WithdrawForm(users=workers())
     if request.method == "GET":
         form.heard_by_id.data = current_user.id
@@ -177,7 +170,7 @@ def _flagged_lines(client) -> int:
 def replace(client_id: int, consent_id: int):
     """Record a new consent that replaces this one; the old one stays readable."""
     client = client_or_404(client_id, "consents")
-    consent = _consent_or_404(client, consent_id)
+    consent = owned_or_404(Consent, consent_id, client)
     if request.method == "GET":
         form = consent_form(client)
         form.fill_from(consent)
@@ -232,7 +225,7 @@ def create_notification(client_id: int):
         else:
             db.session.commit()
             flash(_("Recorded."), "success")
-            if wants_fragment():
+            if is_fragment():
                 return _notifications(client)
             return redirect(url_for("consents.notifications", client_id=client.id), 303)
     return _notifications(client, form, 422)

@@ -3,12 +3,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..clients.forms import MultiCheckboxField
-from ..forms import AppForm, optional_id, strip, version_field
+from ..forms import AppForm, MultiCheckboxField, optional_id, strip, version_field
 from ..labels import choices
 from ..timeutil import local_today
 from .services import MINUTES_MAX, NOTE_MAX
-
 
 
 def _not_in_future(form, field):

@@ -1,14 +1,18 @@
 """The contacts section of the client page, and anonymous contacts counted without identity."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..access import SIGNED_IN, allow, client_or_404, deny, may_correct_contact, sees_all_clients
-from ..clients.sections import render_section, see_other, wants_fragment
-from ..clients.services import peers, workers
+from ..access import (SIGNED_IN, allow, client_or_404, may_correct_contact, owned_or_404,
+                      sees_all_clients)
 from ..extensions import db
 from ..forms import save_versioned
+from ..htmx import is_fragment, render_section, see_other
+from ..models import Contact
+from ..users import peers, workers
 from . import bp, services
 from .forms import AnonymousContactForm, ContactForm
 
@@ -67,22 +71,13 @@ def create(client_id: int):
         topics=form.topics.data or [], note=form.note.data, created_by_id=current_user.id)
     db.session.commit()
     message = _("Contact recorded.")
-    if wants_fragment():
+    if is_fragment():
         return _section(client, message=message)
     flash(message, "success")
     return redirect(url_for("contacts.section", client_id=client.id), 303)
 
 
 # --- correcting a contact -----------------------------------------------------------------------
-
-def _correctable_or_404(client, contact_id: int):
-    """The client's contact, if the user may correct it: staff any, a peer supporter their own."""
-    contact = services.contact_for_client(client, contact_id)
-    if contact is None or not may_correct_contact(current_user, contact):
-        deny(f"contact {contact_id} of client {client.id} edit", client_id=client.id)
-        abort(404)
-    return contact
-
 
 def _edit_form(contact, formdata=None) -> ContactForm:
     """The contact form for a correction; people who have since left stay choosable."""
@@ -111,7 +106,8 @@ def _edit_page(client, contact, form, status=200):
 def edit(client_id: int, contact_id: int):
     """Correct a recorded contact; the earlier wording stays readable below the form."""
     client = client_or_404(client_id, "contacts")
-    contact = _correctable_or_404(client, contact_id)
+    contact = owned_or_404(Contact, contact_id, client,
+                           may=partial(may_correct_contact, current_user))
     if request.method == "GET":
         return _edit_page(client, contact, _edit_form(contact))
     form = _edit_form(contact, request.form)
@@ -123,14 +119,14 @@ def edit(client_id: int, contact_id: int):
                 peer_id=form.peer_id.data if staff else contact.peer_id,
                 topics=form.topics.data or [], note=form.note.data, version=version,
                 by=current_user),
-            stale=services.StaleEdit, errors=services.ContactError, on_error=_fail,
+            errors=services.ContactError, on_error=_fail,
             stale_message=_("Someone else corrected this contact while you were editing. "
                             "Your text is still here: check it against the contact as saved "
                             "now and save again."),
-            current_version=lambda: _correctable_or_404(client, contact_id).row_version):
+            current_version=lambda: owned_or_404(Contact, contact_id, client).row_version):
         flash(_("Contact corrected."), "success")
         return see_other(url_for("contacts.section", client_id=client.id))
-    return _edit_page(client, _correctable_or_404(client, contact_id), form, 422)
+    return _edit_page(client, owned_or_404(Contact, contact_id, client), form, 422)
 
 
 @bp.route("/contacts/anonymous", methods=["POST"])
@@ -139,7 +135,7 @@ def anonymous_create():
     """Count an anonymous contact: date, channel, minutes, age group and topics only."""
     form = AnonymousContactForm()
     if not form.validate_on_submit():
-        template = ("contacts/_anonymous_form.html" if wants_fragment()
+        template = ("contacts/_anonymous_form.html" if is_fragment()
                     else "contacts/anonymous_page.html")
         return render_template(template, anon_form=form), 422
     services.create_anonymous_contact(
@@ -148,7 +144,7 @@ def anonymous_create():
         created_by_id=current_user.id)
     db.session.commit()
     message = _("The anonymous contact was counted.")
-    if wants_fragment():
+    if is_fragment():
         return render_template("contacts/_anonymous_form.html",
                                anon_form=AnonymousContactForm(formdata=None), anon_message=message)
     flash(message, "success")

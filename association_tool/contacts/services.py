@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..extensions import db
+from ..forms import check_version
 from ..models import AGE_GROUPS, CONTACT_CHANNELS, LIFE_AREAS, Client, Contact, ContactVersion
 
 PER_PAGE = 20
@@ -18,10 +19,6 @@ MINUTES_MAX = 1440
 
 class ContactError(ValueError):
     """A contact the rules do not allow (the forms catch these first)."""
-
-
-class StaleEdit(Exception):
-    """The contact was corrected by someone else after the form was opened."""
 
 
 # What a correction may change; the client and who recorded the contact stay.
@@ -61,12 +58,6 @@ def create_contact(client: Client, *, on: date, channel: str, minutes: int | Non
     return contact
 
 
-def contact_for_client(client: Client, contact_id: int) -> Contact | None:
-    """Return the contact only if it is this client's."""
-    contact = db.session.get(Contact, contact_id) if 0 < contact_id < 2**31 else None
-    return contact if contact is not None and contact.client_id == client.id else None
-
-
 def update_contact(contact: Contact, *, on: date, channel: str, minutes: int | None,
                    worker_id: int | None, peer_id: int | None, topics: Iterable[str],
                    note: str | None, version: int, by) -> list[str]:
@@ -75,8 +66,7 @@ def update_contact(contact: Contact, *, on: date, channel: str, minutes: int | N
     A save over someone else's newer correction raises StaleEdit. Saving without a change
     writes nothing. Return the names of the fields that changed.
     """
-    if contact.row_version != version:
-        raise StaleEdit()
+    check_version(contact, version)
     stored_topics = _clean(on=on, channel=channel, minutes=minutes, topics=topics)
     note = (note or "").strip() or None
     if note and len(note) > NOTE_MAX:

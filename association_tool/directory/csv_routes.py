@@ -1,5 +1,5 @@
 """CSV import and export of the directory: export, upload and check, then confirm."""
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
@@ -8,7 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from .. import audit
+from .. import audit, htmx
 from ..forms import AppForm
 from ..access import STAFF, allow, deny
 from ..database import write_transaction
@@ -39,9 +39,9 @@ class ConfirmImportForm(AppForm):
 @allow(STAFF)
 def export_csv():
     """Download the whole directory as a spreadsheet file."""
-    if request.headers.get("HX-Request"):
+    if htmx.is_htmx():
         # A boosted link would put the file into the page: have the browser fetch it itself.
-        return Response(status=204, headers={"HX-Redirect": url_for("directory.export_csv")})
+        return htmx.full_redirect(url_for("directory.export_csv"))
     data, rows = csv_export.export_csv()
     with write_transaction():
         audit.record(audit.Action.EXPORT, object_type="directory", detail=f"csv, {rows} rows")

@@ -1,11 +1,11 @@
 """Directory screens: search, organisations and their contact persons."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..access import SIGNED_IN, STAFF, allow, deny
-from ..clients.sections import wants_fragment
+from ..access import SIGNED_IN, STAFF, allow, owned_or_404, record_or_404
 from ..extensions import db
 from ..forms import save_versioned
+from ..htmx import targets
 from ..models import ContactPerson, Organisation
 from . import bp, services
 from .forms import DirectorySearchForm, OrganisationForm, PersonForm
@@ -31,15 +31,6 @@ def _show_error(form, error: services.DirectoryError) -> None:
         form.form_errors.append(_error_message(error))
 
 
-
-
-def _organisation_or_404(organisation_id: int) -> Organisation:
-    organisation = db.session.get(Organisation, organisation_id) if organisation_id < 2**31 else None
-    if organisation is None:
-        abort(404)
-    return organisation
-
-
 @bp.route("/")
 @allow(SIGNED_IN)
 def index():
@@ -50,7 +41,7 @@ def index():
                            include_archived=bool(form.archived.data),
                            page=form.page.data if valid and form.page.data else 1)
     args = {k: v for k, v in request.args.items() if k != "page"}
-    if wants_fragment() and request.headers.get("HX-Target") == "directory-results":
+    if targets("directory-results"):
         return render_template("directory/_results.html", page=page, args=args)
     return render_template("directory/index.html", form=form, page=page, args=args)
 
@@ -86,31 +77,31 @@ def _show(organisation, form=None, person_form=None, status=200):
 @allow(SIGNED_IN)
 def show(organisation_id: int):
     """Show an organisation with its contact persons (and, for staff, the edit forms)."""
-    return _show(_organisation_or_404(organisation_id))
+    return _show(record_or_404(Organisation, organisation_id))
 
 
 @bp.route("/<int:organisation_id>", methods=["POST"])
 @allow(STAFF)
 def edit(organisation_id: int):
     """Change an organisation's details."""
-    organisation = _organisation_or_404(organisation_id)
+    organisation = record_or_404(Organisation, organisation_id)
     form = OrganisationForm(editing=True)
     if form.validate_on_submit() and save_versioned(
             form, lambda version: services.update_organisation(organisation, form.values(),
                                                                version=version),
-            stale=services.StaleEdit, errors=services.DirectoryError, on_error=_show_error,
+            errors=services.DirectoryError, on_error=_show_error,
             stale_message=_stale_entry(),
-            current_version=lambda: _organisation_or_404(organisation_id).version):
+            current_version=lambda: record_or_404(Organisation, organisation_id).version):
         flash(_("Changes saved."), "success")
         return redirect(url_for("directory.show", organisation_id=organisation.id), 303)
-    return _show(_organisation_or_404(organisation_id), form=form, status=422)
+    return _show(record_or_404(Organisation, organisation_id), form=form, status=422)
 
 
 @bp.route("/<int:organisation_id>/archive", methods=["POST"])
 @allow(STAFF)
 def archive(organisation_id: int):
     """Archive an organisation, or restore it."""
-    organisation = _organisation_or_404(organisation_id)
+    organisation = record_or_404(Organisation, organisation_id)
     try:
         services.set_organisation_archived(organisation, request.form.get("archived") == "1")
     except services.DirectoryError as error:
@@ -126,7 +117,7 @@ def archive(organisation_id: int):
 @allow(STAFF)
 def add_person(organisation_id: int):
     """Add a contact person to an organisation."""
-    organisation = _organisation_or_404(organisation_id)
+    organisation = record_or_404(Organisation, organisation_id)
     form = PersonForm()
     if form.validate_on_submit():
         try:
@@ -138,33 +129,25 @@ def add_person(organisation_id: int):
             db.session.commit()
             flash(_("Contact person added."), "success")
             return redirect(url_for("directory.show", organisation_id=organisation.id), 303)
-    return _show(_organisation_or_404(organisation_id), person_form=form, status=422)
-
-
-def _person_or_404(organisation_id: int, person_id: int) -> ContactPerson:
-    """Load the organisation's own contact person, or log the attempt and answer 404."""
-    person = db.session.get(ContactPerson, person_id) if person_id < 2**31 else None
-    if person is None or person.organisation_id != organisation_id:
-        deny(f"contact person {person_id} of organisation {organisation_id}")
-        abort(404)
-    return person
+    return _show(record_or_404(Organisation, organisation_id), person_form=form, status=422)
 
 
 @bp.route("/<int:organisation_id>/people/<int:person_id>", methods=["GET", "POST"])
 @allow(STAFF)
 def edit_person(organisation_id: int, person_id: int):
     """Change a contact person's details."""
-    person = _person_or_404(organisation_id, person_id)
+    organisation = record_or_404(Organisation, organisation_id)
+    person = owned_or_404(ContactPerson, person_id, organisation)
     form = PersonForm(obj=person, editing=True)
     if request.method == "GET":
         form.version.data = str(person.version)
     elif form.validate_on_submit() and save_versioned(
             form, lambda version: services.update_person(person, form.values(), version=version),
-            stale=services.StaleEdit, stale_message=_stale_entry(),
-            current_version=lambda: _person_or_404(organisation_id, person_id).version):
+            stale_message=_stale_entry(),
+            current_version=lambda: owned_or_404(ContactPerson, person_id, organisation).version):
         flash(_("Changes saved."), "success")
         return redirect(url_for("directory.show", organisation_id=organisation_id), 303)
-    person = _person_or_404(organisation_id, person_id)
+    person = owned_or_404(ContactPerson, person_id, organisation)
     return render_template("directory/person_form.html", form=form, person=person,
                            organisation=person.organisation), 422 if form.is_submitted() else 200
 
@@ -173,7 +156,7 @@ def edit_person(organisation_id: int, person_id: int):
 @allow(STAFF)
 def archive_person(organisation_id: int, person_id: int):
     """Archive a contact person who has left, or restore them."""
-    person = _person_or_404(organisation_id, person_id)
+    person = owned_or_404(ContactPerson, person_id, record_or_404(Organisation, organisation_id))
     services.set_person_archived(person, request.form.get("archived") == "1")
     db.session.commit()
     flash(_("Changes saved."), "success")

@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..extensions import db
+from ..forms import check_version
 from ..models import ORGANISATION_TYPES, ContactPerson, Organisation
 
 ORG_FIELDS = ("type", "name", "unit", "address", "phone", "email", "website", "opening_hours", "notes")
@@ -19,10 +20,6 @@ class DirectoryError(Exception):
     def __init__(self, code: str, field: str | None = None):
         super().__init__(code)
         self.code, self.field = code, field
-
-
-class StaleEdit(Exception):
-    """The record changed after the form was opened."""
 
 
 def _clean(value):
@@ -71,8 +68,7 @@ def create_organisation(data: dict) -> Organisation:
 
 def update_organisation(organisation: Organisation, data: dict, *, version: int) -> list[str]:
     """Change an organisation; a stale version or a duplicate is refused."""
-    if organisation.version != version:
-        raise StaleEdit()
+    check_version(organisation, version)
     if data.get("type") not in ORGANISATION_TYPES:
         raise DirectoryError("type", "type")
     if find_duplicate(data.get("name"), data.get("unit"), except_id=organisation.id):
@@ -114,8 +110,7 @@ def create_person(organisation: Organisation, data: dict) -> ContactPerson:
 
 def update_person(person: ContactPerson, data: dict, *, version: int) -> list[str]:
     """Change a contact person; a stale version is refused."""
-    if person.version != version:
-        raise StaleEdit()
+    check_version(person, version)
     changed = _apply(person, PERSON_FIELDS, data)
     person.is_liaison = bool(data.get("is_liaison"))
     db.session.flush()

@@ -1,17 +1,14 @@
 """Forms for errands: the errand itself, what was agreed afterwards, and printing the checklist."""
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, SelectField,
                      StringField, SubmitField, TextAreaField, TimeField)
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
-from ..forms import AppForm, language_choices, optional_id, strip, version_field
+from ..forms import AppForm, language_choices, optional_id, sensible_date, strip, version_field
 from ..labels import choices
 from ..models.errands import ERRAND_TYPES
 
 TEXT_MAX = 4000
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 
 class CheckedDateField(DateField):
@@ -32,12 +29,6 @@ class CheckedTimeField(TimeField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(str(_l("Write the time as hours and minutes, for example 14:30."))) from None
-
-
-def sensible_date(form, field):
-    """Refuse dates no errand can have, such as a mistyped year."""
-    if field.data is not None and not EARLIEST <= field.data <= LATEST:
-        raise ValidationError(_l("Check the year of the date."))
 
 
 def _user_choices(users, blank):

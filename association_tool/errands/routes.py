@@ -6,15 +6,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, sees_all_clients
-from ..clients.sections import render_section, wants_fragment
+from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, owned_or_404, sees_all_clients
 from ..database import write_transaction
 from ..extensions import db
-from ..forms import save_versioned, version_of
-from ..models.errands import ERRAND_TYPES
+from ..forms import save_versioned
+from ..htmx import is_fragment, render_section
+from ..models.errands import ERRAND_TYPES, Errand
 from ..pdf import pdf_response, render_pdf
 from ..settings import letterhead
 from ..timeutil import local_today
@@ -71,15 +70,6 @@ def _outcome_form(errand, formdata=None) -> OutcomeForm:
     return form
 
 
-def _errand_or_404(client, errand_id: int):
-    """Load the client's own errand, or log the attempt and answer 404 for any other id."""
-    errand = services.errand_for_client(client, errand_id)
-    if errand is None:
-        deny(f"errand {errand_id} of client {client.id}", client_id=client.id)
-        abort(404)
-    return errand
-
-
 def _fail(form, error: services.ErrandError) -> None:
     """Show a service rule next to the field it concerns."""
     field = getattr(form, error.field or "", None)
@@ -108,7 +98,7 @@ def _section(client, form=None, status=200, editing=None, edit_form=None):
 def _done(client, errand, message: str):
     """After a change: the fresh section for htmx, the errand's page otherwise."""
     flash(message, "success")
-    if wants_fragment():
+    if is_fragment():
         return _section(client)
     return redirect(url_for("errands.show", client_id=client.id, errand_id=errand.id), 303)
 
@@ -125,7 +115,7 @@ def _show(client, errand, status=200, outcome_form=None, message=None, fragment=
     context = dict(errand=errand, steps=services.next_steps(errand), may_record=may_record,
                    outcome_form=outcome_form, message=message,
                    can_edit=sees_all_clients(current_user), today=local_today())
-    if fragment and wants_fragment():
+    if fragment and is_fragment():
         return render_section(client, "errands/_outcome.html", status=status, **context)
     print_form = PrintForm(formdata=None, lang=texts.checklist_language(client.language))
     return render_section(client, "errands/_errand_page.html", status=status,
@@ -165,7 +155,7 @@ def create(client_id: int):
 def show(client_id: int, errand_id: int):
     """Show one errand with what was agreed and the checklist to print."""
     client = client_or_404(client_id, "errands")
-    return _show(client, _errand_or_404(client, errand_id))
+    return _show(client, owned_or_404(Errand, errand_id, client))
 
 
 @bp.route("/clients/<int:client_id>/errands/<int:errand_id>/edit", methods=["GET", "POST"])
@@ -173,16 +163,16 @@ def show(client_id: int, errand_id: int):
 def edit(client_id: int, errand_id: int):
     """Change an errand; a save over someone else's newer save is refused, the text kept."""
     client = client_or_404(client_id, "errands", write=True)
-    errand = _errand_or_404(client, errand_id)
+    errand = owned_or_404(Errand, errand_id, client)
     if request.method == "GET":
         return _section(client, editing=errand.id, edit_form=_errand_form(client, errand))
     form = _errand_form(client, errand, formdata=request.form)
     if form.validate_on_submit() and save_versioned(
             form, lambda version: services.update_errand(errand, form.values(), version=version),
-            stale=services.StaleEdit, errors=services.ErrandError, on_error=_fail,
+            errors=services.ErrandError, on_error=_fail,
             stale_message=_("Someone else changed this errand while you were editing. "
                             "Your text is still here: check it and save again."),
-            current_version=lambda: _errand_or_404(client, errand_id).version):
+            current_version=lambda: owned_or_404(Errand, errand_id, client).version):
         return _done(client, errand, _("Changes saved."))
     return _section(client, status=422, editing=errand_id, edit_form=form)
 
@@ -192,10 +182,10 @@ def edit(client_id: int, errand_id: int):
 def delete(client_id: int, errand_id: int):
     """Remove an errand; the follow-up tasks made from it stay."""
     client = client_or_404(client_id, "errands", write=True)
-    services.delete_errand(_errand_or_404(client, errand_id))
+    services.delete_errand(owned_or_404(Errand, errand_id, client))
     db.session.commit()
     flash(_("Errand removed."), "success")
-    if wants_fragment():
+    if is_fragment():
         return _section(client)
     return redirect(url_for("errands.section", client_id=client.id), 303)
 
@@ -208,7 +198,7 @@ def outcome(client_id: int, errand_id: int):
     Staff record any errand's outcome; a peer supporter only of an errand they accompanied.
     """
     client = client_or_404(client_id, "errands")
-    errand = _errand_or_404(client, errand_id)
+    errand = owned_or_404(Errand, errand_id, client)
     if not services.may_record_outcome(current_user, errand):
         deny(f"errand {errand.id} outcome: not the companion", client_id=client.id)
         abort(403)
@@ -216,19 +206,16 @@ def outcome(client_id: int, errand_id: int):
     if not form.validate_on_submit():
         return _show(client, errand, 422, outcome_form=form, fragment=True)
     steps = [services.Step(**values) for values in form.used_steps()]
-    try:
-        services.record_outcome(errand, agreed=form.agreed.data, steps=steps,
-                                version=version_of(form), actor=current_user)
-        db.session.commit()
-    except (services.StaleEdit, StaleDataError):
-        db.session.rollback()
-        errand = _errand_or_404(client, errand_id)
-        form.form_errors.append(_("Someone else changed this errand while you were writing. "
-                                  "Your text is still here: check it and save again."))
-        form.version.data = str(errand.version)
-        return _show(client, errand, 422, outcome_form=form, fragment=True)
+    if not save_versioned(
+            form, lambda version: services.record_outcome(
+                errand, agreed=form.agreed.data, steps=steps, version=version, actor=current_user),
+            stale_message=_("Someone else changed this errand while you were writing. "
+                            "Your text is still here: check it and save again."),
+            current_version=lambda: owned_or_404(Errand, errand_id, client).version):
+        return _show(client, owned_or_404(Errand, errand_id, client), 422, outcome_form=form,
+                     fragment=True)
     message = (_("Saved. The next steps are now follow-up tasks.") if steps else _("Saved."))
-    if wants_fragment():
+    if is_fragment():
         return _show(client, errand, message=message, fragment=True)
     flash(message, "success")
     return redirect(url_for("errands.show", client_id=client.id, errand_id=errand.id,
@@ -240,7 +227,7 @@ def outcome(client_id: int, errand_id: int):
 def checklist(client_id: int, errand_id: int):
     """The errand checklist for the client as a PDF, in their language; every print is logged."""
     client = client_or_404(client_id, "errands")
-    errand = _errand_or_404(client, errand_id)
+    errand = owned_or_404(Errand, errand_id, client)
     form = PrintForm(request.args)
     form.validate()
     lang = (form.lang.data if form.lang.data in texts.CHECKLIST_LANGUAGES

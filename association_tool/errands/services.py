@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from .. import audit
 from ..access import visible_sections
 from ..extensions import db
+from ..forms import check_version
 from ..models import Client, FollowUpTask, Role, User
 from ..models.errands import ERRAND_TYPES, Errand, lines
 from ..settings import WhoToCall, setting_value, store_setting, who_to_call
@@ -34,10 +35,6 @@ class ErrandError(Exception):
         self.code, self.field = code, field
 
 
-class StaleEdit(Exception):
-    """The errand changed after the form was opened."""
-
-
 # --- reading ------------------------------------------------------------------------------------
 
 def errands_of(client: Client, today: date) -> tuple[list[Errand], list[Errand]]:
@@ -50,12 +47,6 @@ def errands_of(client: Client, today: date) -> tuple[list[Errand], list[Errand]]
     past = [e for e in rows if not e.is_upcoming(today)]
     past.reverse()
     return upcoming, past
-
-
-def errand_for_client(client: Client, errand_id: int) -> Errand | None:
-    """Return the errand only if it belongs to this client."""
-    errand = db.session.get(Errand, errand_id) if 0 < errand_id < 2**31 else None
-    return errand if errand is not None and errand.client_id == client.id else None
 
 
 def next_steps(errand: Errand) -> list[FollowUpTask]:
@@ -191,8 +182,7 @@ def create_errand(client: Client, data: dict, *, actor: User) -> Errand:
 
 def update_errand(errand: Errand, data: dict, *, version: int) -> None:
     """Change an errand; a stale version is refused."""
-    if errand.version != version:
-        raise StaleEdit()
+    check_version(errand, version)
     clean = _normalise(errand.client, data, keep_companion=errand.companion_id)
     for field in ERRAND_FIELDS:
         setattr(errand, field, clean.get(field))
@@ -227,8 +217,7 @@ def record_outcome(errand: Errand, *, agreed: str | None, steps: list[Step], ver
     Saved with what was agreed as it was and no new step, nothing is written: the outcome keeps
     who recorded it and when (an errand without an outcome stays without one).
     """
-    if errand.version != version:
-        raise StaleEdit()
+    check_version(errand, version)
     agreed = (agreed or "").strip() or None
     if agreed == errand.agreed and not steps:
         return []

@@ -1,24 +1,15 @@
 """Forms for the client's goals: add and edit a goal, note progress, record a review."""
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..forms import AppForm, strip, version_field
+from ..forms import AppForm, sensible_date, strip, version_field
 from ..labels import choices
 from ..models import ANSWERS
 from ..timeutil import local_today
 
 GOAL_TEXT_MAX = 1000
 LONG_TEXT_MAX = 4000
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
-
-
-def sensible_date(form, field):
-    """Refuse dates no goal work can have, such as a mistyped year."""
-    if field.data is not None and not EARLIEST <= field.data <= LATEST:
-        raise ValidationError(_l("Check the year of the date."))
 
 
 def not_in_future(form, field):

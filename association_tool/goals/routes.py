@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..access import SIGNED_IN, allow, client_or_404, deny, sees_all_clients
-from ..clients.sections import render_section, wants_fragment
+from ..access import SIGNED_IN, allow, client_or_404, owned_or_404, sees_all_clients
 from ..extensions import db
-from ..models import OPEN_GOAL_STATUSES
+from ..forms import save_versioned
+from ..htmx import is_fragment, render_section
+from ..models import OPEN_GOAL_STATUSES, Goal
 from ..timeutil import local_today
 from . import bp
 from . import services
@@ -45,15 +45,6 @@ def _edit_form(goal, formdata=None) -> GoalEditForm:
     return scope_ids(form, f"goal-{goal.id}")
 
 
-def _goal_or_404(client, goal_id: int):
-    """Load the client's own goal, or answer 404 (and log the attempt) for any other id."""
-    goal = services.goal_for_client(client.id, goal_id)
-    if goal is None:
-        deny(f"goal {goal_id} of client {client.id}", client_id=client.id)
-        abort(404)
-    return goal
-
-
 def _shared() -> dict:
     """Return what every goals template needs besides the goals themselves."""
     return {"can_manage": sees_all_clients(current_user), "today": local_today(),
@@ -80,7 +71,7 @@ def _section(client, status: int = 200, *, new_form=None, forms=None, editing=No
 def _goal(client, goal, status: int = 200, *, forms: GoalForms | None = None):
     """Render one goal for htmx, or the whole section for a plain request."""
     forms = forms or _blank_forms(goal)
-    if not wants_fragment():
+    if not is_fragment():
         return _section(client, status, forms={goal.id: forms})
     audit.log_view(client.id, "goal", goal.id)
     return render_section(client, "goals/_goal.html", status, goal=goal,
@@ -89,7 +80,7 @@ def _goal(client, goal, status: int = 200, *, forms: GoalForms | None = None):
 
 def _done(client, goal, message: str):
     """Answer a successful change: the fresh goal for htmx, a redirect for a plain form."""
-    if wants_fragment():
+    if is_fragment():
         return _goal(client, goal, forms=_blank_forms(goal, message=message))
     flash(message, "success")
     return redirect(url_for("goals.section", client_id=client.id, _anchor=f"goal-{goal.id}"), 303)
@@ -114,7 +105,7 @@ def create(client_id: int):
     goal = services.create_goal(client, created_by_id=current_user.id, **form.goal_data())
     db.session.commit()
     message = _("Goal added.")
-    if wants_fragment():
+    if is_fragment():
         return _section(client, message=message)
     flash(message, "success")
     return redirect(url_for("goals.section", client_id=client.id, _anchor=f"goal-{goal.id}"), 303)
@@ -125,7 +116,7 @@ def create(client_id: int):
 def edit(client_id: int, goal_id: int):
     """Change a goal in place; a save over someone else's newer save is refused."""
     client = client_or_404(client_id, "goals", write=True)
-    goal = _goal_or_404(client, goal_id)
+    goal = owned_or_404(Goal, goal_id, client, options=services.WITH_HISTORY)
     if request.method == "GET":
         return _edit_page(client, goal, _edit_form(goal))
     form = _edit_form(goal, formdata=request.form)
@@ -133,23 +124,20 @@ def edit(client_id: int, goal_id: int):
         if form.version.errors:
             form.form_errors.extend(form.version.errors)
         return _edit_page(client, goal, form, 422)
-    try:
-        services.update_goal(goal, form.goal_data(), int(form.version.data))
-        db.session.commit()
-    except (services.StaleEdit, StaleDataError):
-        db.session.rollback()
-        goal = _goal_or_404(client, goal_id)
-        form.form_errors.append(_(
-            "Someone else changed this goal while you were editing. Your changes are still "
-            "in the form: compare them with the saved goal below and save again."))
-        form.version.data = str(goal.version)
-        return _edit_page(client, goal, form, 422, stale=True)
-    return _done(client, goal, _("Changes saved."))
+    if save_versioned(
+            form, lambda version: services.update_goal(goal, form.goal_data(), version),
+            stale_message=_("Someone else changed this goal while you were editing. Your changes "
+                            "are still in the form: compare them with the saved goal below and "
+                            "save again."),
+            current_version=lambda: owned_or_404(Goal, goal_id, client).version):
+        return _done(client, goal, _("Changes saved."))
+    goal = owned_or_404(Goal, goal_id, client, options=services.WITH_HISTORY)
+    return _edit_page(client, goal, form, 422, stale=True)
 
 
 def _edit_page(client, goal, form, status: int = 200, stale: bool = False):
     """Render the edit form in the goal's place: alone for htmx, inside the section otherwise."""
-    if not wants_fragment():
+    if not is_fragment():
         return _section(client, status, editing={goal.id: form}, stale=stale)
     audit.log_view(client.id, "goal", goal.id)
     return render_section(client, "goals/_goal_form.html", status, goal=goal, form=form,
@@ -161,7 +149,7 @@ def _edit_page(client, goal, form, status: int = 200, stale: bool = False):
 def add_progress(client_id: int, goal_id: int):
     """Note a step along the way; peers allowed the goals section may do this too."""
     client = client_or_404(client_id, "goals")
-    goal = _goal_or_404(client, goal_id)
+    goal = owned_or_404(Goal, goal_id, client, options=services.WITH_HISTORY)
     form = scope_ids(ProgressForm(), f"goal-{goal.id}-progress")
     if not form.validate_on_submit():
         forms = _blank_forms(goal, open="progress")
@@ -177,7 +165,7 @@ def add_progress(client_id: int, goal_id: int):
 def add_review(client_id: int, goal_id: int):
     """Record a joint review with the client; its next review date becomes the goal's."""
     client = client_or_404(client_id, "goals")
-    goal = _goal_or_404(client, goal_id)
+    goal = owned_or_404(Goal, goal_id, client, options=services.WITH_HISTORY)
     form = scope_ids(ReviewForm(), f"goal-{goal.id}-review")
     if not form.validate_on_submit():
         forms = _blank_forms(goal, open="review")

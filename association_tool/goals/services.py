@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..extensions import db
+from ..forms import check_version
 from ..models import (ANSWERS, LIFE_AREAS, OPEN_GOAL_STATUSES, Client, Goal, GoalProgress,
                       GoalReview, GoalStatus)
 from ..tasks.services import schedule_goal_review
@@ -15,10 +16,6 @@ from ..tasks.services import schedule_goal_review
 TERMS = ("short", "long")
 GOAL_FIELDS = ("text", "term", "life_area", "means", "status", "target_date", "review_date")
 REVIEW_ANSWERS = ("sufficient", "matched_needs", "matched_expectations", "matched_goals")
-
-
-class StaleEdit(Exception):
-    """The goal changed after the form was opened."""
 
 
 def _clean(value):
@@ -40,23 +37,15 @@ def _check(data: dict) -> None:
         raise ValueError("a goal needs its text")
 
 
-def goal_for_client(client_id: int, goal_id: int) -> Goal | None:
-    """Return the goal only if it belongs to this client."""
-    if not 0 < goal_id < 2**31:
-        return None
-    return db.session.execute(
-        select(Goal).options(selectinload(Goal.progress).joinedload(GoalProgress.author),
-                             selectinload(Goal.reviews).joinedload(GoalReview.author))
-        .where(Goal.id == goal_id, Goal.client_id == client_id)
-    ).scalar_one_or_none()
+# What a goal's page shows besides the goal: its progress notes and reviews, with their authors.
+WITH_HISTORY = (selectinload(Goal.progress).joinedload(GoalProgress.author),
+                selectinload(Goal.reviews).joinedload(GoalReview.author))
 
 
 def list_goals(client_id: int) -> tuple[list[Goal], list[Goal]]:
     """Return the client's current goals (next review first) and closed goals (latest first)."""
     goals = db.session.scalars(
-        select(Goal).options(selectinload(Goal.progress).joinedload(GoalProgress.author),
-                             selectinload(Goal.reviews).joinedload(GoalReview.author))
-        .where(Goal.client_id == client_id)
+        select(Goal).options(*WITH_HISTORY).where(Goal.client_id == client_id)
         .order_by(Goal.review_date.is_(None), Goal.review_date, Goal.id)
     ).all()
     current = [g for g in goals if g.status in OPEN_GOAL_STATUSES]
@@ -86,8 +75,7 @@ def update_goal(goal: Goal, data: dict, version: int) -> list[str]:
 
     A concurrent save between this check and the flush raises StaleDataError at the flush.
     """
-    if goal.version != version:
-        raise StaleEdit()
+    check_version(goal, version)
     values = {key: _clean(value) for key, value in data.items() if key in GOAL_FIELDS}
     _check(values)
     changed = []

@@ -3,23 +3,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, RadioField,
-                     SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
-                     TimeField)
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+                     SelectField, StringField, SubmitField, TextAreaField, TimeField)
+from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import AppForm, language_choices, optional_id, strip, version_field
+from ..forms import (AppForm, MultiCheckboxField, language_choices, optional_id, sensible_date,
+                     strip, version_field)
 from ..labels import choices
 from ..timeutil import local_today
 from .services import MAX_ROWS, TEXT_MAX
-
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
-
-
-def sensible_date(form, field):
-    """Refuse dates no meeting can have, such as a mistyped year."""
-    if field.data is not None and not EARLIEST_YEAR <= field.data.year <= LATEST_YEAR:
-        raise ValidationError(_l("Check the year of the date."))
 
 
 def row_id(value):
@@ -31,13 +22,6 @@ def row_id(value):
     except (TypeError, ValueError):
         return -1
     return number if 0 < number < 2**31 else -1
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as a list of check boxes."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class PlanForm(AppForm):

@@ -1,24 +1,25 @@
 """Network meetings on the client page: plan, record, approve, addenda and the printed minutes."""
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import FieldList
 
 from .. import audit
-from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, sees_all_clients
-from ..clients.sections import render_section, see_other
+from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404, sees_all_clients
 from ..extensions import db
-from ..forms import save_versioned, version_of
+from ..forms import save_versioned
+from ..htmx import render_section, see_other
+from ..models.meetings import NetworkMeeting
 from ..pdf import pdf_response, render_pdf
 from ..settings import letterhead
 from ..timeutil import local_today
+from ..users import active_users, conveners
 from . import bp, services
 from .forms import AddendumForm, ApproveForm, MinutesForm, PlanForm, PrintForm
-from .services import MAX_ROWS, MeetingError, MeetingLocked, StaleEdit
+from .services import MAX_ROWS, MeetingError, MeetingLocked
 
 _MESSAGES = {
     "meeting_date": _l("Give the date of the meeting."),
@@ -58,15 +59,6 @@ NOT_WRITTEN = _l("The minutes have not been written yet.")
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-def _meeting_or_404(client, meeting_id: int):
-    """Load the client's own meeting, or log the attempt and answer 404 for any other id."""
-    meeting = services.meeting_for_client(client, meeting_id)
-    if meeting is None:
-        deny(f"meeting {meeting_id} of client {client.id}", client_id=client.id)
-        abort(404)
-    return meeting
-
 
 def _viewed(client, meeting):
     """Log the view of the meeting, and return it."""
@@ -134,22 +126,22 @@ def _show(client, meeting, status: int = 200, *, error=None, approve_form=None,
 def _locked(client, meeting):
     """Answer an attempt to change approved minutes: nothing changed, and why."""
     db.session.rollback()
-    meeting = services.meeting_for_client(client, meeting.id)
+    meeting = owned_or_404(NetworkMeeting, meeting.id, client, options=services.WITH_ROWS)
     return _show(client, meeting, 409, error=LOCKED)
 
 
 def _plan_form(client, meeting=None, formdata=None) -> PlanForm:
-    users = services.active_users()
-    conveners = services.conveners()
+    users = active_users()
+    convening = conveners()
     members = services.invitable_members(client)
     if meeting is not None:
         # Compare ids: Flask-Login's UserMixin compares users by session key, not by identity.
         known = {u.id for u in users}
         users += [p.user for p in meeting.participants
                   if p.kind == "user" and p.user is not None and p.user_id not in known]
-        if meeting.convener is not None and meeting.convener_id not in {u.id for u in conveners}:
-            conveners = [meeting.convener] + conveners
-    kwargs = dict(members=members, users=users, conveners=conveners, editing=meeting is not None)
+        if meeting.convener is not None and meeting.convener_id not in {u.id for u in convening}:
+            convening = [meeting.convener] + convening
+    kwargs = dict(members=members, users=users, conveners=convening, editing=meeting is not None)
     if formdata is not None:
         return PlanForm(formdata, **kwargs)
     form = PlanForm(formdata=None, obj=meeting, **kwargs)
@@ -166,7 +158,7 @@ def _plan_form(client, meeting=None, formdata=None) -> PlanForm:
 
 
 def _owners(meeting) -> list:
-    owners = services.active_users()
+    owners = active_users()
     known = {u.id for u in owners}
     owners += [a.owner for a in meeting.actions if a.owner is not None and a.owner_id not in known]
     return owners
@@ -238,14 +230,15 @@ def new(client_id: int):
 def show(client_id: int, meeting_id: int):
     """Show one meeting: the plan, the minutes and their addenda."""
     client = client_or_404(client_id, "meetings")
-    return _show(client, _viewed(client, _meeting_or_404(client, meeting_id)))
+    return _show(client, _viewed(client, owned_or_404(NetworkMeeting, meeting_id, client,
+                                                options=services.WITH_ROWS)))
 
 
 def _save(client, meeting_id: int, form, save) -> bool:
     """Save the plan or the minutes against the version the form was opened on."""
-    return save_versioned(form, save, stale=StaleEdit, errors=MeetingError, on_error=_fail,
-                          stale_message=STALE,
-                          current_version=lambda: _meeting_or_404(client, meeting_id).version)
+    return save_versioned(
+        form, save, errors=MeetingError, on_error=_fail, stale_message=STALE,
+        current_version=lambda: owned_or_404(NetworkMeeting, meeting_id, client).version)
 
 
 @bp.route("/clients/<int:client_id>/meetings/<int:meeting_id>/plan", methods=["GET", "POST"])
@@ -253,7 +246,7 @@ def _save(client, meeting_id: int, form, save) -> bool:
 def plan(client_id: int, meeting_id: int):
     """Change the plan of a meeting whose minutes are not approved."""
     client = client_or_404(client_id, "meetings", write=True)
-    meeting = _meeting_or_404(client, meeting_id)
+    meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
     if meeting.approved:
         return _locked(client, meeting)
     if request.method == "GET":
@@ -278,7 +271,7 @@ def plan(client_id: int, meeting_id: int):
 def record(client_id: int, meeting_id: int):
     """Write the minutes; "add a row" buttons return the form with one more blank row."""
     client = client_or_404(client_id, "meetings", write=True)
-    meeting = _meeting_or_404(client, meeting_id)
+    meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
     if meeting.approved:
         return _locked(client, meeting)
     if request.method == "GET":
@@ -309,30 +302,30 @@ def record(client_id: int, meeting_id: int):
 def approve(client_id: int, meeting_id: int):
     """Approve the minutes: the actions become follow-up tasks and the minutes are locked."""
     client = client_or_404(client_id, "meetings", write=True)
-    meeting = _meeting_or_404(client, meeting_id)
+    meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
     if meeting.approved:
         return _locked(client, meeting)
     form = ApproveForm()
     if not form.validate_on_submit():
         return _show(client, meeting, 422, error=_("The form was incomplete. Reload the page and "
                                                    "try again."))
+    refused = []
     try:
-        services.approve(meeting, by=current_user, version=version_of(form))
-        db.session.commit()
+        approved = save_versioned(
+            form, lambda version: services.approve(meeting, by=current_user, version=version),
+            errors=MeetingError, on_error=lambda form, error: refused.append(error),
+            stale_message=_("Someone else changed the minutes after you opened them. Read them "
+                            "again and then approve."),
+            current_version=lambda: owned_or_404(NetworkMeeting, meeting_id, client).version)
     except MeetingLocked:
         return _locked(client, meeting)
-    except (StaleEdit, StaleDataError):
-        db.session.rollback()
-        meeting = _meeting_or_404(client, meeting_id)
-        return _show(client, meeting, 409, error=_(
-            "Someone else changed the minutes after you opened them. Read them again and then "
-            "approve."))
-    except MeetingError as error:
-        db.session.rollback()
-        meeting = _meeting_or_404(client, meeting_id)
-        return _show(client, meeting, 422, error=str(_MESSAGES.get(error.code, error.code)))
-    flash(_("The minutes are approved. The agreed actions are now follow-up tasks."), "success")
-    return see_other(url_for("meetings.show", client_id=client.id, meeting_id=meeting_id))
+    if approved:
+        flash(_("The minutes are approved. The agreed actions are now follow-up tasks."), "success")
+        return see_other(url_for("meetings.show", client_id=client.id, meeting_id=meeting_id))
+    meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
+    if refused:
+        return _show(client, meeting, 422, error=str(_MESSAGES.get(refused[0].code, refused[0].code)))
+    return _show(client, meeting, 409, error=form.form_errors[-1])
 
 
 @bp.route("/clients/<int:client_id>/meetings/<int:meeting_id>/addenda", methods=["POST"])
@@ -340,7 +333,7 @@ def approve(client_id: int, meeting_id: int):
 def add_addendum(client_id: int, meeting_id: int):
     """Add a correction or addition after the minutes were approved."""
     client = client_or_404(client_id, "meetings", write=True)
-    meeting = _meeting_or_404(client, meeting_id)
+    meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
     if not meeting.approved:
         return _show(client, meeting, 409, error=_MESSAGES["addendum_not_approved"])
     form = AddendumForm()
@@ -349,7 +342,7 @@ def add_addendum(client_id: int, meeting_id: int):
             services.add_addendum(meeting, text=form.text.data, on=form.on.data, by=current_user)
         except MeetingError as error:
             db.session.rollback()
-            meeting = _meeting_or_404(client, meeting_id)
+            meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
             _fail(form, error)
         else:
             db.session.commit()
@@ -368,7 +361,7 @@ def print_minutes(client_id: int, meeting_id: int):
     logs the disclosure. Peer supporters print without it: they never see consent information.
     """
     client = client_or_404(client_id, "meetings")
-    meeting = _meeting_or_404(client, meeting_id)
+    meeting = owned_or_404(NetworkMeeting, meeting_id, client, options=services.WITH_ROWS)
     if meeting.status == "planned":
         return _show(client, meeting, 409, error=NOT_WRITTEN)
     staff = sees_all_clients(current_user)

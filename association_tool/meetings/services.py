@@ -18,12 +18,13 @@ from ..access import may_see_section
 from ..consents import labels as _consent_labels  # noqa: F401  (the info_scope labels)
 from ..consents.services import DOCUMENT, active_consent, ends_on, why_not
 from ..extensions import db
-from ..forms import role_choices
-from ..models import Client, ContactPerson, NetworkMember, Role, User
+from ..forms import check_version, role_choices
+from ..models import Client, ContactPerson, NetworkMember, User
 from ..models.meetings import (METHODS, MeetingAction, MeetingAddendum, MeetingLocked,
                                MeetingParticipant, NetworkMeeting)
 from ..network.services import members as network_members
 from ..timeutil import local_today, utcnow
+from ..users import active_users, conveners
 from . import labels as _labels  # noqa: F401  (registers the meeting label kinds)
 
 # The information a set of minutes carries; health information is added when marked.
@@ -55,10 +56,6 @@ class MeetingError(Exception):
         return self.problems[0][0]
 
 
-class StaleEdit(Exception):
-    """The meeting changed after the form was opened."""
-
-
 # --- reading ------------------------------------------------------------------------------------
 
 def meetings_of(client: Client) -> list[NetworkMeeting]:
@@ -69,35 +66,18 @@ def meetings_of(client: Client) -> list[NetworkMeeting]:
         .order_by(NetworkMeeting.meeting_date.desc(), NetworkMeeting.id.desc())).all()
 
 
-def meeting_for_client(client: Client, meeting_id: int) -> NetworkMeeting | None:
-    """Return the meeting, with its rows loaded, only if it belongs to this client."""
-    if not 0 < meeting_id < 2**31:
-        return None
-    meeting = db.session.scalars(
-        select(NetworkMeeting)
-        .options(selectinload(NetworkMeeting.participants).joinedload(MeetingParticipant.member)
-                 .joinedload(NetworkMember.contact_person).joinedload(ContactPerson.organisation),
-                 selectinload(NetworkMeeting.participants).joinedload(MeetingParticipant.user),
-                 selectinload(NetworkMeeting.actions).joinedload(MeetingAction.owner),
-                 selectinload(NetworkMeeting.addenda).joinedload(MeetingAddendum.author),
-                 joinedload(NetworkMeeting.convener), joinedload(NetworkMeeting.approved_by))
-        .where(NetworkMeeting.id == meeting_id)).first()
-    return meeting if meeting is not None and meeting.client_id == client.id else None
+# What a meeting's page shows besides the meeting: its participants, actions and addenda.
+WITH_ROWS = (selectinload(NetworkMeeting.participants).joinedload(MeetingParticipant.member)
+             .joinedload(NetworkMember.contact_person).joinedload(ContactPerson.organisation),
+             selectinload(NetworkMeeting.participants).joinedload(MeetingParticipant.user),
+             selectinload(NetworkMeeting.actions).joinedload(MeetingAction.owner),
+             selectinload(NetworkMeeting.addenda).joinedload(MeetingAddendum.author),
+             joinedload(NetworkMeeting.convener), joinedload(NetworkMeeting.approved_by))
 
 
 def invitable_members(client: Client) -> list[NetworkMember]:
     """The people and services on the client's network map."""
     return network_members(client)
-
-
-def active_users() -> list[User]:
-    """The association's active users (staff, admins, peer supporters), by name."""
-    return db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)).all()
-
-
-def conveners() -> list[User]:
-    """The users who can convene a meeting: active staff members and admins."""
-    return [u for u in active_users() if u.role in (Role.STAFF.value, Role.ADMIN.value)]
 
 
 def meeting_language(client: Client) -> str:
@@ -127,8 +107,7 @@ def _check_open(meeting: NetworkMeeting) -> None:
 
 
 def _check_version(meeting: NetworkMeeting, version: int) -> None:
-    if meeting.version != version:
-        raise StaleEdit()
+    check_version(meeting, version)
 
 
 def _too_long(value, limit: int) -> bool:

@@ -1,14 +1,15 @@
 """The network section of the client page and the network map picture."""
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny
-from ..clients.sections import render_section, wants_fragment
+from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404
 from ..directory.services import active_organisations, active_people
 from ..extensions import db
 from ..forms import save_versioned
+from ..htmx import is_fragment, render_section, trigger
+from ..models import NetworkMember
 from . import bp, services
 from .forms import MemberForm
 
@@ -56,11 +57,10 @@ def _fail(form, error: services.NetworkError):
 
 
 def _done(client, message):
-    if wants_fragment():
+    if is_fragment():
         flash(message, "success")
-        body, status = _section(client)
         # Sections that offer the network as choices (consents) reload themselves on this event.
-        return body, status, {"HX-Trigger": "network-changed"}
+        return trigger(make_response(*_section(client)), "network-changed")
     flash(message, "success")
     return redirect(url_for("network.section", client_id=client.id), 303)
 
@@ -90,31 +90,21 @@ def add(client_id: int):
     return _section(client, form, 422)
 
 
-def _member_or_404(client, member_id: int):
-    """Load the client's own network member, or log the attempt and answer 404."""
-    member = services.member_for_client(client, member_id)
-    if member is None:
-        deny(f"network member {member_id} of client {client.id}", client_id=client.id)
-        abort(404)
-    return member
-
-
 @bp.route("/clients/<int:client_id>/network/<int:member_id>/edit", methods=["GET", "POST"])
 @allow(STAFF)
 def edit(client_id: int, member_id: int):
     """Change a network member."""
     client = client_or_404(client_id, "network")
-    member = _member_or_404(client, member_id)
+    member = owned_or_404(NetworkMember, member_id, client)
     if request.method == "GET":
         return _section(client, _form(member), editing=member.id)
     form = _form(member, formdata=request.form)
     if form.validate_on_submit() and save_versioned(
             form, lambda version: services.update_member(member, form.values(), version=version),
-            stale=services.StaleEdit, errors=services.NetworkError, on_error=_fail,
+            errors=services.NetworkError, on_error=_fail,
             stale_message=_("Someone else changed this member while you were editing. "
                             "Your text is still here: check it and save again."),
-            current_version=lambda: (services.member_for_client(client, member_id)
-                                     or abort(404)).version):
+            current_version=lambda: owned_or_404(NetworkMember, member_id, client).version):
         return _done(client, _("Changes saved."))
     return _section(client, form, 422, editing=member_id)
 
@@ -124,7 +114,7 @@ def edit(client_id: int, member_id: int):
 def remove(client_id: int, member_id: int):
     """Take someone off the client's network map."""
     client = client_or_404(client_id, "network")
-    member = _member_or_404(client, member_id)
+    member = owned_or_404(NetworkMember, member_id, client)
     services.remove_member(member)
     db.session.commit()
     return _done(client, _("Removed from the network."))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..extensions import db
+from ..forms import check_version
 from ..models import (MEMBER_KINDS, RINGS, SECTORS, Client, ContactPerson, NetworkMember,
                       Organisation)
 
@@ -24,10 +25,6 @@ class NetworkError(Exception):
         self.code, self.field = code, field
 
 
-class StaleEdit(Exception):
-    """The member changed after the form was opened."""
-
-
 def members(client: Client) -> list[NetworkMember]:
     """Return the client's network, by sector and closeness, with directory entries loaded."""
     return db.session.scalars(
@@ -36,12 +33,6 @@ def members(client: Client) -> list[NetworkMember]:
                  joinedload(NetworkMember.organisation))
         .where(NetworkMember.client_id == client.id)
         .order_by(NetworkMember.sector, NetworkMember.ring, NetworkMember.id)).unique().all()
-
-
-def member_for_client(client: Client, member_id: int) -> NetworkMember | None:
-    """Return the member only if it belongs to this client."""
-    member = db.session.get(NetworkMember, member_id) if 0 < member_id < 2**31 else None
-    return member if member is not None and member.client_id == client.id else None
 
 
 def _normalise(data: dict) -> dict:
@@ -84,8 +75,7 @@ def add_member(client: Client, data: dict) -> NetworkMember:
 
 def update_member(member: NetworkMember, data: dict, *, version: int) -> None:
     """Change a member; a stale version is refused."""
-    if member.version != version:
-        raise StaleEdit()
+    check_version(member, version)
     clean = _normalise(data)
     for field in MEMBER_FIELDS:
         setattr(member, field, clean.get(field))

@@ -30,7 +30,7 @@ import time
 import unicodedata
 from urllib.parse import quote
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -105,8 +105,9 @@ def pdf_error_response(error: PdfError):
 
     _log().error("PDF failed: %s", error)
     db.session.rollback()
-    fragment = request.headers.get("HX-Request") and not request.headers.get("HX-Boosted")
-    template = "errors/_error_fragment.html" if fragment else "errors/error.html"
+    from ..htmx import is_fragment
+
+    template = "errors/_error_fragment.html" if is_fragment() else "errors/error.html"
     page = render_template(template, status=error.status, title=_l("Something went wrong"),
                            message=error.user_message)
     return page, error.status, {"Retry-After": "30"} if error.status == 503 else {}

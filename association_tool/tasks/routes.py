@@ -4,11 +4,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
-from ..access import SIGNED_IN, allow, client_or_404, deny, may_see_task, sees_all_clients
-from ..clients.sections import render_section, wants_fragment
-from ..clients.services import peers, workers
+from ..access import (SIGNED_IN, allow, client_or_404, deny, may_see_task, owned_or_404,
+                      sees_all_clients)
 from ..extensions import db
-from ..models import TaskStatus
+from ..htmx import is_fragment, render_section
+from ..models import FollowUpTask, TaskStatus
+from ..users import peers, workers
 from . import bp, services
 from .forms import TaskForm, TaskStatusForm
 from .texts import task_details, task_title
@@ -78,7 +79,7 @@ def create(client_id: int):
         created_by_id=current_user.id)
     db.session.commit()
     message = _("Task added.")
-    if wants_fragment():
+    if is_fragment():
         return _section(client, message=message)
     flash(message, "success")
     return redirect(url_for("tasks.section", client_id=client.id), 303)
@@ -89,14 +90,12 @@ def create(client_id: int):
 def set_status(client_id: int, task_id: int):
     """Mark a task done or cancelled, or open it again."""
     client = client_or_404(client_id, "tasks")
-    task = services.client_task(client, task_id)
-    if task is None or not may_see_task(task, current_user):
-        deny(f"task {task_id} of client {client.id}", client_id=client.id)
-        abort(404)
+    task = owned_or_404(FollowUpTask, task_id, client,
+                        may=lambda task: may_see_task(task, current_user))
     form = TaskStatusForm()
     if not form.validate_on_submit():
         error = _("Choose done, cancelled or open.")
-        if wants_fragment():
+        if is_fragment():
             return render_template("tasks/_task_row.html", task=task, client=client,
                                    row_error=error, **_context()), 422
         return _section(client, status=422, error=error)
@@ -105,7 +104,7 @@ def set_status(client_id: int, task_id: int):
         abort(403)
     services.set_task_status(task, form.status.data)
     db.session.commit()
-    if wants_fragment():
+    if is_fragment():
         return render_template("tasks/_task_row.html", task=task, client=client, **_context())
     flash(_("Task updated."), "success")
     return redirect(url_for("tasks.section", client_id=client.id), 303)

@@ -136,11 +136,3 @@ def recently_closed_tasks(client: Client, viewer, limit: int = RECENT_CLOSED) ->
                   FollowUpTask.id.desc())
         .limit(limit)
     ).all()
-
-
-def client_task(client: Client, task_id: int) -> FollowUpTask | None:
-    """Return the task if it belongs to this client, else None."""
-    if not 0 < task_id < 2**31:
-        return None
-    task = db.session.get(FollowUpTask, task_id)
-    return task if task is not None and task.client_id == client.id else None

@@ -1,0 +1,60 @@
+"""The association's users to choose from on forms: workers, peer supporters, conveners."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Role, User
+
+WORKER_ROLES = (Role.STAFF.value, Role.ADMIN.value)
+
+
+def workers(keep=()) -> list[User]:
+    """Return the active staff members and admins who can be responsible for clients.
+
+    `keep` are the ids of the workers a record already names: they stay on the list after they
+    leave, so that saving the record unchanged does not drop them.
+    """
+    return _with_kept(db.session.scalars(
+        select(User).where(User.active.is_(True), User.role.in_(WORKER_ROLES))
+        .order_by(User.name)).all(), keep)
+
+
+def worker_names() -> list:
+    """Return (id, name) of the workers, for filter lists that need no more of them."""
+    return db.session.execute(_worker_names_query()).all()
+
+
+@lru_cache(maxsize=None)
+def _worker_names_query():
+    """Built once: the client list's worker filter asks it on every page."""
+    return (select(User.id, User.name)
+            .where(User.active.is_(True), User.role.in_(WORKER_ROLES))
+            .order_by(User.name))
+
+
+def _with_kept(users, keep) -> list[User]:
+    """The users, after those of `keep` (ids a record already names) that are not among them."""
+    listed = {user.id for user in users}
+    kept = [db.session.get(User, user_id) for user_id in dict.fromkeys(keep)
+            if user_id and user_id not in listed]
+    return [user for user in kept if user is not None] + list(users)
+
+
+def peers(keep=()) -> list[User]:
+    """Return the active peer supporters (and those of `keep`, as for `workers`)."""
+    return _with_kept(db.session.scalars(
+        select(User).where(User.active.is_(True), User.role == Role.PEER.value).order_by(User.name)
+    ).all(), keep)
+
+
+def active_users() -> list[User]:
+    """The association's active users (staff, admins, peer supporters), by name."""
+    return db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)).all()
+
+
+def conveners() -> list[User]:
+    """The users who can convene a network meeting: active staff members and admins."""
+    return [u for u in active_users() if u.role in WORKER_ROLES]
