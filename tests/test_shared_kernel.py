@@ -1,14 +1,13 @@
 """The shared kernel: htmx, access, forms and the users module serve every feature from one home.
 
 Features ask these modules instead of repeating their work (reading `HX-…` headers, loading a
-client's record or 404, checking a stale version), and the kernel imports no feature package.
+client's record or 404, checking a stale version); test_architecture.py checks that the kernel
+imports no feature package.
 """
 from __future__ import annotations
 
 import ast
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -191,18 +190,3 @@ def test_check_version_reads_the_records_version_counter(app, staff):
     check_version(contact, contact.row_version)
     with pytest.raises(StaleEdit):
         check_version(contact, -1)
-
-
-# --- the kernel imports no feature --------------------------------------------------------------
-
-KERNEL = ("access", "audit", "forms", "htmx", "users")
-
-
-def test_the_kernel_imports_no_feature_package():
-    loaded = subprocess.run(
-        [sys.executable, "-c",
-         "import sys\n"
-         f"for name in {KERNEL!r}: __import__('association_tool.' + name)\n"
-         "print(' '.join(sorted(m for m in sys.modules if m.startswith('association_tool.'))))"],
-        capture_output=True, text=True, check=True, cwd=PACKAGE.parent).stdout.split()
-    assert [m for m in loaded if m.split(".")[1] in FEATURES] == []
