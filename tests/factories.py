@@ -11,6 +11,14 @@ PASSWORD = "pitka-testisalasana-joka-kelpaa"
 _seq = itertools.count(1)
 
 
+def login(browser, user, password: str = PASSWORD):
+    """Sign a test browser in as a user, signing out whoever was signed in."""
+    browser.post("/logout")
+    response = browser.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code in (302, 303), f"{user.email} could not sign in"
+    return response
+
+
 def make_user(*, role: str = "staff", name: str | None = None, email: str | None = None,
               password: str = PASSWORD, active: bool = True, locale: str = "fi",
               must_change_password: bool = False):

@@ -11,12 +11,8 @@ from association_tool.models import AuditEvent, Setting
 from association_tool.pdf import LOGO_MAX_BYTES, render_pdf
 from association_tool.settings import letterhead, stored_logo
 
-from .factories import PASSWORD, make_user
+from .factories import PASSWORD, login, make_user
 from .test_pdf_engine import image_count, png_bytes
-
-
-def login(client, user):
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
 
 
 def upload(client, data: bytes, name="logo.png"):

@@ -15,14 +15,10 @@ from association_tool.models.consents import ContactAgreement
 from association_tool.tasks.services import create_task
 from association_tool.timeutil import local_today
 
-from .factories import PASSWORD, make_client, make_user, pair
+from .factories import login, make_client, make_user, pair
 from .test_consents import add_member, give
 
 TODAY = local_today()
-
-
-def login(client, user):
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
 
 
 def ending_data(**overrides):

@@ -10,11 +10,7 @@ from association_tool.models import (AuditEvent, Client, ClientEnding, FollowUpT
                                      PeerPairing)
 from association_tool.timeutil import local_today
 
-from .factories import PASSWORD, make_client, make_user, pair
-
-
-def login(client, user):
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
+from .factories import login, make_client, make_user, pair
 
 
 def form_data(**overrides):

@@ -14,13 +14,9 @@ from association_tool.models.consents import Consent, SocialServicesNotification
 from association_tool.network import services as network
 from association_tool.timeutil import local_today
 
-from .factories import PASSWORD, make_client, make_organisation, make_user, pair
+from .factories import login, make_client, make_organisation, make_user, pair
 
 TODAY = local_today()
-
-
-def login(client, user):
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
 
 
 def add_member(target, **fields):

@@ -12,13 +12,9 @@ from association_tool.labels import label
 from association_tool.models import AuditEvent, Contact
 from association_tool.timeutil import local_today
 
-from .factories import PASSWORD, make_client, pair
+from .factories import login, make_client, pair
 
 HTMX = {"HX-Request": "true"}
-
-
-def login(client, user):
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
 
 
 def finnish(app, kind, value):

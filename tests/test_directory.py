@@ -7,11 +7,7 @@ from sqlalchemy import select
 from association_tool.extensions import db
 from association_tool.models import AuditEvent, ContactPerson, Organisation
 
-from .factories import PASSWORD, make_organisation
-
-
-def login(client, user):
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
+from .factories import login, make_organisation
 
 
 ORG = {"type": "sote", "name": "Pohjois-Savon hyvinvointialue", "unit": "Aikuissosiaalityö",

@@ -11,13 +11,9 @@ from association_tool.directory import csv_export, csv_import, services, upload_
 from association_tool.extensions import db
 from association_tool.models import AuditEvent, ContactPerson, NetworkMember, Organisation
 
-from .factories import PASSWORD, make_user
+from .factories import PASSWORD, login, make_user
 
 HEADER = ";".join(csv_export.COLUMNS)
-
-
-def login(client, user):
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
 
 
 @pytest.fixture

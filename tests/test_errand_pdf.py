@@ -13,14 +13,10 @@ from association_tool.extensions import db
 from association_tool.models import AuditEvent, User
 from association_tool.models.errands import Errand
 
-from .factories import PASSWORD, make_client, make_user, pair
+from .factories import login, make_client, make_user, pair
 from .test_pdf_engine import embedded_files, image_count, listener, png_bytes, read, text_of  # noqa: F401
 
 MONDAY = date(2026, 11, 23)
-
-
-def login(client, user):
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
 
 
 def flat(text: str) -> str:

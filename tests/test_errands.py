@@ -11,11 +11,7 @@ from association_tool.models import AuditEvent, FollowUpTask
 from association_tool.models.errands import Errand
 from association_tool.timeutil import local_today
 
-from .factories import PASSWORD, make_client, make_user, pair
-
-
-def login(client, user):
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
+from .factories import login, make_client, make_user, pair
 
 
 def logout(client):

@@ -10,16 +10,10 @@ from association_tool.goals import services as goals
 from association_tool.models import AuditEvent, Goal, GoalProgress, GoalReview
 from association_tool.timeutil import local_today
 
-from .factories import PASSWORD, make_client, pair
+from .factories import login, make_client, pair
 
 HX = {"HX-Request": "true"}
 GOAL_TEXT = "Haluan oppia hoitamaan laskuni itse"
-
-
-def login(browser, user):
-    """Sign a test browser in as a user."""
-    response = browser.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code in (302, 303)
 
 
 def make_goal(client_record, text=GOAL_TEXT, **fields):

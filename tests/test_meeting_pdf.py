@@ -14,9 +14,9 @@ from association_tool.consents.services import record_consent, withdraw
 from association_tool.extensions import db
 from association_tool.models import AuditEvent
 
-from .factories import make_client, pair
-from .test_meetings import (TODAY, action, add_member, approve, approved_meeting, login,
-                            minutes_data, newest_meeting, page, plan, record)
+from .factories import login, make_client, pair
+from .test_meetings import (TODAY, action, add_member, approve, approved_meeting, minutes_data,
+                            newest_meeting, page, plan, record)
 from .test_pdf_engine import embedded_files, image_count, listener, read, text_of  # noqa: F401
 
 

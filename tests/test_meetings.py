@@ -16,17 +16,12 @@ from association_tool.models.meetings import (MeetingAction, MeetingAddendum, Me
 from association_tool.network import services as network
 from association_tool.timeutil import local_today
 
-from .factories import PASSWORD, make_client, make_user, pair
+from .factories import login, make_client, make_user, pair
 
 TODAY = local_today()
 
 
 # --- helpers (also used by test_meeting_pdf.py) -------------------------------------------------
-
-def login(http, user):
-    http.post("/logout")
-    response = http.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code in (302, 303), response.status_code
 
 
 def add_member(client, name, relation="sisko", **fields) -> NetworkMember:

@@ -7,13 +7,9 @@ from sqlalchemy import select
 from association_tool.extensions import db
 from association_tool.models import AuditEvent, ContactPerson, NetworkMember
 
-from .factories import PASSWORD, make_client, make_organisation, pair
+from .factories import login, make_client, make_organisation, pair
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def login(client, user):
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
 
 
 def member(**overrides):

@@ -11,13 +11,9 @@ from association_tool.models import AuditEvent, FollowUpTask
 from association_tool.tasks.services import create_task
 from association_tool.timeutil import local_today
 
-from .factories import PASSWORD, make_client, pair
+from .factories import login, make_client, pair
 
 HTMX = {"HX-Request": "true"}
-
-
-def login(client, user):
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
 
 
 def finnish(app, kind, value):
@@ -333,12 +329,11 @@ def test_worker_change_and_ending_tasks_read_in_each_readers_language(client, st
 
 def test_meeting_tasks_keep_the_typed_words_and_read_the_rest_in_the_readers_language(client, staff):
     from .test_meetings import action, approve, newest_meeting, plan, record
-    from .test_meetings import login as meeting_login
 
     people = readers()
     swede = make_user(role="staff", locale="sv", name="Svensk Sammankallare")
     person = make_client(display_name="Ruusu", responsible_id=staff.id)
-    meeting_login(client, swede)
+    login(client, swede)
     meeting = plan(client, person, (), [staff])
     assert record(client, meeting, actions=[
         action("Soitetaan viikoittain", owner_id=staff.id, with_whom="Liisa Linkki")],
