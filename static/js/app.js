@@ -29,6 +29,25 @@
           !!(active && active !== document.body && target && target.contains(active)));
     }
   });
+  // A field refilled from the server (the things to bring when the errand type changes) keeps
+  // what the user typed while the answer was on its way: the answer is dropped, not swapped in.
+  var typedBefore = new WeakMap();
+  function fieldValues(container) {
+    return Array.prototype.map.call(
+        container.querySelectorAll("input, textarea, select"), function (f) { return f.value; });
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    if (event.detail.xhr && target && target.hasAttribute("data-keep-typing")) {
+      typedBefore.set(event.detail.xhr, fieldValues(target).join("\u0000"));
+    }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var sent = event.detail.xhr && typedBefore.get(event.detail.xhr);
+    if (sent !== undefined && sent !== fieldValues(event.detail.target).join("\u0000")) {
+      event.detail.shouldSwap = false;
+    }
+  });
   document.addEventListener("htmx:afterSettle", function (event) {
     if (!event.detail.xhr || !focusWasInside.get(event.detail.xhr)) { return; }
     // The swapped piece is in the page now; event.detail.elt is the new element for outerHTML.

@@ -67,3 +67,32 @@ def test_bad_input_in_place_and_a_session_that_ends_mid_edit(demo_server, page):
     page.get_by_label("Salasana").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Kirjaudu sisään").click()
     expect(page).to_have_url(base + "/")
+
+
+def test_things_typed_while_the_usual_list_loads_are_kept(demo_server, page):
+    """Choosing the errand type asks the server for the usual things to bring; on a slow line the
+    answer arrives after the worker has started typing, and must not wipe what they typed."""
+    import time
+
+    base = demo_server
+    sign_in(page, base, STAFF)
+
+    def slow(route):
+        time.sleep(1.0)
+        route.continue_()
+
+    page.route(re.compile(r".*/errands/things-to-bring.*"), slow)
+    page.goto(base + "/clients/2")
+    form = open_details(page.locator("#section-errands"), "Lisää asiointi")
+    with page.expect_response(re.compile(r".*/errands/things-to-bring.*")):
+        form.get_by_role("combobox", name="Asioinnin laji").select_option(label="Sosiaalitoimisto")
+        form.get_by_label("Mukaan otettavat").fill("Vuokrasopimus")
+    page.wait_for_timeout(300)  # let htmx handle the late answer
+    expect(form.get_by_label("Mukaan otettavat")).to_have_value("Vuokrasopimus")
+
+    # Without typing in between, the usual list arrives as before.
+    page.unroute(re.compile(r".*/errands/things-to-bring.*"))
+    form.get_by_label("Mukaan otettavat").fill("")
+    with page.expect_response(re.compile(r".*/errands/things-to-bring.*")):
+        form.get_by_role("combobox", name="Asioinnin laji").select_option(label="Kela")
+    expect(form.get_by_label("Mukaan otettavat")).not_to_have_value("")
