@@ -181,19 +181,21 @@ class ChainReport:
         return self.reason is None
 
 
-def verify_chain(batch: int = 5000, expect: Anchor | None = None) -> ChainReport:
+def verify_chain(batch: int = 5000, expect: Anchor | None = None, session=None) -> ChainReport:
     """Walk the whole log in order and report the first entry that does not match.
 
     With `expect`, the entry at the anchor's position must carry the anchor's hash, and the log
-    must reach that far.
+    must reach that far. `session` reads another copy of the database (a backup) instead of the
+    app's own.
     """
+    session = session if session is not None else db.session
     prev_hash = GENESIS
     checked = 0
     last_id = 0
     if expect is not None and expect.count == 0 and expect.hash != GENESIS:
         return ChainReport(0, None, "anchor")
     while True:
-        rows = db.session.scalars(
+        rows = session.scalars(
             select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
             .execution_options(populate_existing=True)  # what is stored now, not what was read
         ).all()
@@ -211,7 +213,7 @@ def verify_chain(batch: int = 5000, expect: Anchor | None = None) -> ChainReport
             last_id = event.id
             if expect is not None and checked == expect.count and event.hash != expect.hash:
                 return ChainReport(checked - 1, event.id, "anchor")
-        db.session.expunge_all()
+        session.expunge_all()
 
 
 def search_events(*, user_id: int | None = None, action: str | None = None,

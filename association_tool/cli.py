@@ -161,9 +161,40 @@ def backup_command(path: Path) -> None:
                "was removed or changed.")
 
 
+@click.command("scheduled-backup")
+@click.option("--now", "now_text", hidden=True, help="Pretend it is this moment (ISO 8601).")
+def scheduled_backup_command(now_text: str | None) -> None:
+    """Take the daily backup: check it, encrypt it, copy it to a second place, keep the last
+    BACKUP_KEEP_DAILY daily and BACKUP_KEEP_MONTHLY monthly copies (see README)."""
+    from datetime import datetime
+
+    from . import backup_schedule
+    from .backup import BackupError
+
+    config = current_app.config
+    now = datetime.fromisoformat(now_text) if now_text else None
+    try:
+        outcome = backup_schedule.run(
+            config["SQLALCHEMY_DATABASE_URI"], Path(config["BACKUP_DIR"]),
+            Path(config["INSTANCE_PATH"]),
+            policy=backup_schedule.Policy(config["BACKUP_KEEP_DAILY"],
+                                          config["BACKUP_KEEP_MONTHLY"]),
+            recipients=config["BACKUP_AGE_RECIPIENTS"], copy_to=config["BACKUP_COPY_TO"],
+            now=now)
+    except BackupError as error:
+        raise click.ClickException(f"Backup failed: {error}") from error
+    click.echo(f"Backup written to {outcome.path} and checked"
+               + (", encrypted" if outcome.encrypted else "")
+               + (f", copied to {outcome.copied_to}" if outcome.copied_to else "") + ".")
+    click.echo(f"Access log anchor: {outcome.anchor}")
+    for path in outcome.removed:
+        click.echo(f"Removed the older copy {path.name}")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(backup_command)
+    app.cli.add_command(scheduled_backup_command)

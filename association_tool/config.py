@@ -63,6 +63,14 @@ def _int(name: str, default: int) -> int:
         return default
 
 
+def _recipients(value: str) -> list[str]:
+    """age public keys, separated by commas or spaces; a path to a file of them also works."""
+    value = value.strip()
+    if value and Path(value).is_file():
+        value = Path(value).read_text()
+    return [part for part in value.replace(",", " ").split() if not part.startswith("#")]
+
+
 class Config:
     """Settings for a running association server."""
 
@@ -98,4 +106,10 @@ class Config:
         self.LANGUAGES = ("fi", "sv", "en")
         self.PROXY_FIX = os.environ.get("PROXY_FIX", "0") == "1"
         self.PDF_TIMEOUT_SECONDS = _int("PDF_TIMEOUT_SECONDS", 20)
+        # Scheduled backups (`flask scheduled-backup`, run daily by the systemd timer).
+        self.BACKUP_DIR = os.environ.get("BACKUP_DIR") or str(instance / "backups")
+        self.BACKUP_KEEP_DAILY = _int("BACKUP_KEEP_DAILY", 7)
+        self.BACKUP_KEEP_MONTHLY = _int("BACKUP_KEEP_MONTHLY", 12)
+        self.BACKUP_AGE_RECIPIENTS = _recipients(os.environ.get("BACKUP_AGE_RECIPIENTS", ""))
+        self.BACKUP_COPY_TO = os.environ.get("BACKUP_COPY_TO") or None
         self.TESTING = False

@@ -301,8 +301,14 @@ def errand_defaults():
 @bp.route("/settings/backup")
 @allow(ADMIN)
 def backup_page():
-    """Explain the backup and offer it for download."""
-    return render_template("admin/backup.html", form=ActionForm())
+    """Explain the backup, say when the last scheduled one was made, and offer a download."""
+    from pathlib import Path
+
+    from ..backup_schedule import last_backup
+
+    last = last_backup(Path(current_app.instance_path))
+    return render_template("admin/backup.html", form=ActionForm(), last=last,
+                           stale=last.stale())
 
 
 @bp.route("/settings/backup", methods=["POST"])
