@@ -136,7 +136,8 @@ WantedBy=timers.target
 """
 
 
-def caddyfile(layout: Layout, name: str | None, addresses: list[str]) -> str:
+def caddyfile(layout: Layout, name: str | None, addresses: list[str],
+              ports: tuple[int, int] | None = None) -> str:
     """HTTPS in front of the app. A public name gets an automatic certificate; an office network
     gets certificates from Caddy's own authority, whose root staff devices trust once (it can be
     downloaded over plain HTTP at /ca.crt, with its fingerprint to compare)."""
@@ -147,7 +148,6 @@ def caddyfile(layout: Layout, name: str | None, addresses: list[str]) -> str:
 		buffer_requests
 		buffer_responses
 		max_buffer_size 17000000
-		header_up X-Forwarded-Host {{host}}
 	}}
 	request_body {{
 		max_size 16MB
@@ -158,11 +158,14 @@ def caddyfile(layout: Layout, name: str | None, addresses: list[str]) -> str:
 {proxy}
 }}
 """
-    sites = ", ".join(f"https://{a}" for a in addresses)
-    plain = ", ".join(f"http://{a}" for a in addresses)
+    # `ports` (http, https) serve on unprivileged ports without the admin endpoint (tests).
+    http_port, https_port = ports or (None, None)
+    sites = ", ".join(f"https://{a}" + (f":{https_port}" if ports else "") for a in addresses)
+    plain = ", ".join(f"http://{a}" + (f":{http_port}" if ports else "") for a in addresses)
+    extra = f"\n\tadmin off\n\thttp_port {http_port}\n\thttps_port {https_port}" if ports else ""
     return f"""# Made by `make install` for an office network: Caddy's own certificate authority.
 {{
-	skip_install_trust
+	skip_install_trust{extra}
 }}
 {sites} {{
 	tls internal

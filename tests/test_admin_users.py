@@ -1,6 +1,7 @@
 """An admin manages users: create, edit, disable, re-enable, reset passwords."""
 from association_tool.extensions import db
-from association_tool.models import AuthSession, User
+from association_tool.models import AuditEvent, AuthSession, User
+from sqlalchemy import select
 
 from .factories import PASSWORD, make_user
 
@@ -125,3 +126,35 @@ def test_users_created_from_factories_can_sign_in(client, auth):
     make_user(role="admin")
     peer = make_user(role="peer")
     assert auth.login(peer).status_code == 302
+
+
+def test_a_lost_laptop_is_signed_out_on_every_device(app, client, auth, admin, staff):
+    laptop, phone = app.test_client(), app.test_client()
+    for device in (laptop, phone):
+        device.post("/login", data={"email": staff.email, "password": PASSWORD})
+        assert device.get("/").status_code == 200
+    auth.login(admin)
+    page = client.get(f"/admin/users/{staff.id}").get_data(as_text=True)
+    assert f'action="/admin/users/{staff.id}/sessions/end"' in page
+    response = client.post(f"/admin/users/{staff.id}/sessions/end")
+    assert response.status_code == 303
+    assert db.session.query(AuthSession).filter_by(user_id=staff.id).count() == 0
+    for device in (laptop, phone):
+        assert device.get("/").status_code == 302
+    assert client.get("/").status_code == 200  # the admin's own session is untouched
+    # The password still works: only the sessions ended.
+    assert laptop.post("/login", data={"email": staff.email,
+                                       "password": PASSWORD}).status_code == 302
+    details = db.session.scalars(select(AuditEvent.detail).where(
+        AuditEvent.object_type == "user", AuditEvent.object_id == str(staff.id),
+        AuditEvent.action == "update")).all()
+    assert details == ["all sessions ended by admin"]
+
+
+def test_only_an_admin_signs_others_out(app, client, auth, admin, staff):
+    admin_browser = app.test_client()
+    admin_browser.post("/login", data={"email": admin.email, "password": PASSWORD})
+    auth.login(staff)
+    assert client.post(f"/admin/users/{admin.id}/sessions/end").status_code == 403
+    assert db.session.query(AuthSession).filter_by(user_id=admin.id).count() == 1
+    assert admin_browser.get("/").status_code == 200

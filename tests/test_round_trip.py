@@ -41,6 +41,7 @@ EXCLUDED = {
     "admin.user_new": "makes a new user", "admin.user_reset_password": "sets a new password",
     "admin.user_reset_two_factor": "an action button", "admin.user_set_active": "an action button",
     "admin.user_unlock": "an action button", "admin.backup_download": "downloads a backup",
+    "admin.user_end_sessions": "an action button",
     "admin.logo_upload": "takes a new file", "admin.logo_remove": "an action button",
     "clients.new": "makes a new client", "clients.end": "ends the relationship: a new ending",
     "clients.reopen": "an action button", "clients.remove_pairing": "an action button",

@@ -150,6 +150,18 @@ def user_unlock(user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user_id), 303)
 
 
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@allow(ADMIN)
+def user_end_sessions(user_id: int):
+    """Sign a user out on every device (a lost laptop or phone)."""
+    user = record_or_404(User, user_id)
+    if ActionForm().validate_on_submit():
+        accounts.sign_out_everywhere(user, actor=current_user)
+        db.session.commit()
+        flash(_("%(name)s was signed out on every device.", name=user.name), "success")
+    return redirect(url_for("admin.user_edit", user_id=user_id), 303)
+
+
 @bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
 @allow(ADMIN)
 def user_reset_two_factor(user_id: int):
@@ -306,9 +318,18 @@ def backup_page():
 
     from ..backup_schedule import last_backup
 
+    return _backup_page(ActionForm())
+
+
+def _backup_page(form, status: int = 200):
+    """The backup page, with the last automatic backup's time (red when none or too old)."""
+    from pathlib import Path
+
+    from ..backup_schedule import last_backup
+
     last = last_backup(Path(current_app.instance_path))
-    return render_template("admin/backup.html", form=ActionForm(), last=last,
-                           stale=last.stale())
+    return render_template("admin/backup.html", form=form, last=last,
+                           stale=last.stale()), status
 
 
 @bp.route("/settings/backup", methods=["POST"])
@@ -330,7 +351,7 @@ def backup_download():
         current_app.logger.error("backup from the admin page failed: %s", error)
         flash(_("The backup could not be made. Nothing was downloaded. Try again later, or "
                 "take it on the server with the backup command."), "error")
-        return render_template("admin/backup.html", form=form), 503
+        return _backup_page(form, 503)
     audit.record(audit.Action.EXPORT, object_type="backup",
                  detail=f"download {filename}; access log at the backup: {anchor}")
     db.session.commit()

@@ -132,6 +132,15 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
                  detail="enabled" if active else "disabled")
 
 
+def sign_out_everywhere(user: User, *, actor: User) -> None:
+    """End every session of `user` at once (a lost or stolen laptop or phone); logged."""
+    end_all_sessions(user)
+    db.session.flush()
+    audit.record(audit.Action.UPDATE, object_type="user", object_id=user.id,
+                 detail="all sessions ended by admin" if actor.id != user.id
+                 else "all sessions ended")
+
+
 def set_password(user: User, password: str, *, must_change: bool) -> None:
     """Replace a password and end every session of that user."""
     user.password_hash = hash_password(password)
