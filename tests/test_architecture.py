@@ -17,7 +17,7 @@ KERNEL = {"access", "audit", "backup", "backup_schedule", "config", "database", 
           "i18n", "labels", "models", "passwords", "pdf", "sealing", "settings", "timeutil",
           "users"}
 # Packages that only put the app together (the factory, the command line, the demo data).
-ASSEMBLY = {"", "cli", "demo"}
+ASSEMBLY = {"", "cli", "db_copy", "demo"}
 
 
 def _modules() -> dict[str, tuple[Path, list[str]]]:
