@@ -113,18 +113,19 @@ EXPECTED = {
         "Sanna Ohjaaja</strong> katsoi asiakkaan {ruusu} tavoitteet",
         "Sanna Ohjaaja</strong> tulosti asiakkaan {ruusu} verkostopalaverin 3.12.2026 muistion "
         "jaettavaksi",
-        "Sanna Ohjaaja</strong> antoi asiakkaan {ruusu} verkostopalaverin 3.12.2026 muistion: "
-        "Kela; Sosiaalitoimi",
+        "Sanna Ohjaaja</strong> luovutti asiakkaan {ruusu} verkostopalaverin 3.12.2026 muistion "
+        "vastaanottajille: Kela; Sosiaalitoimi",
         "Sanna Ohjaaja</strong> kirjautui sisään<",
         "Sanna Ohjaaja</strong> antoi oikean salasanan; kirjautuminen odotti koodia",
         "Sanna Ohjaaja</strong> muutti asiakkaan {ruusu} yhteydenpitosopimuksen",
         "Sanna Ohjaaja</strong> kirjautui ulos",
         "Matti Vertainen</strong> yritti avata asiakkaan {ruusu} sivun, johon hänellä ei ole oikeutta",
-        "Matti Vertainen</strong> kirjasi anonyymin yhteydenoton",
+        "Matti Vertainen</strong> tilastoi nimettömän yhteydenoton",
         "Sanna Ohjaaja</strong> muutti käyttäjän Matti Vertainen tunnuksen",
         "Sanna Ohjaaja</strong> poisti asiakkaan {ruusu} asioinnin",
         "Sanna Ohjaaja</strong> otti varmuuskopion koko tietokannasta",
-        "Kirjautumaton käyttäjä</strong> yritti kirjautua tunnuksella Matti Vertainen, mutta ei onnistunut",
+        "Kirjautumaton käyttäjä</strong> yritti kirjautua käyttäjänä Matti Vertainen, mutta "
+        "kirjautuminen epäonnistui",
     ],
 }
 
@@ -247,8 +248,6 @@ def _csv(response) -> list[list[str]]:
 def test_csv_holds_the_filtered_entries_neutralised_and_is_logged(client, auth, admin, staff):
     tricky = make_client(display_name="=HYPERLINK(\"http://x\")")
     plain = make_client(display_name="Ruusu")
-    for name in ("+SUM(A1)", "-1+2", "@cmd", "\tTab", "\rReturn"):
-        make_client(display_name=name)
     audit.record(Action.VIEW, object_type="goals", object_id=tricky.id, client_id=tricky.id,
                  user=staff)
     audit.record(Action.VIEW, object_type="contacts", object_id=plain.id, client_id=plain.id,
@@ -275,14 +274,19 @@ def test_csv_holds_the_filtered_entries_neutralised_and_is_logged(client, auth, 
             assert not re.match(r"[=+\-@\t\r]", cell), cell
 
     # Every dangerous first character is neutralised, wherever it is.
-    names = {name: make_client(display_name=name) for name in ("+A", "-B", "@C", "\tD", "\rE")}
-    for person in names.values():
+    # Every dangerous first character is neutralised, in a name or in what was recorded (a name
+    # cannot begin with a tab or a carriage return: the client form strips them).
+    for name in ("+A", "-B", "@C"):
+        person = make_client(display_name=name)
         audit.record(Action.VIEW, object_type="goals", object_id=person.id,
                      client_id=person.id, user=staff)
+    for detail in ("\tD", "\rE"):
+        audit.record(Action.VIEW, object_type="goals", object_id=plain.id, client_id=plain.id,
+                     user=staff, detail=detail)
     db.session.commit()
     rows = _csv(client.get("/admin/audit.csv", query_string={"client_name": "", "action": "view"}))
-    client_cells = {r[3] for r in rows[1:]}
-    assert {"'+A", "'-B", "'@C", "'\tD", "'\rE"} <= client_cells
+    assert {"'+A", "'-B", "'@C"} <= {r[3] for r in rows[1:]}
+    assert {"'\tD", "'\rE"} <= {r[4] for r in rows[1:]}
 
     db.session.rollback()
     logged = db.session.scalars(select(AuditEvent).where(
