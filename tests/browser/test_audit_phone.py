@@ -25,7 +25,7 @@ def test_access_log_and_caseloads_on_a_phone(demo_server, page, tmp_path):
     assert _wide_in_main(page) == [], "the access log is wider than a 390 px screen"
     check_a11y(page, "access log at 390 px")
     page.screenshot(path=str(os.environ.get("SCREENSHOT_DIR", tmp_path)) + "/audit-390.png",
-                    full_page=False)
+                    full_page=True)
 
     # A client's name in a sentence leads to the client.
     link = page.locator("#audit-entries a[href^='/clients/']").first
