@@ -216,14 +216,21 @@ def verify_chain(batch: int = 5000, expect: Anchor | None = None, session=None) 
         session.expunge_all()
 
 
-def search_events(*, user_id: int | None = None, action: str | None = None,
-                  client_id: int | None = None, date_from=None, date_to=None,
-                  text_query: str | None = None, page: int = 1, per_page: int = 50):
-    """Return one page of log entries, newest first, matching the filters."""
+def filtered_events(*, user_id: int | None = None, action: str | None = None,
+                    client_id: int | None = None, client_name: str | None = None,
+                    date_from=None, date_to=None, text_query: str | None = None):
+    """Return a query of the log entries matching the filters, newest first.
+
+    `client_name` matches the client rows of the moment (the log stores no names).
+    """
     from datetime import datetime, time, timedelta
 
+    from .models import Client
     from .timeutil import HELSINKI
     from zoneinfo import ZoneInfo
+
+    def pattern(value: str) -> str:
+        return f"%{value.replace('%', '').replace('_', '')}%"
 
     query = select(AuditEvent)
     if user_id:
@@ -232,6 +239,9 @@ def search_events(*, user_id: int | None = None, action: str | None = None,
         query = query.where(AuditEvent.action == action)
     if client_id:
         query = query.where(AuditEvent.client_id == client_id)
+    if client_name:
+        query = query.where(AuditEvent.client_id.in_(
+            select(Client.id).where(Client.search_text.like(pattern(client_name.lower())))))
 
     def utc_midnight(day):
         local = datetime.combine(day, time.min, tzinfo=HELSINKI)
@@ -242,13 +252,17 @@ def search_events(*, user_id: int | None = None, action: str | None = None,
     if date_to:
         query = query.where(AuditEvent.at < utc_midnight(date_to + timedelta(days=1)))
     if text_query:
-        pattern = f"%{text_query.replace('%', '').replace('_', '')}%"
         query = query.where(
-            AuditEvent.actor.ilike(pattern) | AuditEvent.detail.ilike(pattern)
-            | AuditEvent.object_type.ilike(pattern)
+            AuditEvent.actor.ilike(pattern(text_query)) | AuditEvent.detail.ilike(pattern(text_query))
+            | AuditEvent.object_type.ilike(pattern(text_query))
         )
-    query = query.order_by(AuditEvent.id.desc())
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, max_per_page=200)
+    return query.order_by(AuditEvent.id.desc())
+
+
+def search_events(*, page: int = 1, per_page: int = 50, **filters):
+    """Return one page of log entries, newest first, matching the filters (`filtered_events`)."""
+    return db.paginate(filtered_events(**filters), page=page, per_page=per_page, error_out=False,
+                       max_per_page=200)
 
 
 def log_view(client_id: int, what: str, object_id: object = None) -> None:

@@ -149,6 +149,9 @@ class AuditFilterForm(AppForm):
 
     user = SelectField(_l("User"), choices=[], validators=[Optional()], validate_choice=False)
     action = SelectField(_l("Action"), choices=[], validators=[Optional()], validate_choice=False)
+    client_name = StringField(_l("Client"), filters=[strip],
+                              validators=[Optional(), Length(max=120)])
+    # One client by number (kept for links into the log; the page shows the name field).
     client = IntegerField(_l("Client number"), validators=[Optional(), NumberRange(min=1, max=2**31)])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])

@@ -1,11 +1,13 @@
 """Administration screens: users, the access log and settings."""
-from flask import (abort, current_app, flash, redirect, render_template, request, send_file,
-                   url_for)
+from zoneinfo import ZoneInfo
+
+from flask import (Response, abort, current_app, flash, redirect, render_template, request,
+                   send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from .. import audit, htmx
+from .. import audit, audit_text, htmx
 from ..access import ADMIN, allow, record_or_404
 from ..auth import accounts, throttle, two_factor
 from ..extensions import db
@@ -360,29 +362,89 @@ def backup_download():
 
 
 ACTIONS = [a.value for a in audit.Action]
+AUDIT_CSV_MAX_ROWS = 100_000
+_AUDIT_CSV_BATCH = 2000
+
+
+def _audit_filters():
+    """Read the access log's filters from the query string: (form, filters for the search)."""
+    form = AuditFilterForm(request.args)
+    users = db.session.scalars(select(User).order_by(User.name)).all()
+    form.user.choices = [("", _("Everyone"))] + [(str(u.id), u.name) for u in users]
+    form.action.choices = [("", _("All actions"))] + audit_text.action_choices()
+    if not form.validate():
+        return form, None
+    return form, dict(
+        user_id=int(form.user.data) if (form.user.data or "").isdigit() else None,
+        action=form.action.data if form.action.data in ACTIONS else None,
+        client_id=form.client.data, client_name=form.client_name.data or None,
+        date_from=form.date_from.data, date_to=form.date_to.data,
+        text_query=form.q.data or None,
+    )
 
 
 @bp.route("/audit")
 @allow(ADMIN)
 def audit_log():
-    """Browse the access log with filters."""
-    form = AuditFilterForm(request.args)
-    users = db.session.scalars(select(User).order_by(User.name)).all()
-    form.user.choices = [("", _("Everyone"))] + [(str(u.id), u.name) for u in users]
-    form.action.choices = [("", _("All actions"))] + [(a, a) for a in ACTIONS]
-    valid = form.validate()
-    filters = {}
-    if valid:
-        filters = dict(
-            user_id=int(form.user.data) if (form.user.data or "").isdigit() else None,
-            action=form.action.data if form.action.data in ACTIONS else None,
-            client_id=form.client.data, date_from=form.date_from.data,
-            date_to=form.date_to.data, text_query=form.q.data or None,
-        )
-    page = audit.search_events(page=form.page.data or 1 if valid else 1, **filters)
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("admin/audit.html", form=form, page=page, args=args,
-                           head=audit.head())
+    """Browse the access log, as sentences, with filters kept in the address."""
+    form, filters = _audit_filters()
+    page = audit.search_events(page=(form.page.data or 1) if filters is not None else 1,
+                               **(filters or {}))
+    names = audit_text.Names.load(page.items)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("admin/audit.html", form=form, page=page, args=args, names=names,
+                           describe=audit_text, head=audit.head())
+
+
+@bp.route("/audit.csv")
+@allow(ADMIN)
+def audit_csv():
+    """Download the filtered entries as a spreadsheet file (the download itself is logged)."""
+    import csv
+    import io
+
+    from ..directory.csv_export import DELIMITER, protect
+    from ..database import write_transaction
+    from ..timeutil import HELSINKI, local_today
+
+    if htmx.is_htmx():
+        return htmx.full_redirect(request.full_path)
+    form, filters = _audit_filters()
+    if filters is None:
+        abort(400)
+    query = audit.filtered_events(**filters)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=DELIMITER, lineterminator="\r\n")
+    writer.writerow([_("Time"), _("Who"), _("What"), _("Client"), _("Details as recorded")])
+    rows, last_id = 0, None
+    while rows < AUDIT_CSV_MAX_ROWS:
+        batch_query = query if last_id is None else query.where(audit.AuditEvent.id < last_id)
+        events = db.session.scalars(
+            batch_query.limit(min(_AUDIT_CSV_BATCH, AUDIT_CSV_MAX_ROWS - rows))).all()
+        if not events:
+            break
+        names = audit_text.Names.load(events)
+        for event in events:
+            at = event.at.replace(tzinfo=ZoneInfo("UTC")).astimezone(HELSINKI)
+            writer.writerow([protect(cell) for cell in (
+                at.strftime("%Y-%m-%d %H:%M:%S"), audit_text.who(event, names),
+                str(audit_text.sentence(event, names, links=False).unescape()),
+                audit_text.client_name(event, names), event.detail or "")])
+        rows += len(events)
+        last_id = events[-1].id
+    # What the filters were, except a typed client name: the log stores no names.
+    used = {k: ("…" if k == "client_name" else v)
+            for k, v in request.args.items() if v and k != "page"}
+    with write_transaction():
+        audit.record(audit.Action.EXPORT, object_type="audit_log",
+                     detail=f"csv, {rows} rows; filters: "
+                     + (", ".join(f"{k}={v}" for k, v in sorted(used.items())) or "none"))
+    filename = f"access-log-{local_today().isoformat()}.csv"
+    return Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), mimetype="text/csv", headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    })
 
 
 @bp.route("/audit/verify")

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
-from . import routes  # noqa: E402,F401
+from . import caseload_routes, routes  # noqa: E402,F401

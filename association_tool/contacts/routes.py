@@ -12,6 +12,7 @@ from ..extensions import db
 from ..forms import save_versioned
 from ..htmx import is_fragment, render_section, see_other
 from ..models import Contact
+from ..timeutil import local_today
 from ..users import peers, workers
 from . import bp, services
 from .forms import AnonymousContactForm, ContactForm
@@ -129,6 +130,13 @@ def edit(client_id: int, contact_id: int):
     return _edit_page(client, owned_or_404(Contact, contact_id, client), form, 422)
 
 
+def _anonymous_counts():
+    """This week's and this month's anonymous contacts, shown to staff with the form."""
+    if not sees_all_clients(current_user):
+        return None
+    return services.anonymous_counts(local_today())
+
+
 @bp.route("/contacts/anonymous", methods=["POST"])
 @allow(SIGNED_IN)
 def anonymous_create():
@@ -137,7 +145,7 @@ def anonymous_create():
     if not form.validate_on_submit():
         template = ("contacts/_anonymous_form.html" if is_fragment()
                     else "contacts/anonymous_page.html")
-        return render_template(template, anon_form=form), 422
+        return render_template(template, anon_form=form, anon_counts=_anonymous_counts()), 422
     services.create_anonymous_contact(
         on=form.on.data, channel=form.channel.data, minutes=form.minutes.data,
         age_group=form.age_group.data, topics=form.topics.data or [],
@@ -146,6 +154,7 @@ def anonymous_create():
     message = _("The anonymous contact was counted.")
     if is_fragment():
         return render_template("contacts/_anonymous_form.html",
-                               anon_form=AnonymousContactForm(formdata=None), anon_message=message)
+                               anon_form=AnonymousContactForm(formdata=None), anon_message=message,
+                               anon_counts=_anonymous_counts())
     flash(message, "success")
     return redirect(url_for("main.home"), 303)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from .. import audit
@@ -139,3 +140,23 @@ def anonymous_count(date_from: date | None = None, date_to: date | None = None) 
     if date_to is not None:
         query = query.where(Contact.on <= date_to)
     return db.session.execute(query).scalar_one()
+
+
+@dataclass(frozen=True)
+class AnonymousCounts:
+    """How many anonymous contacts were counted this week (from Monday) and this month."""
+
+    week: int
+    month: int
+
+
+def anonymous_counts(today: date) -> AnonymousCounts:
+    """Count the anonymous contacts dated this week and this month up to `today`, in one query."""
+    week_start = today - timedelta(days=today.weekday())
+    month_start = today.replace(day=1)
+    week, month = db.session.execute(
+        select(func.coalesce(func.sum(case((Contact.on >= week_start, 1), else_=0)), 0),
+               func.coalesce(func.sum(case((Contact.on >= month_start, 1), else_=0)), 0))
+        .where(Contact.client_id.is_(None), Contact.on >= min(week_start, month_start),
+               Contact.on <= today)).one()
+    return AnonymousCounts(int(week), int(month))

@@ -20,6 +20,17 @@ def _anonymous_form():
     return AnonymousContactForm()
 
 
+def _anonymous_counts(today):
+    """This week's and this month's anonymous contacts, for staff, when that feature is present."""
+    if not sees_all_clients(current_user):
+        return None
+    try:
+        from ..contacts.services import anonymous_counts
+    except ImportError:
+        return None
+    return anonymous_counts(today)
+
+
 @bp.route("/")
 @allow(SIGNED_IN)
 def home():
@@ -38,4 +49,5 @@ def home():
         reviews=reviews,
         expiring=expiring_for(current_user, today) if sees_all_clients(current_user) else None,
         anon_form=_anonymous_form(),
+        anon_counts=_anonymous_counts(today),
     )
