@@ -201,7 +201,6 @@ class Overview:
     active_goals: list
     latest_contacts: list
     open_tasks: list
-    next_item: DueItem | None
     pairings: list
     ending: ClientEnding | None
 
@@ -228,13 +227,45 @@ def overview(client: Client, sections: list[str], viewer=None) -> Overview:
                    *([visible] if visible is not None else []))
             .order_by(FollowUpTask.due_date.is_(None), FollowUpTask.due_date, FollowUpTask.id)
             .limit(5)).all()
-    due = next_due([client.id], viewer).get(client.id) \
-        if {"goals", "tasks"} <= set(sections) else None
     pairings = db.session.scalars(
         select(PeerPairing).options(joinedload(PeerPairing.peer))
         .where(PeerPairing.client_id == client.id).order_by(PeerPairing.id)).all() \
         if "peers" in sections else []
-    return Overview(goals, contacts, tasks, due, pairings, current_ending(client))
+    return Overview(goals, contacts, tasks, pairings, current_ending(client))
+
+
+@dataclass
+class Summary:
+    """The short summary at the top of every client page; None where the viewer may not see it."""
+
+    next_item: DueItem | None
+    next_section: str | None  # where the next due item lives: "tasks" or "goals"
+    agreement: object | None  # the contact agreement in force (None: none, or not shown)
+    shows_agreement: bool
+    consents_in_force: int | None
+
+
+def summary(client: Client, sections: list[str], viewer=None) -> Summary:
+    """Collect the client page's short summary, limited to what the viewer may see (all: None).
+
+    The next due task or goal review is the one the viewer may see; the contact agreement only
+    with the agreement section, the count of consents in force only with the consents section.
+    """
+    from ..agreements.services import active_agreement
+    from ..consents.services import client_consents, is_active
+
+    allowed = set(sections)
+    due = next_due([client.id], viewer).get(client.id) if allowed & {"goals", "tasks"} else None
+    where = None
+    if due is not None:
+        where = "tasks" if due.kind == "task" else "goals"
+        if where not in allowed:
+            where = None
+    shows_agreement = "agreement" in allowed
+    agreement = active_agreement(client) if shows_agreement else None
+    consents = (sum(1 for c in client_consents(client) if is_active(c))
+                if "consents" in allowed else None)
+    return Summary(due, where, agreement, shows_agreement, consents)
 
 
 # --- peer pairings ------------------------------------------------------------------------------
