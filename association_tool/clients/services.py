@@ -240,6 +240,7 @@ class Summary:
 
     next_item: DueItem | None
     next_section: str | None  # where the next due item lives: "tasks" or "goals"
+    overdue: bool
     agreement: object | None  # the contact agreement in force (None: none, or not shown)
     shows_agreement: bool
     consents_in_force: int | None
@@ -265,7 +266,8 @@ def summary(client: Client, sections: list[str], viewer=None) -> Summary:
     agreement = active_agreement(client) if shows_agreement else None
     consents = (sum(1 for c in client_consents(client) if is_active(c))
                 if "consents" in allowed else None)
-    return Summary(due, where, agreement, shows_agreement, consents)
+    overdue = due is not None and due.on < local_today()
+    return Summary(due, where, overdue, agreement, shows_agreement, consents)
 
 
 # --- peer pairings ------------------------------------------------------------------------------
