@@ -229,3 +229,12 @@ def test_the_consent_list_opens_a_consent_with_a_verb(client, staff):
     page = client.get(f"/clients/{person.id}/consents").get_data(as_text=True)
     link = re.search(rf'<a href="/clients/{person.id}/consents/{consent.id}">(.*?)</a>', page).group(1)
     assert link.startswith("Öppna<")
+
+
+def test_contact_details_alone_are_still_named_as_shared(client, staff, peer):
+    person = make_client(display_name="Ruusu", phone="040 222")
+    pair(peer, person, sections=("contact_details",))
+    login(client, peer)
+    page = client.get(f"/clients/{person.id}").get_data(as_text=True)
+    assert "nämä tietojensa osat: asiakkaan yhteystiedot." in page and "040 222" in page
+    assert "ei ole halunnut" not in page and 'class="section-nav' not in page
