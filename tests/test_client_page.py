@@ -238,3 +238,17 @@ def test_contact_details_alone_are_still_named_as_shared(client, staff, peer):
     page = client.get(f"/clients/{person.id}").get_data(as_text=True)
     assert "nämä tietojensa osat: asiakkaan yhteystiedot." in page and "040 222" in page
     assert "ei ole halunnut" not in page and 'class="section-nav' not in page
+
+
+def test_the_next_due_item_links_to_the_item_itself(client, staff):
+    person = make_client(display_name="Ruusu", responsible_id=staff.id)
+    task = create_task(person, title="Soita Kelaan", owner_id=staff.id, due_date=TODAY + timedelta(days=5))
+    db.session.commit()
+    login(client, staff)
+    page = client.get(f"/clients/{person.id}").get_data(as_text=True)
+    assert f'href="/clients/{person.id}/tasks#task-{task.id}">Soita Kelaan</a>' in page
+    goal = Goal(client_id=person.id, text="Oma asunto", review_date=TODAY + timedelta(days=1))
+    db.session.add(goal)
+    db.session.commit()
+    page = client.get(f"/clients/{person.id}/contacts").get_data(as_text=True)
+    assert f'href="/clients/{person.id}/goals#goal-{goal.id}">Oma asunto</a>' in page

@@ -123,6 +123,7 @@ class DueItem:
     on: date
     kind: str  # "task" or "review"
     text: str
+    item_id: int | None = None  # the task's or the goal's id
 
 
 def _next_due_query(viewer=None, goal_clients=None):
@@ -151,12 +152,13 @@ def _build_next_due_query(viewer, goal_clients):
     ids = bindparam("ids", expanding=True)
     tasks = (select(FollowUpTask.client_id, FollowUpTask.due_date.label("on"),
                     FollowUpTask.title.label("text"), literal("task").label("kind"),
-                    FollowUpTask.kind.label("task_kind"), FollowUpTask.params.label("params"))
+                    FollowUpTask.kind.label("task_kind"), FollowUpTask.params.label("params"),
+                    FollowUpTask.id.label("item_id"))
              .where(FollowUpTask.client_id.in_(ids),
                     FollowUpTask.status == TaskStatus.OPEN.value,
                     FollowUpTask.due_date.is_not(None)))
     reviews = (select(Goal.client_id, Goal.review_date, Goal.text, literal("review"),
-                      cast(null(), String(30)), cast(null(), JSON))
+                      cast(null(), String(30)), cast(null(), JSON), Goal.id)
                .where(Goal.client_id.in_(ids), Goal.status.in_(OPEN_GOAL_STATUSES),
                       Goal.review_date.is_not(None)))
     if viewer is not None:
@@ -168,7 +170,7 @@ def _build_next_due_query(viewer, goal_clients):
     ranked = select(both, func.row_number().over(
         partition_by=both.c.client_id, order_by=(both.c.on, both.c.kind.desc())).label("n")).subquery()
     return (select(ranked.c.client_id, ranked.c.on, ranked.c.text, ranked.c.kind,
-                   ranked.c.task_kind, ranked.c.params)
+                   ranked.c.task_kind, ranked.c.params, ranked.c.item_id)
             .where(ranked.c.n == 1))
 
 
@@ -190,8 +192,8 @@ def next_due(client_ids: list[int], viewer=None) -> dict[int, DueItem]:
         goal_clients = [c.id for c in clients if "goals" in visible_sections(c, viewer)]
     rows = db.session.execute(_next_due_query(viewer, goal_clients), {"ids": list(client_ids)})
     return {client_id: DueItem(on, kind, task_title(SimpleNamespace(
-                kind=task_kind, params=params, title=text)) if kind == "task" else text)
-            for client_id, on, text, kind, task_kind, params in rows}
+                kind=task_kind, params=params, title=text)) if kind == "task" else text, item_id)
+            for client_id, on, text, kind, task_kind, params, item_id in rows}
 
 
 @dataclass
