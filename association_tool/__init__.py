@@ -303,7 +303,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Give templates the association name, dates in the user's format and the roles."""
-    from .forms import role_choices
+    from .forms import role_choices, role_name
     from .i18n import date_filter, template_gettext
     from .labels import label, labels_of
     from .settings import association_name
@@ -328,6 +328,7 @@ def register_template_helpers(app: Flask) -> None:
             **template_gettext(),
             "association_name": association,
             "role_label": lambda role: dict(role_choices()).get(role, role),
+            "role_name": role_name,
             "current_locale": select_locale,
             "label": label,
             "labels_of": labels_of,

@@ -19,7 +19,7 @@ DEMO_USERS = [
     ("admin", "paakayttaja@demo.example.org", "Aino Pääkäyttäjä"),
     ("staff", "ohjaaja@demo.example.org", "Sanna Palveluohjaaja"),
     ("staff", "tyontekija@demo.example.org", "Jussi Työntekijä"),
-    ("peer", "vertainen@demo.example.org", "Matti Kokemusasiantuntija"),
+    ("peer", "vertainen@demo.example.org", "Matti Vertainen"),
 ]
 
 # Fictional clients: (display name, full name, level, language, goals in the client's own words)

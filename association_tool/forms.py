@@ -68,6 +68,13 @@ def role_choices():
     ]
 
 
+def role_name(role: str) -> str:
+    """Name a role briefly, as the page header does next to the user's name."""
+    names = {Role.STAFF.value: _l("Staff member"), Role.PEER.value: _l("Peer supporter"),
+             Role.ADMIN.value: _l("Administrator")}
+    return str(names.get(role, role))
+
+
 def language_choices():
     """Return the interface languages, each named in its own language."""
     return [("fi", "Suomi"), ("sv", "Svenska"), ("en", "English")]

@@ -254,7 +254,8 @@ def test_a_form_shown_again_with_its_errors_logs_the_view(client, auth, staff):
     auth.login(staff)
     response = client.post(f"/clients/{person.id}/tasks", data={"title": ""})
     assert response.status_code == 422
-    assert [v.object_type for v in _views(person.id)] == ["tasks"]
+    # The section, and the client's summary at the top of its page.
+    assert [v.object_type for v in _views(person.id)] == ["tasks", "client_summary"]
 
 
 def test_views_follow_the_changes_of_their_request_in_the_chain(client, auth, staff):

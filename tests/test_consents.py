@@ -365,7 +365,7 @@ def test_the_home_page_lists_consents_ending_within_30_days(client, staff):
     db.session.commit()
     login(client, staff)
     page = client.get("/").get_data(as_text=True)
-    assert "Pian Päättyvä" in page and f"/consents/{soon.id}" in page
+    assert "Pian Päättyvä" in page and f"/consents#consent-{soon.id}" in page
     for absent in ("Myöhemmin Päättyvä", "Toisen Asiakkaan", "Peruttu Lupa"):
         assert absent not in page
 

@@ -25,6 +25,57 @@ SECTION_ENDPOINTS = {"goals": "goals.section", "contacts": "contacts.section",
                      "agreement": "agreements.section", "consents": "consents.section",
                      "notifications": "consents.notifications",
                      "peers": "clients.peers", "ending": "clients.ending"}
+# The section a page of a feature belongs to, for pages other than the section's own address
+# (a goal's edit form, one consent, a meeting…), so the navigation marks where the user is.
+BLUEPRINT_SECTIONS = {"goals": "goals", "contacts": "contacts", "tasks": "tasks",
+                      "errands": "errands", "meetings": "meetings", "network": "network",
+                      "agreements": "agreement", "consents": "consents"}
+CLIENT_ENDPOINT_SECTIONS = {"clients.save_pairing": "peers", "clients.remove_pairing": "peers",
+                            "clients.end": "ending", "clients.reopen": "ending"}
+
+
+def current_section() -> str | None:
+    """The section of the client's record the requested page shows (None: the whole page)."""
+    endpoint = request.endpoint or ""
+    for section, section_endpoint in SECTION_ENDPOINTS.items():
+        if endpoint == section_endpoint:
+            return section
+    if endpoint in CLIENT_ENDPOINT_SECTIONS:
+        return CLIENT_ENDPOINT_SECTIONS[endpoint]
+    if "notification" in endpoint:
+        return "notifications"
+    return BLUEPRINT_SECTIONS.get(endpoint.split(".")[0])
+
+
+def shown_sections(sections) -> list[str]:
+    """The sections the user may see that have a page of their own, in the page's order."""
+    return [s for s in SECTION_ORDER
+            if s in sections and SECTION_ENDPOINTS[s] in current_app.view_functions]
+
+
+def client_nav(client, sections) -> list[dict]:
+    """Links to the client's sections the user may see, the current one marked."""
+    here = current_section()
+    return [dict(section=s, url=url_for(SECTION_ENDPOINTS[s], client_id=client.id),
+                 current=s == here) for s in shown_sections(sections)]
+
+
+def client_summary(client, sections):
+    """The short summary at the top of a client page, limited to what the user may see.
+
+    Logged as a view of the client's overview on the pages of a section (the client page logs
+    its own view).
+    """
+    if request.endpoint != "clients.show":
+        audit.log_view(client.id, "client_summary")
+    return services.summary(client, sections, current_user)
+
+
+@bp.app_context_processor
+def _client_page_helpers():
+    """Give every client page its summary and section navigation."""
+    return {"client_nav": client_nav, "client_summary": client_summary,
+            "section_endpoints": SECTION_ENDPOINTS}
 
 
 def _filters(form: ClientSearchForm) -> listing.ClientFilters:
@@ -124,11 +175,9 @@ def show(client_id: int):
     client = client_or_404(client_id)
     audit.log_view(client.id, "client")
     sections = visible_sections(client, current_user)
-    summary = services.overview(client, sections, current_user)
-    shown = [s for s in SECTION_ORDER
-             if s in sections and SECTION_ENDPOINTS[s] in current_app.view_functions]
-    return render_template("clients/show.html", client=client, sections=sections, shown=shown,
-                           summary=summary, section_endpoints=SECTION_ENDPOINTS)
+    overview = services.overview(client, sections, current_user)
+    return render_template("clients/show.html", client=client, sections=sections,
+                           shown=shown_sections(sections), overview=overview)
 
 
 # --- peer pairings ------------------------------------------------------------------------------

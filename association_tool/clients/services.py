@@ -123,6 +123,7 @@ class DueItem:
     on: date
     kind: str  # "task" or "review"
     text: str
+    item_id: int | None = None  # the task's or the goal's id
 
 
 def _next_due_query(viewer=None, goal_clients=None):
@@ -151,12 +152,13 @@ def _build_next_due_query(viewer, goal_clients):
     ids = bindparam("ids", expanding=True)
     tasks = (select(FollowUpTask.client_id, FollowUpTask.due_date.label("on"),
                     FollowUpTask.title.label("text"), literal("task").label("kind"),
-                    FollowUpTask.kind.label("task_kind"), FollowUpTask.params.label("params"))
+                    FollowUpTask.kind.label("task_kind"), FollowUpTask.params.label("params"),
+                    FollowUpTask.id.label("item_id"))
              .where(FollowUpTask.client_id.in_(ids),
                     FollowUpTask.status == TaskStatus.OPEN.value,
                     FollowUpTask.due_date.is_not(None)))
     reviews = (select(Goal.client_id, Goal.review_date, Goal.text, literal("review"),
-                      cast(null(), String(30)), cast(null(), JSON))
+                      cast(null(), String(30)), cast(null(), JSON), Goal.id)
                .where(Goal.client_id.in_(ids), Goal.status.in_(OPEN_GOAL_STATUSES),
                       Goal.review_date.is_not(None)))
     if viewer is not None:
@@ -168,7 +170,7 @@ def _build_next_due_query(viewer, goal_clients):
     ranked = select(both, func.row_number().over(
         partition_by=both.c.client_id, order_by=(both.c.on, both.c.kind.desc())).label("n")).subquery()
     return (select(ranked.c.client_id, ranked.c.on, ranked.c.text, ranked.c.kind,
-                   ranked.c.task_kind, ranked.c.params)
+                   ranked.c.task_kind, ranked.c.params, ranked.c.item_id)
             .where(ranked.c.n == 1))
 
 
@@ -190,8 +192,8 @@ def next_due(client_ids: list[int], viewer=None) -> dict[int, DueItem]:
         goal_clients = [c.id for c in clients if "goals" in visible_sections(c, viewer)]
     rows = db.session.execute(_next_due_query(viewer, goal_clients), {"ids": list(client_ids)})
     return {client_id: DueItem(on, kind, task_title(SimpleNamespace(
-                kind=task_kind, params=params, title=text)) if kind == "task" else text)
-            for client_id, on, text, kind, task_kind, params in rows}
+                kind=task_kind, params=params, title=text)) if kind == "task" else text, item_id)
+            for client_id, on, text, kind, task_kind, params, item_id in rows}
 
 
 @dataclass
@@ -201,7 +203,6 @@ class Overview:
     active_goals: list
     latest_contacts: list
     open_tasks: list
-    next_item: DueItem | None
     pairings: list
     ending: ClientEnding | None
 
@@ -228,13 +229,47 @@ def overview(client: Client, sections: list[str], viewer=None) -> Overview:
                    *([visible] if visible is not None else []))
             .order_by(FollowUpTask.due_date.is_(None), FollowUpTask.due_date, FollowUpTask.id)
             .limit(5)).all()
-    due = next_due([client.id], viewer).get(client.id) \
-        if {"goals", "tasks"} <= set(sections) else None
     pairings = db.session.scalars(
         select(PeerPairing).options(joinedload(PeerPairing.peer))
         .where(PeerPairing.client_id == client.id).order_by(PeerPairing.id)).all() \
         if "peers" in sections else []
-    return Overview(goals, contacts, tasks, due, pairings, current_ending(client))
+    return Overview(goals, contacts, tasks, pairings, current_ending(client))
+
+
+@dataclass
+class Summary:
+    """The short summary at the top of every client page; None where the viewer may not see it."""
+
+    next_item: DueItem | None
+    next_section: str | None  # where the next due item lives: "tasks" or "goals"
+    overdue: bool
+    agreement: object | None  # the contact agreement in force (None: none, or not shown)
+    shows_agreement: bool
+    consents_in_force: int | None
+
+
+def summary(client: Client, sections: list[str], viewer=None) -> Summary:
+    """Collect the client page's short summary, limited to what the viewer may see (all: None).
+
+    The next due task or goal review is the one the viewer may see; the contact agreement only
+    with the agreement section, the count of consents in force only with the consents section.
+    """
+    from ..agreements.services import active_agreement
+    from ..consents.services import client_consents, is_active
+
+    allowed = set(sections)
+    due = next_due([client.id], viewer).get(client.id) if allowed & {"goals", "tasks"} else None
+    where = None
+    if due is not None:
+        where = "tasks" if due.kind == "task" else "goals"
+        if where not in allowed:
+            where = None
+    shows_agreement = "agreement" in allowed
+    agreement = active_agreement(client) if shows_agreement else None
+    consents = (sum(1 for c in client_consents(client) if is_active(c))
+                if "consents" in allowed else None)
+    overdue = due is not None and due.on < local_today()
+    return Summary(due, where, overdue, agreement, shows_agreement, consents)
 
 
 # --- peer pairings ------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ def test_peer_sees_only_the_paired_client_and_allowed_sections(demo_server, page
     base = demo_server
     page.emulate_media(color_scheme="dark")  # axe checks the contrast of the dark colours too
     sign_in(page, base, PEER)
-    expect(page.get_by_role("heading", name="Hei, Matti Kokemusasiantuntija")).to_be_visible()
+    expect(page.get_by_role("heading", name="Hei, Matti Vertainen")).to_be_visible()
     check_a11y(page, "peer home")
     page.get_by_role("link", name="Asiakkaat", exact=True).first.click()
     results = page.get_by_role("heading", name="Asiakkaat", level=1)
