@@ -197,3 +197,59 @@ def test_every_reachable_page_fits_and_passes(sweep_server, browser, role, width
     finally:
         context.close()
     assert not problems, f"{len(problems)} problems for {role} at {width}:\n" + "\n".join(problems)
+
+
+def test_the_menu_opens_without_javascript_on_a_phone_and_stays_open_on_a_laptop(sweep_server, browser):
+    base = sweep_server
+    phone = browser.new_context(locale="fi-FI", viewport=WIDTHS["phone"], java_script_enabled=False)
+    try:
+        page = phone.new_page()
+        page.set_default_timeout(15_000)
+        sign_in(page, base, STAFF)
+        menu = page.get_by_text("Valikko", exact=True)
+        sign_out = page.get_by_role("button", name=SIGN_OUT)
+        clients = page.get_by_role("navigation", name="Päävalikko").get_by_role("link", name="Asiakkaat")
+        expect(menu).to_be_visible()
+        expect(sign_out).to_be_hidden()
+        menu.click()
+        expect(clients).to_be_visible()
+        expect(sign_out).to_be_visible()
+        clients.click()
+        expect(page.get_by_role("heading", name="Asiakkaat", level=1)).to_be_visible()
+        expect(sign_out).to_be_hidden()  # a new page starts with the menu folded
+        menu.click()
+        sign_out.click()
+        expect(page).to_have_url(re.compile(r"/login"))
+    finally:
+        phone.close()
+
+    with_script = browser.new_context(locale="fi-FI", viewport=WIDTHS["phone"])
+    try:
+        page = with_script.new_page()
+        page.set_default_timeout(15_000)
+        sign_in(page, base, STAFF)
+        menu = page.get_by_text("Valikko", exact=True)
+        sign_out = page.get_by_role("button", name=SIGN_OUT)
+        menu.click()
+        expect(sign_out).to_be_visible()
+        page.keyboard.press("Escape")  # from the menu button: closes the menu, focus stays on it
+        expect(sign_out).to_be_hidden()
+        expect(menu).to_be_focused()
+        menu.click()
+        expect(sign_out).to_be_visible()
+        page.mouse.click(5, 400)  # a tap elsewhere, beside the open menu, folds it again
+        expect(sign_out).to_be_hidden()
+    finally:
+        with_script.close()
+
+    laptop = browser.new_context(locale="fi-FI", viewport=WIDTHS["laptop"], java_script_enabled=False)
+    try:
+        page = laptop.new_page()
+        page.set_default_timeout(15_000)
+        sign_in(page, base, STAFF)
+        expect(page.get_by_text("Valikko", exact=True)).to_be_hidden()
+        expect(page.get_by_role("button", name=SIGN_OUT)).to_be_visible()
+        page.get_by_role("link", name="Palveluhakemisto").click()
+        expect(page.get_by_role("heading", name="Palveluhakemisto", level=1)).to_be_visible()
+    finally:
+        laptop.close()
