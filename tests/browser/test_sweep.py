@@ -6,7 +6,8 @@ For each role of the demo association the crawl starts from the home page and fo
 same-origin link (GET only; nothing here changes data). Numbers in paths are read as ids, so each
 kind of page (a client page, an errand page, ...) is visited at most PER_KIND times. Downloads
 (PDF, CSV, images) and sign-out are not followed. Closed disclosures (<details>) are opened too,
-since the forms behind them must fit the phone as well.
+since the forms behind them must fit the phone as well. Controls must be at least 24 × 24 px
+and date and time fields must open the phone's own pickers.
 """
 from __future__ import annotations
 
@@ -78,6 +79,32 @@ def sideways_overflow(page) -> str | None:
         }
         return `scrollWidth ${root.scrollWidth} > innerWidth ${width}: ` + out.map(o => o.text).join('; ');
     }""")
+
+
+def small_targets(page) -> list[str]:
+    """Controls smaller than 24 × 24 px (WCAG 2.2, 2.5.8), stricter than axe's target-size rule,
+    which lets a small control pass when nothing else is near: buttons, menu and disclosure
+    buttons, form fields and links that stand on their own (a link inside a sentence may be as
+    small as its text)."""
+    return page.evaluate("""() => {
+        const controls = 'button, summary, select, textarea, [role=button], a[href], ' +
+            'input:not([type=hidden])';
+        return Array.from(document.querySelectorAll(controls)).filter(e => {
+            if (!e.checkVisibility({visibilityProperty: true}) || e.closest('.visually-hidden, .skip-link')) return false;
+            if (e.tagName === 'A' && getComputedStyle(e).display === 'inline') return false;
+            const box = e.getBoundingClientRect();
+            return box.width > 1 && (box.width < 23.5 || box.height < 23.5);
+        }).slice(0, 5).map(e => { const box = e.getBoundingClientRect();
+            return `${e.tagName.toLowerCase()}${e.name ? '[name=' + e.name + ']' : ''} ` +
+                   `"${(e.textContent || '').trim().slice(0, 30)}" ${Math.round(box.width)}×${Math.round(box.height)}`; });
+    }""")
+
+
+def dates_typed_as_text(page) -> list[str]:
+    """Fields that hold a date or a time but are plain text fields: a phone shows no picker."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('input[type=text]'))
+        .filter(e => /^(\\d{1,2}\\.\\d{1,2}\\.\\d{4}|\\d{4}-\\d{2}-\\d{2}|\\d{1,2}[.:]\\d{2})$/.test(e.value.trim()))
+        .map(e => e.name)""")
 
 
 def open_all_details(page) -> None:
@@ -190,6 +217,10 @@ def test_every_reachable_page_fits_and_passes(sweep_server, browser, role, width
             overflow = sideways_overflow(page)
             if overflow:
                 note("with every disclosure open: " + overflow)
+            for target in small_targets(page):
+                note("touch target smaller than 24 × 24 px: " + target)
+            for name in dates_typed_as_text(page):
+                note(f"the date or time field {name!r} is a text field, not type=date or type=time")
             queue.extend(link for link in links if link not in visited)
         current["url"] = ""
         assert len(kinds) >= 5, f"the crawl found too few pages: {sorted(kinds)}"
