@@ -32,7 +32,9 @@ FAILING_IMPACTS = {"serious", "critical"}
 # Files, not pages: followed by no one here (other tests check the PDFs and the CSV).
 NOT_PAGES = re.compile(r"(\.pdf|\.csv|\.svg|\.json|/pdf|/settings/logo)$")
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("sweep")]
+# No xdist_group: the six crawls (about 40 s each) spread over the workers, each worker starting
+# the demo server once for this module.
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
