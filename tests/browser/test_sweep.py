@@ -189,6 +189,15 @@ def test_every_reachable_page_fits_and_passes(sweep_server, browser, role, width
             if r.status >= 400 else None)
     page.on("requestfailed", lambda r: note(f"request failed: {r.method} {r.url} ({r.failure})"))
     try:
+        # The sign-in page first: it is the first page everyone sees, on any device.
+        current["url"] = base + "/login"
+        page.goto(base + "/login")
+        settle(page)
+        overflow = sideways_overflow(page)
+        if overflow:
+            note(overflow)
+        problems.extend(f"{base}/login: {finding}" for finding in axe_findings(page))
+        current["url"] = ""
         sign_in(page, base, ROLES[role])
         queue, visited, kinds = deque([base + "/"]), set(), {}
         while queue:
