@@ -91,7 +91,8 @@ def email_field():
     return StringField(_l("E-mail"), filters=[strip],
                        validators=[DataRequired(), Length(max=254),
                                    Email(check_deliverability=False)],
-                       render_kw={"autocomplete": "email"})
+                       render_kw={"autocomplete": "email", "inputmode": "email",
+                                  "autocapitalize": "none"})
 
 
 PHONE_MAX = 40

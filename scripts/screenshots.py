@@ -2,7 +2,8 @@
 
 Run with `make screenshots`. It starts the app on a free local port with a fresh SQLite database
 in a temporary folder (as the browser tests do), loads the demo data, drives headless Chromium
-through the main pages and writes PNG files into docs/screenshots/. A printed PDF (the errand
+through the main pages and writes PNG files into docs/screenshots/, the home page and a client's
+page also at a phone's width (390 px). A printed PDF (the errand
 checklist) is turned into an image with pdftoppm (poppler-utils).
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 STAFF, PASSWORD = "ohjaaja@demo.example.org", "kokeile-demoa-rauhassa"
 VIEWPORT = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 
 def _free_port() -> int:
@@ -130,6 +132,21 @@ def main() -> None:
         if answer.status != 200 or not answer.headers["content-type"].startswith("application/pdf"):
             raise SystemExit(f"the checklist did not print: {answer.status}")
         pdf_page_png(answer.body(), "07-errand-checklist-pdf", Path(tmp))
+
+        # The same worker on a phone: the home page with the menu opened, and a client's page.
+        phone = browser.new_context(locale="fi-FI", viewport=PHONE, device_scale_factor=1,
+                                    is_mobile=True, has_touch=True).new_page()
+        phone.goto(base + "/login")
+        phone.get_by_label("Sähköposti").fill(STAFF)
+        phone.get_by_label("Salasana").fill(PASSWORD)
+        phone.get_by_role("button", name="Kirjaudu sisään").click()
+        expect(phone).to_have_url(base + "/")
+        phone.get_by_text("Valikko", exact=True).click()
+        expect(phone.get_by_role("button", name="Kirjaudu ulos")).to_be_visible()
+        shoot(phone, "08-phone-home")
+        phone.goto(base + "/clients/1")
+        expect(phone.get_by_role("heading", name="Ruusu", level=1)).to_be_visible()
+        shoot(phone, "09-phone-client")
         browser.close()
 
 

@@ -12,7 +12,8 @@ class LoginForm(AppForm):
     """Sign in with e-mail and password."""
 
     email = StringField(_l("E-mail"), filters=[strip], validators=[DataRequired(), Length(max=254)],
-                        render_kw={"autocomplete": "username"})
+                        render_kw={"autocomplete": "username", "inputmode": "email",
+                                   "autocapitalize": "none"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
                              render_kw={"autocomplete": "current-password"})
     submit = SubmitField(_l("Sign in"))

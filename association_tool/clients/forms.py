@@ -21,9 +21,11 @@ class ClientForm(AppForm):
     full_name = StringField(_l("Full name"), filters=[strip], validators=[Optional(), Length(max=200)])
     birth_year = IntegerField(_l("Year of birth"), validators=[Optional()],
                               description=_l("Only for age-group statistics."))
-    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)])
+    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
     email = StringField(_l("E-mail"), filters=[strip],
-                        validators=[Optional(), Length(max=254), Email(check_deliverability=False)])
+                        validators=[Optional(), Length(max=254), Email(check_deliverability=False)],
+                        render_kw={"inputmode": "email", "autocapitalize": "none", "autocomplete": "off"})
     language = SelectField(_l("Preferred language"), choices=[])
     language_other = StringField(_l("Other language"), filters=[strip],
                                  validators=[Optional(), Length(max=60)])

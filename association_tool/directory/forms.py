@@ -16,9 +16,11 @@ class OrganisationForm(AppForm):
     unit = StringField(_l("Unit"), filters=[strip], validators=[Optional(), Length(max=200)],
                        description=_l("For example: Aikuissosiaalityö, Kuopion palvelupiste."))
     address = StringField(_l("Address"), filters=[strip], validators=[Optional(), Length(max=300)])
-    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)])
+    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
     email = StringField(_l("E-mail"), filters=[strip],
-                        validators=[Optional(), Length(max=254), Email(check_deliverability=False)])
+                        validators=[Optional(), Length(max=254), Email(check_deliverability=False)],
+                        render_kw={"inputmode": "email", "autocapitalize": "none", "autocomplete": "off"})
     website = StringField(_l("Website"), filters=[strip],
                           validators=[Optional(), Length(max=300), URL(require_tld=True)])
     opening_hours = StringField(_l("Opening hours"), filters=[strip], validators=[Optional(), Length(max=300)])
@@ -43,9 +45,11 @@ class PersonForm(AppForm):
 
     name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
     title = StringField(_l("Title"), filters=[strip], validators=[Optional(), Length(max=120)])
-    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)])
+    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
     email = StringField(_l("E-mail"), filters=[strip],
-                        validators=[Optional(), Length(max=254), Email(check_deliverability=False)])
+                        validators=[Optional(), Length(max=254), Email(check_deliverability=False)],
+                        render_kw={"inputmode": "email", "autocapitalize": "none", "autocomplete": "off"})
     is_liaison = BooleanField(_l("Named liaison of the two-way model"))
     version = version_field()
     submit = SubmitField(_l("Save contact person"))

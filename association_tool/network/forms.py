@@ -19,7 +19,8 @@ class MemberForm(AppForm):
     relation = StringField(_l("Relation to the client"), filters=[strip],
                            description=_l("For example: sister, neighbour, friend from the group."),
                            validators=[Optional(), Length(max=120)])
-    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)])
+    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)],
+                        render_kw={"inputmode": "tel", "autocomplete": "off"})
     sector = SelectField(_l("Sector"), choices=[])
     ring = SelectField(_l("How close"), choices=[], default="middle")
     role_note = StringField(_l("Role for the client"), filters=[strip],

@@ -66,6 +66,26 @@
         piece.querySelector("h2, h3, h4") || piece;
     focusQuietly(landing);
   });
+  // A table that is wider than its box scrolls inside it (app.css); only then can the box take
+  // focus, so that the keyboard can scroll it too.
+  function markScrollBoxes() {
+    document.querySelectorAll(".table-scroll, .overflow-auto").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) { box.setAttribute("tabindex", "0"); }
+      else { box.removeAttribute("tabindex"); }
+    });
+  }
+  document.addEventListener("htmx:load", markScrollBoxes);
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(markScrollBoxes, 150);
+  });
+  // The open menu (a <details> in the header) closes when the user taps or clicks elsewhere.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.site-menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.open = false; }
+    });
+  });
   document.addEventListener("keydown", function (event) {
     // Escape closes the disclosure (details) the focus is in and returns to its summary,
     // unless a drop-down list is open and the key is meant for it.
