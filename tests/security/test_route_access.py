@@ -22,6 +22,8 @@ CLOSED_BY_STATE = {
     "auth.logout": (LOGIN, "signing out ends on the sign-in page"),
     "auth.two_factor_qr": (NOT_FOUND, "the QR code exists only while two-step sign-in is "
                                       "being set up"),
+    "health.healthz": ("503", "the seeded world has no scheduled backup yet, so the health check "
+                              "says so (its answers: tests/test_scheduled_backup.py)"),
 }
 
 
