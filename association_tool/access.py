@@ -33,6 +33,16 @@ STAFF = Rule(frozenset({Role.ADMIN.value, Role.STAFF.value}))
 ADMIN = Rule(frozenset({Role.ADMIN.value}))
 
 
+# The only pages anyone may open without signing in: signing in and the first-run setup, the
+# language choice, the health check for monitoring, and the feedback forms for clients (on the
+# drop-in centre's own device) and partners (behind a one-time link). A route declared PUBLIC
+# that is not named here fails tests/test_public_pages.py.
+PUBLIC_ENDPOINTS = frozenset({
+    "auth.setup", "auth.login", "auth.login_code", "auth.language", "static",
+    "health.healthz", "feedback.kiosk", "feedback.partner",
+})
+
+
 def allow(rule: Rule):
     """Declare who may use a view; the access hook reads the declaration."""
 

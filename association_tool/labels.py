@@ -42,6 +42,17 @@ LABELS = {
         "changed": _l("Changed"), "dropped": _l("Dropped"),
     },
     "answer": {"yes": _l("Yes"), "partly": _l("Partly"), "no": _l("No")},
+    "feedback_source": {
+        "kiosk": _l("On the drop-in centre's device"), "paper": _l("On a paper form"),
+        "ending": _l("At the ending"), "meeting": _l("After a network meeting"),
+        "referral": _l("At a referral's follow-up"), "partner_link": _l("Partner questionnaire"),
+    },
+    "quality_dimension": {
+        "encounter": _l("The encounter (client experience)"),
+        "competence": _l("Professional competence (quality of the service)"),
+        "cooperation": _l("Cooperation, structures and leadership (efficiency)"),
+        "evaluation": _l("Follow-up, evaluation and development (effect)"),
+    },
     "contact_channel": {
         "drop_in": _l("Drop-in visit"), "phone": _l("Phone"), "message": _l("Message or chat"),
         "home_visit": _l("Home visit"), "accompanied_errand": _l("Accompanied errand"),

@@ -4,7 +4,9 @@ from wtforms import DateField, RadioField, SelectField, SubmitField, TextAreaFie
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..forms import AppForm, sensible_date, strip, version_field
-from ..labels import choices
+from functools import lru_cache
+
+from ..labels import LABELS, choices
 from ..models import ANSWERS
 from ..timeutil import local_today
 
@@ -116,3 +118,32 @@ class ReviewForm(AppForm):
         """The next review comes after this one."""
         if field.data is not None and self.on.data is not None and field.data < self.on.data:
             raise ValidationError(_l("The next review cannot be before this review."))
+
+    def wellbeing_fields(self) -> list:
+        """The client's own 0–10 ratings of the association's life areas (all optional)."""
+        return [f for f in self if f.name.startswith(WELLBEING_PREFIX)]
+
+    def wellbeing_scores(self) -> dict[str, int | None]:
+        return {f.name[len(WELLBEING_PREFIX):]: (int(f.data) if f.data not in (None, "") else None)
+                for f in self.wellbeing_fields()}
+
+
+WELLBEING_PREFIX = "wellbeing_"
+_WELLBEING_CHOICES = [("", "–")] + [(str(n), str(n)) for n in range(11)]
+
+
+@lru_cache(maxsize=32)
+def _review_form_class(areas: tuple[str, ...]):
+    fields = {
+        f"{WELLBEING_PREFIX}{area}": SelectField(
+            LABELS["life_area"][area], choices=_WELLBEING_CHOICES, default="",
+            validate_choice=False, validators=[Optional(), AnyOf(
+                [value for value, _text in _WELLBEING_CHOICES],
+                message=_l("Choose a number from 0 to 10, or leave it empty."))])
+        for area in areas}
+    return type("ReviewWithWellbeingForm", (ReviewForm,), fields)
+
+
+def review_form(areas, **kwargs) -> ReviewForm:
+    """The review form with a 0–10 rating for each of the association's wellbeing areas."""
+    return _review_form_class(tuple(areas))(**kwargs)

@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit
+from ..feedback import services as feedback_services
+from ..feedback.services import wellbeing_areas
 from ..access import SIGNED_IN, allow, client_or_404, owned_or_404, sees_all_clients
 from ..extensions import db
 from ..forms import save_versioned
@@ -16,7 +18,7 @@ from ..models import OPEN_GOAL_STATUSES, Goal
 from ..timeutil import local_today
 from . import bp
 from . import services
-from .forms import GoalEditForm, GoalForm, ProgressForm, ReviewForm, scope_ids
+from .forms import GoalEditForm, GoalForm, ProgressForm, review_form, scope_ids
 
 
 @dataclass
@@ -32,7 +34,7 @@ class GoalForms:
 def _blank_forms(goal, **kwargs) -> GoalForms:
     """Return empty progress and review forms for a goal, never filled from this request."""
     progress = scope_ids(ProgressForm(formdata=None), f"goal-{goal.id}-progress")
-    review = scope_ids(ReviewForm(formdata=None), f"goal-{goal.id}-review")
+    review = scope_ids(review_form(wellbeing_areas(), formdata=None), f"goal-{goal.id}-review")
     return GoalForms(progress=progress, review=review, **kwargs)
 
 
@@ -62,7 +64,8 @@ def _section(client, status: int = 200, *, new_form=None, forms=None, editing=No
     if can_manage and new_form is None:
         new_form = scope_ids(GoalForm(formdata=None), "goal-new")
     audit.log_view(client.id, "goals")
-    return render_section(client, "goals/_section.html", status, current_goals=current,
+    voice = feedback_services.client_voice(client.id, staff=can_manage)
+    return render_section(client, "goals/_section.html", status, current_goals=current, voice=voice,
                           closed_goals=closed, new_form=new_form if can_manage else None,
                           goal_forms=goal_forms, editing=editing or {}, stale=stale,
                           message=message, **_shared())
@@ -166,16 +169,18 @@ def add_review(client_id: int, goal_id: int):
     """Record a joint review with the client; its next review date becomes the goal's."""
     client = client_or_404(client_id, "goals")
     goal = owned_or_404(Goal, goal_id, client, options=services.WITH_HISTORY)
-    form = scope_ids(ReviewForm(), f"goal-{goal.id}-review")
+    form = scope_ids(review_form(wellbeing_areas()), f"goal-{goal.id}-review")
     if not form.validate_on_submit():
         forms = _blank_forms(goal, open="review")
         forms.review = form
         return _goal(client, goal, 422, forms=forms)
-    services.add_review(goal, on=form.on.data, sufficient=form.sufficient.data,
+    review = services.add_review(goal, on=form.on.data, sufficient=form.sufficient.data,
                         matched_needs=form.matched_needs.data,
                         matched_expectations=form.matched_expectations.data,
                         matched_goals=form.matched_goals.data,
                         client_comment=form.client_comment.data,
                         next_review_date=form.next_review_date.data, author_id=current_user.id)
+    feedback_services.record_wellbeing(client.id, form.on.data, form.wellbeing_scores(),
+                                       review_id=review.id, author_id=current_user.id)
     db.session.commit()
     return _done(client, goal, _("Review saved."))

@@ -141,6 +141,14 @@ def build_world() -> World:
     # Users are not client data: both sides address the other peer supporter's account.
     world.ids["A"]["user_id"] = world.ids["B"]["user_id"] = other_peer.id
     world.ids["A"]["filename"] = world.ids["B"]["filename"] = "js/app.js"
+    # Not client data either: the quality criteria and a partner's one-time feedback link.
+    from association_tool.feedback import services as feedback
+
+    feedback.set_switches(kiosk=True, partner_links=True)
+    criterion = feedback.criteria()[0]
+    _link, token = feedback.create_partner_link("kumppani", staff.id, days=3650)
+    world.ids["A"]["criterion_id"] = world.ids["B"]["criterion_id"] = criterion.id
+    world.ids["A"]["token"] = world.ids["B"]["token"] = token
     from association_tool.admin.logo import save_logo
 
     save_logo(LOGO_SVG)
