@@ -16,7 +16,6 @@ PACKAGE = Path(__file__).resolve().parents[1] / "association_tool"
 KERNEL = {"access", "audit", "audit_text", "backup", "backup_schedule", "config", "database",
           "extensions", "forms", "htmx", "i18n", "labels", "models", "passwords", "pdf",
           "public_limit", "sealing", "settings", "timeutil", "users"}
-          "users"}
 # Packages that only put the app together (the factory, the command line, the demo data).
 ASSEMBLY = {"", "cli", "db_copy", "demo"}
 
