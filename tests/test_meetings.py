@@ -99,7 +99,7 @@ def approve(http, meeting):
     db.session.rollback()
     meeting = db.session.get(NetworkMeeting, meeting.id)
     return http.post(f"/clients/{meeting.client_id}/meetings/{meeting.id}/approve",
-                     data={"version": str(meeting.version)})
+                     data={"version": str(meeting.version), "confirmed": "yes"})
 
 
 def approved_meeting(http, client, staff, members=(), actions=None):

@@ -10,7 +10,7 @@ from wtforms import FieldList
 from .. import audit
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404, sees_all_clients
 from ..extensions import db
-from ..forms import save_versioned
+from ..forms import save_versioned, version_of
 from ..htmx import render_section, see_other
 from ..models.meetings import NetworkMeeting
 from ..pdf import pdf_response, render_pdf
@@ -103,7 +103,7 @@ def _page(client, template: str, status: int = 200, **context):
 
 
 def _show(client, meeting, status: int = 200, *, error=None, approve_form=None,
-          addendum_form=None, print_form=None):
+          addendum_form=None, print_form=None, confirm_approve=False):
     """The meeting page: the plan, the minutes, addenda, and (staff) the distribution check."""
     staff = sees_all_clients(current_user)
     listed = left_out = None
@@ -120,6 +120,7 @@ def _show(client, meeting, status: int = 200, *, error=None, approve_form=None,
     return _page(client, "meetings/_meeting.html", status, meeting=meeting, error=error,
                  listed=listed, left_out=left_out, scopes=services.minutes_scopes(meeting),
                  approve_form=approve_form, addendum_form=addendum_form, print_form=print_form,
+                 confirm_approve=confirm_approve,
                  printed_on=local_today(), language=services.meeting_language(client))
 
 
@@ -309,13 +310,23 @@ def approve(client_id: int, meeting_id: int):
     if not form.validate_on_submit():
         return _show(client, meeting, 422, error=_("The form was incomplete. Reload the page and "
                                                    "try again."))
+    stale = _("Someone else changed the minutes after you opened them. Read them again and then "
+              "approve.")
+    if request.form.get("confirmed") != "yes":
+        # Ask once more, naming what happens, before the minutes are locked for good.
+        if version_of(form) != meeting.version:
+            return _show(client, meeting, 409, error=stale)
+        try:
+            services.check_approvable(meeting)
+        except MeetingError as error:
+            return _show(client, meeting, 422, error=str(_MESSAGES.get(error.code, error.code)))
+        return _show(client, meeting, approve_form=form, confirm_approve=True)
     refused = []
     try:
         approved = save_versioned(
             form, lambda version: services.approve(meeting, by=current_user, version=version),
             errors=MeetingError, on_error=lambda form, error: refused.append(error),
-            stale_message=_("Someone else changed the minutes after you opened them. Read them "
-                            "again and then approve."),
+            stale_message=stale,
             current_version=lambda: owned_or_404(NetworkMeeting, meeting_id, client).version)
     except MeetingLocked:
         return _locked(client, meeting)

@@ -361,16 +361,21 @@ def record_minutes(meeting: NetworkMeeting, data: dict, *, participants: list[di
                  client_id=meeting.client_id, detail="minutes")
 
 
+def check_approvable(meeting: NetworkMeeting) -> None:
+    """Refuse, changing nothing, minutes that cannot be approved yet."""
+    if meeting.status != "recorded":
+        raise MeetingError("not_recorded")
+    if meeting.meeting_date > local_today():
+        raise MeetingError("approve_before_meeting")
+
+
 def approve(meeting: NetworkMeeting, *, by: User, version: int) -> None:
     """Approve the minutes: their actions become follow-up tasks and nothing can change after."""
     from ..tasks.services import create_task
 
     _check_open(meeting)
     _check_version(meeting, version)
-    if meeting.status != "recorded":
-        raise MeetingError("not_recorded")
-    if meeting.meeting_date > local_today():
-        raise MeetingError("approve_before_meeting")
+    check_approvable(meeting)
     client = meeting.client
     for action in meeting.actions:
         params = {"with_whom": action.with_whom} if action.with_whom else None
