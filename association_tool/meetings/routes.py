@@ -38,6 +38,7 @@ _MESSAGES = {
     "action_owner": _l("Choose who does it, or write the outside party's name."),
     "action_due": _l("Give the date by which it is done."),
     "next_date": _l("Give a valid date."),
+    "contents": _l("Choose at least one part for the printed minutes."),
     "next_before_meeting": _l("The next meeting cannot be before this one."),
     "not_recorded": _l("Write the minutes before approving them."),
     "approve_before_meeting": _l("Minutes can be approved on the day of the meeting at the "
@@ -178,6 +179,7 @@ def _minutes_form(client, meeting, formdata=None) -> MinutesForm:
     actions += [{} for _ in range(3 if not actions else 1)]
     first_time = meeting.status == "planned"
     data = {name: getattr(meeting, name) for name in services.MINUTES_FIELDS}
+    data["contents"] = meeting.content_list
     if first_time:
         data.update(chair=meeting.convener.name if meeting.convener else None,
                     responsible_person=client.responsible.name if client.responsible else None,
