@@ -38,11 +38,6 @@ def _user_choices(users, blank):
     return [(None, blank)] + [(u.id, f"{u.name} ({roles.get(u.role, u.role)})") for u in users]
 
 
-def _check_choice(field, message):
-    if field.data is not None and field.data not in {value for value, _ in field.choices}:
-        raise ValidationError(message)
-
-
 class ErrandForm(AppForm):
     """An errand: what, where, when, with whom, what to bring and what to ask."""
 
@@ -85,10 +80,6 @@ class ErrandForm(AppForm):
             self.things_to_bring.description = _l("One thing per line.")
         self.type.choices = choices("errand_type", blank=_l("Choose…"))
         self.companion_id.choices = _user_choices(companions, _l("Nobody, or not decided yet"))
-
-    def validate_companion_id(self, field):
-        """Only the users offered can accompany."""
-        _check_choice(field, _l("Choose someone from the list."))
 
     def values(self) -> dict:
         """The errand fields as plain values."""
