@@ -212,9 +212,11 @@ class EndingForm(AppForm):
 
 def consent_reason(reason: str | None, when=None) -> str:
     """Say on screen why a party may not be told (the codes of consents.services.why_not)."""
-    from flask_babel import format_date, gettext as _
+    from flask_babel import gettext as _
 
-    day = format_date(when, "short") if when else ""
+    from ..i18n import date_filter
+
+    day = date_filter(when)
     texts = {
         "none": _("No consent to share information with them."),
         "withdrawn": _("The consent was withdrawn on %(date)s.", date=day),

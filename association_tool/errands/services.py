@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from babel.dates import format_time
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -12,6 +11,7 @@ from .. import audit
 from ..access import may_see_section
 from ..extensions import db
 from ..forms import check_version
+from ..i18n import time_of_day
 from ..models import Client, FollowUpTask, Role, User
 from ..models.errands import ERRAND_TYPES, Errand, lines
 from ..settings import WhoToCall, setting_value, store_setting, who_to_call
@@ -260,7 +260,7 @@ def checklist_context(errand: Errand, client: Client, lang: str, steps=()) -> di
     return {
         "errand": errand,
         "client_name": client.display_name,
-        "time_text": format_time(errand.starts_at, "short", locale=lang) if errand.starts_at else "",
+        "time_text": time_of_day(errand.starts_at, lang),
         "bring": texts.localise_items(errand.bring_list, lang),
         "questions": errand.question_list,
         "agreed": errand.agreed or "",

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, RadioField,
+from wtforms import (BooleanField, DateField, FieldList, FormField, HiddenField, RadioField,
                      SelectField, StringField, SubmitField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import (AppForm, MultiCheckboxField, language_choices, optional_id, sensible_date,
+from ..forms import (AppForm, MultiCheckboxField, RowForm, language_choices, optional_id, sensible_date,
                      strip, version_field)
 from ..labels import choices
 from ..timeutil import local_today
@@ -73,7 +73,7 @@ class PlanForm(AppForm):
             "invite_users")}
 
 
-class ParticipantRow(Form):
+class ParticipantRow(RowForm):
     """One participant of the minutes: an invited one (with id) or someone added now."""
 
     id = HiddenField(filters=[row_id])
@@ -93,7 +93,7 @@ class ParticipantRow(Form):
         self.presence.choices = [(k, v) for k, v in choices("presence") if k != "invited"]
 
 
-class ActionRow(Form):
+class ActionRow(RowForm):
     """One agreed action: who does what, with whom, by when."""
 
     id = HiddenField(filters=[row_id])

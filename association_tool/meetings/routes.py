@@ -12,6 +12,7 @@ from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404, sees_
 from ..extensions import db
 from ..forms import save_versioned, version_of
 from ..htmx import render_section, see_other
+from ..i18n import time_of_day
 from ..models.meetings import NetworkMeeting
 from ..pdf import pdf_response, render_pdf
 from ..settings import letterhead
@@ -401,7 +402,4 @@ def print_minutes(client_id: int, meeting_id: int):
 @bp.app_template_filter("meeting_time")
 def meeting_time(value) -> str:
     """A time of day in the current language's short form (14.30, 14:30, 2:30 PM)."""
-    from babel.dates import format_time
-    from flask_babel import get_locale
-
-    return format_time(value, "short", locale=get_locale()) if value else ""
+    return time_of_day(value)

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from babel.dates import format_time
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -19,6 +18,7 @@ from ..consents import labels as _consent_labels  # noqa: F401  (the info_scope 
 from ..consents.services import DOCUMENT, active_consent, ends_on, why_not
 from ..extensions import db
 from ..forms import check_version, role_choices
+from ..i18n import time_of_day
 from ..models import Client, ContactPerson, NetworkMember, User
 from ..models.meetings import (CONTENTS, METHODS, MeetingAction, MeetingAddendum, MeetingLocked,
                                MeetingParticipant, NetworkMeeting)
@@ -528,8 +528,7 @@ def minutes_document(meeting: NetworkMeeting, *, lang: str, on: date | None = No
         "client_name": meeting.client.display_name,
         "status": meeting.status,
         "meeting_date": meeting.meeting_date,
-        "time_text": format_time(meeting.start_time, "short", locale=lang)
-        if meeting.start_time else "",
+        "time_text": time_of_day(meeting.start_time, lang),
         "place": meeting.place,
         "remote_link": meeting.remote_link,
         "method": meeting.method,
