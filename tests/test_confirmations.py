@@ -110,3 +110,20 @@ def test_minutes_not_written_are_refused_without_asking(client, staff):
     response = client.post(f"/clients/{ruusu.id}/meetings/{meeting.id}/approve",
                            data={"version": str(meeting.version)})
     assert response.status_code == 422 and "confirm-approve" not in response.get_data(as_text=True)
+
+
+def test_each_step_says_it_was_done_once_on_the_page_it_leads_to(client, staff):
+    target, agreement, base = ready_agreement(client, staff)
+    liisa = add_member(target, name="Sisko Sari")
+    give(target, liisa, information=["general", "progress"])
+    client.get(f"{base}/edit")  # the messages of the steps before are shown and gone
+    added = client.post(f"{base}/lines", data=line_data(liisa), follow_redirects=True)
+    page = added.get_data(as_text=True)
+    assert added.request.path == f"{base}/edit"
+    assert page.count('notice notice-success') == 1
+    # The message was shown: the next page has none.
+    assert client.get(f"{base}/edit").get_data(as_text=True).count('notice notice-success') == 0
+    done = client.post(f"{base}/activate", data={"signed_on": TODAY.isoformat(), "confirmed": "yes",
+                                                  "version": version_of(agreement)},
+                       follow_redirects=True)
+    assert done.get_data(as_text=True).count('notice notice-success') == 1
