@@ -5,7 +5,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, Request, g, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, format_number
+from flask_babel import format_number
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -305,15 +305,14 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Give templates the association name, dates in the user's format and the roles."""
     from .forms import role_choices, role_name
-    from .i18n import date_filter, template_gettext
+    from .i18n import date_filter, datetime_filter, template_gettext
     from .labels import label, labels_of
     from .settings import association_name
     from .timeutil import local_today
 
     app.jinja_env.filters["date"] = date_filter
     app.jinja_env.filters["number"] = format_number
-    app.jinja_env.filters["datetime"] = (
-        lambda value, fmt="short": format_datetime(value, fmt) if value else "")
+    app.jinja_env.filters["datetime"] = datetime_filter
 
     @app.context_processor
     def globals_for_templates():

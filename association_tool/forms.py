@@ -4,22 +4,85 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import (HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+from wtforms import (DateField, Form, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
                      TelField, widgets)
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import (DataRequired, Email, EqualTo, Length, Optional, StopValidation,
+                                ValidationError)
 
 from .i18n import WTFORMS_TRANSLATIONS
 from .models import Role
 from .passwords import MAX_LENGTH, password_problems
 
 
+# The dates a date field reads: what a browser's date picker sends, and the Finnish way of
+# writing a date (7.12.2026), for a browser without a picker.
+DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
+
+
+class _KeepsParseError:
+    """DataRequired for a date, except that a date that could not be read keeps its own message.
+
+    (DataRequired alone replaces "write the date as 7.12.2026" with "this field is required".)
+    """
+
+    def __init__(self, required: DataRequired):
+        self.required = required
+        self.field_flags = required.field_flags
+
+    def __call__(self, form, field):
+        if field.process_errors:
+            raise StopValidation()
+        self.required(form, field)
+
+
+class AppMeta:
+    """What every form of the app shares, on top of WTForms' own.
+
+    - A field's length limit is rendered as `data-maxlength`, never as `maxlength`: a browser
+      cuts text at `maxlength` without a word (a pasted text simply ends). The server refuses
+      over-long text with a message and keeps it; static/js/app.js shows a counter.
+    - A date field without a format of its own also reads 7.12.2026 (DATE_FORMATS); a wrong
+      date says that format (i18n.py) and the typed text stays in the field.
+    - WTForms' messages in the user's language (i18n.py).
+    """
+
+    def bind_field(self, form, unbound_field, options):
+        if issubclass(unbound_field.field_class, DateField):
+            kwargs = unbound_field.kwargs
+            if "format" not in kwargs:
+                options = dict(options, format=DATE_FORMATS)
+            if kwargs.get("validators"):
+                options = dict(options, validators=[
+                    _KeepsParseError(v) if type(v) is DataRequired else v
+                    for v in kwargs["validators"]])
+        return super().bind_field(form, unbound_field, options)
+
+    def render_field(self, field, render_kw):
+        limit = getattr(field.flags, "maxlength", None)
+        if limit:
+            render_kw = dict(render_kw, maxlength=False, data_maxlength=limit)
+        if isinstance(field, DateField) and field.data is None and any(field.raw_data or ()):
+            # A date picker cannot show what it cannot read: the typed text stays visible.
+            render_kw = dict(render_kw, type="text")
+        return super().render_field(field, render_kw)
+
+    def get_translations(self, form):
+        return WTFORMS_TRANSLATIONS
+
+
 class AppForm(FlaskForm):
     """The base of the app's forms: Flask-WTF's, with WTForms' messages translated from memory
-    (i18n.py)."""
+    (i18n.py) and length limits that refuse rather than cut off (AppMeta)."""
 
-    class Meta:
-        def get_translations(self, form):
-            return WTFORMS_TRANSLATIONS
+    class Meta(AppMeta):
+        pass
+
+
+class RowForm(Form):
+    """The base of a form's repeated rows (FieldList of FormField): as AppForm, without CSRF."""
+
+    class Meta(AppMeta):
+        pass
 
 
 class Select(widgets.Select):

@@ -74,18 +74,51 @@ def once_per_locale(maxsize: int | None = 128):
     return decorate
 
 
+# The English pages and documents write dates and times the Finnish way, as people in Finland
+# read them (7.12.2026 and 14:30, not 12/7/26 and 2:30 PM); Finnish and Swedish keep their own.
+FINNISH_WAY = {
+    "date": {"short": "d.M.yyyy", "medium": "d.M.yyyy", "long": "d MMMM yyyy",
+             "full": "EEEE d.M.yyyy"},
+    "time": {"short": "H:mm", "medium": "H:mm:ss"},
+    "datetime": {"short": "d.M.yyyy H:mm", "medium": "d.M.yyyy H:mm:ss"},
+}
+
+
+def pattern(kind: str, fmt: str, locale=None) -> str:
+    """The format (Babel's name or a pattern) for a date, time or datetime in a language."""
+    language = str(locale if locale is not None else get_locale() or "fi").split("_")[0]
+    return FINNISH_WAY[kind].get(fmt, fmt) if language == "en" else fmt
+
+
 def date_filter(value, fmt="short") -> str:
     """Format a date in the user's language; plain dates are formatted once per locale."""
     if not value:
         return ""
     if type(value) is date:
         return _date_in(value, fmt)
-    return format_date(value, fmt)
+    return format_date(value, pattern("date", fmt))
 
 
 @once_per_locale(maxsize=4096)
 def _date_in(value: date, fmt: str) -> str:
-    return format_date(value, fmt)
+    return format_date(value, pattern("date", fmt))
+
+
+def datetime_filter(value, fmt="short") -> str:
+    """Format a date and time in the user's language (the templates' `datetime`)."""
+    from flask_babel import format_datetime
+
+    return format_datetime(value, pattern("datetime", fmt)) if value else ""
+
+
+def time_of_day(value, lang: str | None = None) -> str:
+    """A time of day in a language's short form (14.30 in Finnish, 14:30 in Swedish and English)."""
+    from babel.dates import format_time
+
+    if not value:
+        return ""
+    locale = lang or str(get_locale() or "fi")
+    return format_time(value, pattern("time", "short", locale), locale=locale)
 
 
 def template_gettext() -> dict:
@@ -112,14 +145,27 @@ def _wtforms_messages() -> support.NullTranslations:
     return support.Translations.load(messages_path(), [str(get_locale())], domain="wtforms")
 
 
+def _own_message(string: str) -> str | None:
+    """The app's own wording for a few of WTForms' messages, which say too little to help."""
+    from flask_babel import gettext
+
+    if string == "Not a valid date value.":
+        return gettext("Write the date as day.month.year, for example 7.12.2026.")
+    if string == "Field cannot be longer than %(max)d character.":
+        # WTForms fills in %(max)d and %(length)d; nothing of the text is cut off.
+        return gettext("This is too long: %(length)d characters, at most %(max)d. Shorten it; "
+                       "your text is kept here.")
+    return None
+
+
 class _WTFormsTranslations:
     """WTForms' messages in the user's language (what a form's Meta.get_translations returns)."""
 
     def gettext(self, string):
-        return _wtforms_messages().ugettext(string)
+        return _own_message(string) or _wtforms_messages().ugettext(string)
 
     def ngettext(self, singular, plural, n):
-        return _wtforms_messages().ungettext(singular, plural, n)
+        return _own_message(singular) or _wtforms_messages().ungettext(singular, plural, n)
 
 
 WTFORMS_TRANSLATIONS = _WTFormsTranslations()

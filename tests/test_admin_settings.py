@@ -313,8 +313,8 @@ def test_the_associations_phone_address_and_hours_are_kept_in_the_settings(clien
 
 @pytest.mark.parametrize("changes, field, message", [
     ({"association_phone": "soita"}, "association_phone", "digits, spaces, +, - and parentheses"),
-    ({"association_phone": "0" * 41}, "association_phone", "longer than 40 characters"),
-    ({"association_address": "x" * 201}, "association_address", "longer than 200 characters"),
+    ({"association_phone": "0" * 41}, "association_phone", "at most 40"),
+    ({"association_address": "x" * 201}, "association_address", "at most 200"),
     ({"association_hours": "\n".join(["Ma 9–15"] * 8)}, "association_hours", "At most 7 lines."),
     ({"association_hours": "y" * 81}, "association_hours", "at most 80 characters"),
 ])

@@ -49,7 +49,8 @@ def activate(client, target, agreement, signed_on=TODAY):
     db.session.expire_all()
     version = db.session.get(ContactAgreement, agreement.id).row_version
     return client.post(f"/clients/{target.id}/agreement/{agreement.id}/activate",
-                       data={"signed_on": signed_on.isoformat(), "version": str(version)})
+                       data={"signed_on": signed_on.isoformat(), "version": str(version),
+                             "confirmed": "yes"})
 
 
 def pdf_text(data: bytes) -> str:

@@ -317,7 +317,7 @@ def test_a_bad_phone_number_comes_back_with_the_text_kept(client, auth, staff, t
     body = response.get_data(as_text=True)
     field = body.split('id="phone-error"', 1)[1].split("</small>", 1)[0]
     assert ("digits, spaces, +, - and parentheses" in field
-            or "longer than 40 characters" in field), field
+            or "at most 40" in field), field
     assert f'value="{typed}"' in body.replace("&#39;", "'")
     db.session.expire_all()
     user = db.session.get(User, staff.id)

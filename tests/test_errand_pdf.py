@@ -106,7 +106,7 @@ def test_swedish_and_english_whatever_the_workers_language(client, admin):
     assert 'filename="checklist-2026-11-23.pdf"' in english.headers["Content-Disposition"]
     text = text_of(english.data)
     for words in ("Errand checklist", "Take these with you", "My questions", "What was agreed",
-                  "Monday, November 23, 2026", "1:30", "Kela", "Phone"):
+                  "Monday 23.11.2026", "13:30", "Kela", "Phone"):  # dates the Finnish way
         assert words in text, words
     assert read(english.data).trailer["/Root"]["/Lang"] == "en"
 

@@ -170,7 +170,7 @@ def test_messages_are_clear_in_the_users_language(client, admin):
     body = client.post(f"/clients/{target.id}/errands", data=errand_data(
         about="", type="", on="2026-02-30", starts_at="xx")).get_data(as_text=True)
     for message in ("Write what the errand is about.", "Choose the type of errand.",
-                    "Check the date: it is not a real date.",
+                    "Write the date as day.month.year, for example 7.12.2026.",
                     "Write the time as hours and minutes, for example 14:30."):
         assert message in body
 

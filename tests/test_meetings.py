@@ -66,7 +66,8 @@ def minutes_data(meeting, actions=(), extra_people=(), **overrides) -> dict:
             "client_view": "Minua huolettaa vuokrarästi, mutta olen jaksanut paremmin.",
             "responsible_person": "Sanna Ohjaaja", "backup_person": "Jussi Työntekijä",
             "next_date": (TODAY + timedelta(days=30)).isoformat(),
-            "next_note": "Seurantapalaveri yhdistyksellä", "feedback": "Palaveri tuntui turvalliselta."}
+            "next_note": "Seurantapalaveri yhdistyksellä", "feedback": "Palaveri tuntui turvalliselta.",
+            "contents": ["opening", "discussion", "plan", "feedback"]}
     index = -1
     for index, participant in enumerate(meeting.participants):
         data.update({f"participants-{index}-id": str(participant.id),
@@ -99,7 +100,7 @@ def approve(http, meeting):
     db.session.rollback()
     meeting = db.session.get(NetworkMeeting, meeting.id)
     return http.post(f"/clients/{meeting.client_id}/meetings/{meeting.id}/approve",
-                     data={"version": str(meeting.version)})
+                     data={"version": str(meeting.version), "confirmed": "yes"})
 
 
 def approved_meeting(http, client, staff, members=(), actions=None):

@@ -82,7 +82,10 @@ class LineForm(AppForm):
 class ActivateForm(AppForm):
     """The client signed the agreement: it comes into force."""
 
-    signed_on = DateField(_l("The client signed on"), default=local_today, validators=[DataRequired()])
+    signed_on = DateField(_l("The client signed on"),
+                          description=_l("The day the client signed the printed agreement."),
+                          validators=[DataRequired(message=_l(
+                              "Give the date the client signed the agreement."))])
     version = version_field()
     submit = SubmitField(_l("Put the agreement into force"))
 

@@ -9,7 +9,7 @@ from ..consents import services as consent_services
 from ..consents.routes import apply_error, consent_form
 from ..database import write_transaction
 from ..extensions import db
-from ..forms import save_versioned
+from ..forms import save_versioned, version_of
 from ..htmx import render_section
 from ..models.consents import AgreementLine, ContactAgreement
 from ..network.services import members as network_members
@@ -130,7 +130,7 @@ def _line_consent_form(client, line, formdata=None):
 
 
 def _editor(client, agreement, *, header=None, line_form=None, activate=None, editing=None,
-            consent_forms=None, failing=None, status=200):
+            consent_forms=None, failing=None, status=200, confirm=False):
     audit.log_view(client.id, "agreement", agreement.id)
     members = network_members(client)
     if header is None:
@@ -148,6 +148,7 @@ def _editor(client, agreement, *, header=None, line_form=None, activate=None, ed
         client, "agreements/_editor.html", status=status, agreement=agreement, header=header,
         line_form=line_form or LineForm(formdata=None, members=members), activate=activate,
         editing=editing, checks=checks, consent_forms=consent_forms, reason_text=reason_text,
+        confirm_activation=confirm, in_force=services.active_agreement(client) if confirm else None,
         failing={c.line.id for c in failing or ()}, print_form=PrintForm(
             formdata=None, lang=_client_lang(client)))
 
@@ -281,7 +282,22 @@ def activate(client_id: int, agreement_id: int):
                                          by=current_user, version=version))
 
     if form.validate_on_submit():
-        if save_versioned(
+        if request.form.get("confirmed") != "yes":
+            # Ask once more, naming what happens, before the step that cannot be undone.
+            if version_of(form) != agreement.row_version:
+                form.form_errors.append(_("Someone else changed this agreement meanwhile. Check it "
+                                          "and try again."))
+                form.version.data = str(agreement.row_version)
+                return _editor(client, agreement, activate=form, status=409)
+            try:
+                failing = [c for c in services.activation_checks(
+                    client, agreement, signed_on=form.signed_on.data) if not c.ok]
+            except services.AgreementError as error:
+                _fail(form, error)
+            else:
+                if not failing:
+                    return _editor(client, agreement, activate=form, confirm=True)
+        elif save_versioned(
                 form, put_in_force, errors=services.AgreementError, on_error=_fail,
                 stale_message=_("Someone else changed this agreement meanwhile. Check it and try again."),
                 current_version=lambda: owned_or_404(ContactAgreement, agreement_id, client).row_version):

@@ -228,6 +228,26 @@ def discard_draft(agreement: ContactAgreement) -> None:
                  client_id=client_id, detail="draft discarded")
 
 
+def activation_checks(client: Client, agreement: ContactAgreement, *,
+                      signed_on: date | None) -> list[LineCheck]:
+    """Check, changing nothing, that the draft can come into force signed on that date.
+
+    Raises AgreementError for a missing or impossible date, an ended client or no lines;
+    returns the line checks (some may fail for lack of a consent).
+    """
+    if client.status == "ended":  # the ending ended the agreement in force; none comes back
+        raise AgreementError("client_ended")
+    if not isinstance(signed_on, date):
+        raise AgreementError("signed_on", "signed_on")
+    if signed_on > local_today():
+        raise AgreementError("signed_in_future", "signed_on")
+    if signed_on < agreement.made_on:
+        raise AgreementError("signed_before_made", "signed_on")
+    if not agreement.lines:
+        raise AgreementError("no_lines")
+    return line_checks(client, agreement, local_today())
+
+
 def activate(client: Client, agreement: ContactAgreement, *, signed_on: date | None, by,
              version: int) -> list[LineCheck]:
     """Make the signed draft the agreement in force; refuse while a line lacks a consent.
@@ -236,18 +256,7 @@ def activate(client: Client, agreement: ContactAgreement, *, signed_on: date | N
     """
     _require_draft(agreement)
     check_version(agreement, version)
-    if client.status == "ended":  # the ending ended the agreement in force; none comes back
-        raise AgreementError("client_ended")
-    if not isinstance(signed_on, date):
-        raise AgreementError("signed_on", "signed_on")
-    today = local_today()
-    if signed_on > today:
-        raise AgreementError("signed_in_future", "signed_on")
-    if signed_on < agreement.made_on:
-        raise AgreementError("signed_before_made", "signed_on")
-    if not agreement.lines:
-        raise AgreementError("no_lines")
-    checks = line_checks(client, agreement, today)
+    checks = activation_checks(client, agreement, signed_on=signed_on)
     failing = [c for c in checks if not c.ok]
     if failing:
         return failing

@@ -1,7 +1,7 @@
 """Forms for the client's details, peer pairings and the ending of the relationship."""
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectField, StringField,
-                     SubmitField, TextAreaField)
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField,
+                     StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from ..forms import AppForm, MultiCheckboxField, Select, optional_id, strip, version_field
@@ -48,6 +48,9 @@ class ClientForm(AppForm):
                                 description=_l("Seen only by staff, never by peer supporters."),
                                 validators=[Optional(), Length(max=5000)])
     confirm_over_cap = BooleanField(_l("Yes, the worker takes on more than 40 intensive clients"))
+    confirm_same_name = BooleanField(_l("Yes, this is another person: add a new client"))
+    # A new client's form carries a one-time key: the same form sent again adds nobody twice.
+    form_key = HiddenField(filters=[lambda v: v if isinstance(v, str) and len(v) <= 64 else None])
     version = version_field()
     submit = SubmitField(_l("Save"))
 
@@ -55,6 +58,9 @@ class ClientForm(AppForm):
         super().__init__(*args, **kwargs)
         if not editing:
             del self.version
+        else:
+            del self.form_key
+            del self.confirm_same_name
         self.language.choices = choices("language")
         self.contact_channel.choices = choices("contact_channel_pref", blank=_l("Not decided"))
         self.level.choices = choices("level")
@@ -75,7 +81,8 @@ class ClientForm(AppForm):
 
     def values(self) -> dict:
         """The client fields as plain values for the services."""
-        skip = {"submit", "csrf_token", "confirm_over_cap", "version"}
+        skip = {"submit", "csrf_token", "confirm_over_cap", "confirm_same_name", "form_key",
+                "version"}
         return {name: field.data for name, field in self._fields.items() if name not in skip}
 
 
@@ -207,9 +214,11 @@ class EndingForm(AppForm):
 
 def consent_reason(reason: str | None, when=None) -> str:
     """Say on screen why a party may not be told (the codes of consents.services.why_not)."""
-    from flask_babel import format_date, gettext as _
+    from flask_babel import gettext as _
 
-    day = format_date(when, "short") if when else ""
+    from ..i18n import date_filter
+
+    day = date_filter(when)
     texts = {
         "none": _("No consent to share information with them."),
         "withdrawn": _("The consent was withdrawn on %(date)s.", date=day),

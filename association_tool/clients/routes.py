@@ -1,8 +1,9 @@
 """Client list, create and edit, the client page, peer pairings, ending and the data export."""
 import json
+import secrets
 from datetime import date
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404, visib
 from ..extensions import db
 from ..forms import save_versioned
 from ..htmx import is_fragment, render_section, see_other, targets
-from ..models import PeerPairing, User
+from ..models import Client, PeerPairing, User
 from ..timeutil import local_today
 from . import bp, listing, services
 from .forms import ClientForm, ClientSearchForm, PairingForm, consent_reason, ending_form
@@ -109,25 +110,53 @@ def index():
     return render_template("clients/index.html", **context)
 
 
-def _client_form_response(form, client, status, cap_count=None):
+def _client_form_response(form, client, status, cap_count=None, same_name=()):
     return render_template("clients/form.html", form=form, client=client,
-                           cap_count=cap_count), status
+                           cap_count=cap_count, same_name=same_name), status
+
+
+# The one-time keys of the new-client forms this session has saved, with the client each added.
+SAVED_FORMS = "saved_client_forms"
+
+
+def _added_with(key) -> int | None:
+    """The client a new-client form with this key already added in this session, if any."""
+    return session.get(SAVED_FORMS, {}).get(key) if key else None
+
+
+def _remember(key, client_id: int) -> None:
+    if key:
+        saved = dict(session.get(SAVED_FORMS, {}))
+        saved[key] = client_id
+        session[SAVED_FORMS] = dict(list(saved.items())[-20:])
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @allow(STAFF)
 def new():
-    """Add a client; a nickname alone is enough."""
+    """Add a client; a nickname alone is enough.
+
+    A name that another client (active, paused or ended) already has is asked about first,
+    with links to them; the same form sent twice (Back after saving, then Save) adds no one twice.
+    """
     form = ClientForm(workers=users.workers())
     if request.method == "GET":
         form.responsible_id.data = current_user.id
+        form.form_key.data = secrets.token_urlsafe(16)
+    elif (added := _added_with(form.form_key.data)) is not None and \
+            db.session.get(Client, added) is not None:
+        flash(_("This client was already added from this form; nothing was added again."), "info")
+        return redirect(url_for("clients.show", client_id=added), 303)
     if form.validate_on_submit():
         values = form.values()
+        same = services.same_name_clients(values["display_name"], values.get("full_name"))
         cap = services.over_intensive_cap(values["responsible_id"], values["level"])
-        if cap and not form.confirm_over_cap.data:
-            return _client_form_response(form, None, 422, cap)
+        if (same and not form.confirm_same_name.data) or (cap and not form.confirm_over_cap.data):
+            return _client_form_response(form, None, 422, cap if not form.confirm_over_cap.data
+                                         else None, same if not form.confirm_same_name.data else ())
         client = services.create_client(values, actor=current_user)
         db.session.commit()
+        _remember(form.form_key.data, client.id)
         flash(_("Client %(name)s added.", name=client.display_name), "success")
         return redirect(url_for("clients.show", client_id=client.id), 303)
     return _client_form_response(form, None, 422 if form.is_submitted() else 200)

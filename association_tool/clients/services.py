@@ -80,6 +80,22 @@ def _apply(client: Client, data: dict) -> list[str]:
     return changed
 
 
+def same_name_clients(*names: str | None) -> list[Client]:
+    """The clients, active, paused or ended, whose name or full name is one of `names`.
+
+    Compared without regard to case (Python's lower(), as the search text is written, so also
+    Ä and Ö on SQLite). The search text holds both names lower-cased: it narrows the candidates.
+    """
+    wanted = {n.strip().lower() for n in names if n and n.strip()}
+    if not wanted:
+        return []
+    candidates = db.session.scalars(
+        select(Client).where(or_(*[Client.search_text.contains(n, autoescape=True) for n in wanted]))
+        .order_by(Client.display_name, Client.id).limit(50)).all()
+    return [c for c in candidates
+            if (c.display_name or "").lower() in wanted or (c.full_name or "").lower() in wanted]
+
+
 def create_client(data: dict, *, actor: User) -> Client:
     """Create a client; a nickname alone is enough."""
     data = dict(data)

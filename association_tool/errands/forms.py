@@ -1,10 +1,10 @@
 """Forms for errands: the errand itself, what was agreed afterwards, and printing the checklist."""
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, FieldList, Form, FormField, SelectField,
+from wtforms import (BooleanField, DateField, FieldList, FormField, SelectField,
                      StringField, SubmitField, TextAreaField, TimeField)
-from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
-from ..forms import AppForm, language_choices, optional_id, sensible_date, strip, version_field
+from ..forms import AppForm, RowForm, language_choices, optional_id, sensible_date, strip, version_field
 from ..labels import choices
 from ..models.errands import ERRAND_TYPES
 
@@ -18,7 +18,7 @@ class CheckedDateField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError(str(_l("Check the date: it is not a real date."))) from None
+            raise ValueError(str(_l("Write the date as day.month.year, for example 7.12.2026."))) from None
 
 
 class CheckedTimeField(TimeField):
@@ -36,11 +36,6 @@ def _user_choices(users, blank):
 
     roles = dict(role_choices())
     return [(None, blank)] + [(u.id, f"{u.name} ({roles.get(u.role, u.role)})") for u in users]
-
-
-def _check_choice(field, message):
-    if field.data is not None and field.data not in {value for value, _ in field.choices}:
-        raise ValidationError(message)
 
 
 class ErrandForm(AppForm):
@@ -86,10 +81,6 @@ class ErrandForm(AppForm):
         self.type.choices = choices("errand_type", blank=_l("Choose…"))
         self.companion_id.choices = _user_choices(companions, _l("Nobody, or not decided yet"))
 
-    def validate_companion_id(self, field):
-        """Only the users offered can accompany."""
-        _check_choice(field, _l("Choose someone from the list."))
-
     def values(self) -> dict:
         """The errand fields as plain values."""
         return {name: self[name].data for name in (
@@ -97,7 +88,7 @@ class ErrandForm(AppForm):
             "interpreter_needed", "things_to_bring", "questions")}
 
 
-class StepForm(Form):
+class StepForm(RowForm):
     """One next step: what, who does it (a user or an outside party) and by when."""
 
     what = StringField(_l("What"), filters=[strip], validators=[Optional(), Length(max=300)])

@@ -1,13 +1,12 @@
 """The errands section of the client page, one errand's page, what was agreed, and the checklist."""
 from datetime import timedelta
 
-from babel.dates import format_time
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import audit
+from .. import audit, i18n
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, deny, owned_or_404, sees_all_clients
 from ..database import write_transaction
 from ..extensions import db
@@ -34,8 +33,8 @@ _MESSAGES = {
 
 @bp.app_template_filter("time_of_day")
 def time_of_day(value) -> str:
-    """Show a time of day the way the current language writes it (14.30, 14:30, 2:30 PM)."""
-    return format_time(value, "short", locale=str(get_locale() or "fi")) if value else ""
+    """Show a time of day the way the current language writes it (14.30, or 14:30)."""
+    return i18n.time_of_day(value)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -43,7 +42,7 @@ def time_of_day(value) -> str:
 def _errand_form(client, errand=None, formdata=None) -> ErrandForm:
     """The errand form with the users who can accompany; blank, from the errand, or as sent."""
     current = errand.companion if errand is not None else None
-    kwargs = dict(companions=services.companions(current), editing=errand is not None)
+    kwargs = dict(companions=services.companions(client, current), editing=errand is not None)
     if formdata is not None:
         return ErrandForm(formdata, **kwargs)
     if errand is not None:

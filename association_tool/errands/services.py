@@ -4,14 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from babel.dates import format_time
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import audit
-from ..access import visible_sections
+from ..access import may_see_section
 from ..extensions import db
 from ..forms import check_version
+from ..i18n import time_of_day
 from ..models import Client, FollowUpTask, Role, User
 from ..models.errands import ERRAND_TYPES, Errand, lines
 from ..settings import WhoToCall, setting_value, store_setting, who_to_call
@@ -58,13 +58,23 @@ def next_steps(errand: Errand) -> list[FollowUpTask]:
         .order_by(FollowUpTask.id)).all()
 
 
-def companions(current: User | None = None) -> list[User]:
-    """Return who can accompany an errand: active staff, admins and peers (and the current one)."""
-    users = db.session.scalars(
-        select(User).where(User.active.is_(True)).order_by(User.name)).all()
-    if current is not None and current not in users:
-        users = [current] + list(users)
-    return list(users)
+def companions(client: Client | None = None, current: User | None = None) -> list[User]:
+    """Return who can accompany an errand of the client: who may be with this client.
+
+    Active staff and admins, and the peer supporters the client has let see their errands in a
+    pairing in force (access.py decides); the client's own workers first. Without a client,
+    every active user. The errand's current companion stays on the list, so that saving the
+    errand unchanged keeps them.
+    """
+    users = list(db.session.scalars(
+        select(User).where(User.active.is_(True)).order_by(User.name)).all())
+    if client is not None:
+        users = [u for u in users if may_see_section(client, u, "errands")]
+        own = (client.responsible_id, client.backup_id)
+        users = [u for u in users if u.id in own] + [u for u in users if u.id not in own]
+    if current is not None and current.id not in {u.id for u in users}:
+        users = [current] + users
+    return users
 
 
 def may_record_outcome(user, errand: Errand) -> bool:
@@ -146,7 +156,7 @@ def _check_companion(client: Client, companion_id: int | None, keep: int | None)
     if user is None or (not user.active and companion_id != keep):
         raise ErrandError("companion", "companion_id")
     if user.role == Role.PEER.value and companion_id != keep \
-            and "errands" not in visible_sections(client, user):
+            and not may_see_section(client, user, "errands"):
         raise ErrandError("companion_not_paired", "companion_id")
     return companion_id
 
@@ -250,7 +260,7 @@ def checklist_context(errand: Errand, client: Client, lang: str, steps=()) -> di
     return {
         "errand": errand,
         "client_name": client.display_name,
-        "time_text": format_time(errand.starts_at, "short", locale=lang) if errand.starts_at else "",
+        "time_text": time_of_day(errand.starts_at, lang),
         "bring": texts.localise_items(errand.bring_list, lang),
         "questions": errand.question_list,
         "agreed": errand.agreed or "",

@@ -67,7 +67,10 @@ def load(today: date) -> None:
         responsible_person=sanna.name, backup_person="Jussi Työntekijä",
         next_date=today + timedelta(days=30), next_note="Seurantapalaveri yhdistyksellä",
         feedback="Ruusu: tulin kuulluksi. Äiti: helpotti kuulla suunnitelma.",
-        contains_health=False), participants=people, actions=actions, version=meeting.version)
+        contains_health=False,
+        # The feedback round stays with the client and the association: not in the print.
+        contents=["opening", "discussion", "plan"]),
+        participants=people, actions=actions, version=meeting.version)
     services.approve(meeting, by=sanna, version=meeting.version)
     services.add_addendum(meeting, text="Korjaus: Kelan asiointi siirtyi seuraavalle viikolle.",
                           on=today, by=sanna)  # approved today: an addendum comes after

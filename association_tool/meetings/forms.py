@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, RadioField,
+from wtforms import (BooleanField, DateField, FieldList, FormField, HiddenField, RadioField,
                      SelectField, StringField, SubmitField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import (AppForm, MultiCheckboxField, language_choices, optional_id, sensible_date,
+from ..forms import (AppForm, MultiCheckboxField, RowForm, language_choices, optional_id, sensible_date,
                      strip, version_field)
 from ..labels import choices
 from ..timeutil import local_today
 from .services import MAX_ROWS, TEXT_MAX
+
+
+def content_choices():
+    """The parts of the minutes that can be left out of the print, as (value, label) pairs."""
+    return choices("minutes_content")
 
 
 def row_id(value):
@@ -68,7 +73,7 @@ class PlanForm(AppForm):
             "invite_users")}
 
 
-class ParticipantRow(Form):
+class ParticipantRow(RowForm):
     """One participant of the minutes: an invited one (with id) or someone added now."""
 
     id = HiddenField(filters=[row_id])
@@ -88,7 +93,7 @@ class ParticipantRow(Form):
         self.presence.choices = [(k, v) for k, v in choices("presence") if k != "invited"]
 
 
-class ActionRow(Form):
+class ActionRow(RowForm):
     """One agreed action: who does what, with whom, by when."""
 
     id = HiddenField(filters=[row_id])
@@ -126,6 +131,11 @@ class MinutesForm(AppForm):
     feedback = TextAreaField(_l("Feedback round"), filters=[strip],
                              description=_l("How the meeting felt to each participant."),
                              validators=[Optional(), Length(max=TEXT_MAX)])
+    contents = MultiCheckboxField(
+        _l("What the printed minutes contain"), choices=[],
+        description=_l("Leave out what the parties on the distribution list need not get. The "
+                       "joint plan tells of the client's progress: without it, a consent for the "
+                       "general situation is enough to receive the minutes."))
     contains_health = BooleanField(
         _l("The minutes contain health information"),
         description=_l("Then only parties whose consent covers health information receive them."))
@@ -136,6 +146,7 @@ class MinutesForm(AppForm):
         super().__init__(*args, **kwargs)
         self.owner_choices = [(None, _l("Choose…"))] + [(u.id, u.name) for u in owners]
         self.set_owner_choices()
+        self.contents.choices = content_choices()
 
     def set_owner_choices(self) -> None:
         """Give every action row (also rows added later) the list of users."""
@@ -147,7 +158,7 @@ class MinutesForm(AppForm):
         return {name: self[name].data for name in (
             "client_present", "chair", "note_taker", "why_gathered", "client_view",
             "responsible_person", "backup_person", "next_date", "next_note", "feedback",
-            "contains_health")}
+            "contains_health", "contents")}
 
     def rows(self, name: str) -> list[dict]:
         """The rows of `participants` or `actions` as plain dicts, in the form's order."""

@@ -16,4 +16,10 @@ if "meeting_method" not in LABELS:  # registered once, however often the module 
             "approved": _l("Minutes approved"),
         },
         presence={"invited": _l("Invited"), "present": _l("Present"), "absent": _l("Absent")},
+        minutes_content={
+            "opening": _l("Opening the meeting: why we gathered"),
+            "discussion": _l("Discussing matters: views, concerns and resources"),
+            "plan": _l("The joint plan: agreed actions and the next meeting"),
+            "feedback": _l("Feedback round"),
+        },
     )

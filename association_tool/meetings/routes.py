@@ -10,8 +10,9 @@ from wtforms import FieldList
 from .. import audit
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404, sees_all_clients
 from ..extensions import db
-from ..forms import save_versioned
+from ..forms import save_versioned, version_of
 from ..htmx import render_section, see_other
+from ..i18n import time_of_day
 from ..models.meetings import NetworkMeeting
 from ..pdf import pdf_response, render_pdf
 from ..settings import letterhead
@@ -38,6 +39,7 @@ _MESSAGES = {
     "action_owner": _l("Choose who does it, or write the outside party's name."),
     "action_due": _l("Give the date by which it is done."),
     "next_date": _l("Give a valid date."),
+    "contents": _l("Choose at least one part for the printed minutes."),
     "next_before_meeting": _l("The next meeting cannot be before this one."),
     "not_recorded": _l("Write the minutes before approving them."),
     "approve_before_meeting": _l("Minutes can be approved on the day of the meeting at the "
@@ -103,7 +105,7 @@ def _page(client, template: str, status: int = 200, **context):
 
 
 def _show(client, meeting, status: int = 200, *, error=None, approve_form=None,
-          addendum_form=None, print_form=None):
+          addendum_form=None, print_form=None, confirm_approve=False):
     """The meeting page: the plan, the minutes, addenda, and (staff) the distribution check."""
     staff = sees_all_clients(current_user)
     listed = left_out = None
@@ -120,6 +122,7 @@ def _show(client, meeting, status: int = 200, *, error=None, approve_form=None,
     return _page(client, "meetings/_meeting.html", status, meeting=meeting, error=error,
                  listed=listed, left_out=left_out, scopes=services.minutes_scopes(meeting),
                  approve_form=approve_form, addendum_form=addendum_form, print_form=print_form,
+                 confirm_approve=confirm_approve,
                  printed_on=local_today(), language=services.meeting_language(client))
 
 
@@ -177,6 +180,7 @@ def _minutes_form(client, meeting, formdata=None) -> MinutesForm:
     actions += [{} for _ in range(3 if not actions else 1)]
     first_time = meeting.status == "planned"
     data = {name: getattr(meeting, name) for name in services.MINUTES_FIELDS}
+    data["contents"] = meeting.content_list
     if first_time:
         data.update(chair=meeting.convener.name if meeting.convener else None,
                     responsible_person=client.responsible.name if client.responsible else None,
@@ -309,13 +313,23 @@ def approve(client_id: int, meeting_id: int):
     if not form.validate_on_submit():
         return _show(client, meeting, 422, error=_("The form was incomplete. Reload the page and "
                                                    "try again."))
+    stale = _("Someone else changed the minutes after you opened them. Read them again and then "
+              "approve.")
+    if request.form.get("confirmed") != "yes":
+        # Ask once more, naming what happens, before the minutes are locked for good.
+        if version_of(form) != meeting.version:
+            return _show(client, meeting, 409, error=stale)
+        try:
+            services.check_approvable(meeting)
+        except MeetingError as error:
+            return _show(client, meeting, 422, error=str(_MESSAGES.get(error.code, error.code)))
+        return _show(client, meeting, approve_form=form, confirm_approve=True)
     refused = []
     try:
         approved = save_versioned(
             form, lambda version: services.approve(meeting, by=current_user, version=version),
             errors=MeetingError, on_error=lambda form, error: refused.append(error),
-            stale_message=_("Someone else changed the minutes after you opened them. Read them "
-                            "again and then approve."),
+            stale_message=stale,
             current_version=lambda: owned_or_404(NetworkMeeting, meeting_id, client).version)
     except MeetingLocked:
         return _locked(client, meeting)
@@ -388,7 +402,4 @@ def print_minutes(client_id: int, meeting_id: int):
 @bp.app_template_filter("meeting_time")
 def meeting_time(value) -> str:
     """A time of day in the current language's short form (14.30, 14:30, 2:30 PM)."""
-    from babel.dates import format_time
-    from flask_babel import get_locale
-
-    return format_time(value, "short", locale=get_locale()) if value else ""
+    return time_of_day(value)

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from babel.dates import format_time
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -19,8 +18,9 @@ from ..consents import labels as _consent_labels  # noqa: F401  (the info_scope 
 from ..consents.services import DOCUMENT, active_consent, ends_on, why_not
 from ..extensions import db
 from ..forms import check_version, role_choices
+from ..i18n import time_of_day
 from ..models import Client, ContactPerson, NetworkMember, User
-from ..models.meetings import (METHODS, MeetingAction, MeetingAddendum, MeetingLocked,
+from ..models.meetings import (CONTENTS, METHODS, MeetingAction, MeetingAddendum, MeetingLocked,
                                MeetingParticipant, NetworkMeeting)
 from ..network.services import members as network_members
 from ..timeutil import local_today, utcnow
@@ -29,6 +29,10 @@ from . import labels as _labels  # noqa: F401  (registers the meeting label kind
 
 # The information a set of minutes carries; health information is added when marked.
 MINUTES_SCOPES = ("general", "progress")
+# The information each part of the content carries: leaving out the joint plan leaves out the
+# progress, so the minutes may go to a party whose consent covers the general situation only.
+CONTENT_SCOPES = {"opening": ("general",), "discussion": ("general",), "plan": ("progress",),
+                  "feedback": ("general",)}
 MINUTES_LANGUAGES = ("fi", "sv", "en")
 FILE_STEMS = {"fi": "muistio", "sv": "promemoria", "en": "minutes"}
 MAX_ROWS = 40
@@ -86,8 +90,10 @@ def meeting_language(client: Client) -> str:
 
 
 def minutes_scopes(meeting: NetworkMeeting) -> tuple[str, ...]:
-    """The information types the minutes carry."""
-    return MINUTES_SCOPES + (("health",) if meeting.contains_health else ())
+    """The information types the minutes carry: those of the chosen contents, and health if marked."""
+    carried = {s for c in meeting.content_list for s in CONTENT_SCOPES[c]}
+    return tuple(s for s in MINUTES_SCOPES if s in carried) + (
+        ("health",) if meeting.contains_health else ())
 
 
 def minutes_filename(meeting: NetworkMeeting, lang: str) -> str:
@@ -315,6 +321,10 @@ def record_minutes(meeting: NetworkMeeting, data: dict, *, participants: list[di
         problems.append(("next_date", "next_date"))
     elif next_date is not None and next_date < meeting.meeting_date:
         problems.append(("next_before_meeting", "next_date"))
+    contents = clean.get("contents")
+    contents = list(CONTENTS) if contents is None else contents
+    if not contents or not set(contents) <= set(CONTENTS):
+        problems.append(("contents", "contents"))
     people, people_problems = _check_participants(meeting, participants)
     todo, action_problems = _check_actions(meeting, actions)
     problems += people_problems + action_problems
@@ -324,6 +334,8 @@ def record_minutes(meeting: NetworkMeeting, data: dict, *, participants: list[di
         setattr(meeting, name, clean.get(name))
     meeting.client_present = bool(clean.get("client_present"))
     meeting.contains_health = bool(clean.get("contains_health"))
+    chosen = [c for c in CONTENTS if c in contents]
+    meeting.contents = None if chosen == list(CONTENTS) else ",".join(chosen)
     position = 0
     for participant, row in people:
         if row is None:
@@ -361,16 +373,21 @@ def record_minutes(meeting: NetworkMeeting, data: dict, *, participants: list[di
                  client_id=meeting.client_id, detail="minutes")
 
 
+def check_approvable(meeting: NetworkMeeting) -> None:
+    """Refuse, changing nothing, minutes that cannot be approved yet."""
+    if meeting.status != "recorded":
+        raise MeetingError("not_recorded")
+    if meeting.meeting_date > local_today():
+        raise MeetingError("approve_before_meeting")
+
+
 def approve(meeting: NetworkMeeting, *, by: User, version: int) -> None:
     """Approve the minutes: their actions become follow-up tasks and nothing can change after."""
     from ..tasks.services import create_task
 
     _check_open(meeting)
     _check_version(meeting, version)
-    if meeting.status != "recorded":
-        raise MeetingError("not_recorded")
-    if meeting.meeting_date > local_today():
-        raise MeetingError("approve_before_meeting")
+    check_approvable(meeting)
     client = meeting.client
     for action in meeting.actions:
         params = {"with_whom": action.with_whom} if action.with_whom else None
@@ -511,8 +528,7 @@ def minutes_document(meeting: NetworkMeeting, *, lang: str, on: date | None = No
         "client_name": meeting.client.display_name,
         "status": meeting.status,
         "meeting_date": meeting.meeting_date,
-        "time_text": format_time(meeting.start_time, "short", locale=lang)
-        if meeting.start_time else "",
+        "time_text": time_of_day(meeting.start_time, lang),
         "place": meeting.place,
         "remote_link": meeting.remote_link,
         "method": meeting.method,
@@ -534,6 +550,7 @@ def minutes_document(meeting: NetworkMeeting, *, lang: str, on: date | None = No
         "next_date": meeting.next_date,
         "next_note": meeting.next_note,
         "feedback": meeting.feedback,
+        "contents": meeting.content_list,
         "approved_on": meeting.approved_on,
         "approved_by": meeting.approved_by.name if meeting.approved_by else "",
         "addenda": [{"on": a.on, "author": a.author.name if a.author else "", "text": a.text}

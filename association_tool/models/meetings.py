@@ -21,6 +21,8 @@ METHODS = ("ordinary", "open_dialogue", "anticipation")
 STATUSES = ("planned", "recorded", "approved")
 PRESENCE = ("invited", "present", "absent")
 PARTICIPANT_KINDS = ("member", "user", "other")
+# The parts of the minutes' content the staff member may leave out of the printed minutes.
+CONTENTS = ("opening", "discussion", "plan", "feedback")
 
 
 class MeetingLocked(Exception):
@@ -58,6 +60,8 @@ class NetworkMeeting(db.Model):
     next_note: Mapped[str | None] = mapped_column(String(300))
     feedback: Mapped[str | None] = mapped_column(Text)
     contains_health: Mapped[bool] = mapped_column(default=False)
+    # Which CONTENTS the printed minutes hold, comma-separated in that order; None: all of them.
+    contents: Mapped[str | None] = mapped_column(String(60))
     # Approval locks the minutes.
     approved_at: Mapped[datetime | None]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -85,6 +89,13 @@ class NetworkMeeting(db.Model):
     def approved(self) -> bool:
         """Tell whether the minutes are approved (and so locked)."""
         return self.status == "approved"
+
+    @property
+    def content_list(self) -> list[str]:
+        """The parts of the content the printed minutes hold (all, unless chosen otherwise)."""
+        if self.contents is None:
+            return list(CONTENTS)
+        return [c for c in self.contents.split(",") if c in CONTENTS]
 
     @property
     def approved_on(self) -> date | None:

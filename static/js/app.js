@@ -86,6 +86,39 @@
       if (!menu.contains(event.target)) { menu.open = false; }
     });
   });
+  // A counter under a text with a length limit (data-maxlength; the browser is never told to
+  // cut the text off): "120/300", marked when over. Text areas always, short fields near the limit.
+  function countChars(field) {
+    var limit = parseInt(field.getAttribute("data-maxlength"), 10);
+    var counter = document.getElementById(field.id + "-count");
+    var length = field.value.length;
+    var shown = field.tagName === "TEXTAREA" || length >= limit * 0.8;
+    if (!counter) {
+      if (!shown || !field.id) { return; }
+      counter = document.createElement("small");
+      counter.id = field.id + "-count";
+      counter.className = "char-count";
+      field.insertAdjacentElement("afterend", counter);
+      var described = field.getAttribute("aria-describedby");
+      field.setAttribute("aria-describedby", (described ? described + " " : "") + counter.id);
+    }
+    counter.hidden = !shown;
+    counter.textContent = length + "/" + limit;
+    counter.classList.toggle("char-count-over", length > limit);
+  }
+  function countAll(root) {
+    if (!root.querySelectorAll) { return; }
+    Array.prototype.forEach.call(root.querySelectorAll("[data-maxlength]"), countChars);
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-maxlength")) {
+      countChars(event.target);
+    }
+  });
+  document.addEventListener("htmx:load", function (event) { countAll(event.target); });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { countAll(document); });
+  } else { countAll(document); }
   document.addEventListener("keydown", function (event) {
     // Escape closes the disclosure (details) the focus is in and returns to its summary,
     // unless a drop-down list is open and the key is meant for it.

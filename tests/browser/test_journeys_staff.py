@@ -114,7 +114,9 @@ def test_new_client_goal_network_consents_and_agreement(demo_server, page, tmp_p
     text = print_pdf(page, page.get_by_role("button", name="Tulosta allekirjoitettavaksi (PDF)"),
                      tmp_path, "agreement.pdf")
     assert "Piia Pihlajamäki" in text or "Pihlaja" in text, text[:500]
+    page.get_by_label("Asiakas allekirjoitti").fill(today_iso(page))
     page.get_by_role("button", name="Ota sopimus käyttöön").click()
+    page.get_by_role("button", name="Kyllä, ota sopimus käyttöön").click()
     expect(page.get_by_role("status").filter(has_text="Sopimus on nyt voimassa.")).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="Sisko Sari")).to_contain_text("✔")
     check_a11y(page, "agreement in force")
@@ -204,6 +206,7 @@ def test_meeting_planned_recorded_approved_printed_then_a_consent_withdrawn(demo
     expect(page.get_by_role("button", name="Hyväksy muistio")).to_be_visible()
     check_a11y(page, "meeting with minutes")
     page.get_by_role("button", name="Hyväksy muistio").click()
+    page.get_by_role("button", name="Kyllä, hyväksy muistio").click()
     expect(page.get_by_text("Muistio on hyväksytty. Sovitut toimenpiteet ovat nyt seurantatehtäviä.")).to_be_visible()
     distribution = page.get_by_role("heading", name="Jakelulistalla").locator("xpath=following-sibling::ul[1]")
     expect(distribution).to_contain_text("Liisa Linkki")

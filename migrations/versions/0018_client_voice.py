@@ -1,6 +1,6 @@
 """The client's voice: feedback from clients and partners, wellbeing ratings, quality self-assessment
 
-Revision ID: 0018_voice
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-07 12:42:35.032296
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0018_voice'
+revision = '0018'
 down_revision = '0017'
 branch_labels = None
 depends_on = None
