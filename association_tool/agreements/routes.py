@@ -6,13 +6,14 @@ from flask_login import current_user
 from .. import audit, pdf
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404, sees_all_clients
 from ..consents import services as consent_services
-from ..consents.routes import apply_error, consent_form
+from ..consents.routes import apply_error, consent_form, validate_consent
 from ..database import write_transaction
 from ..extensions import db
 from ..forms import save_versioned
 from ..htmx import render_section
 from ..models.consents import AgreementLine, ContactAgreement
 from ..network.services import members as network_members
+from ..parties import party_value
 from ..settings import letterhead
 from ..timeutil import local_today
 from . import bp, services
@@ -121,7 +122,7 @@ def _line_consent_form(client, line, formdata=None):
     """A consent form for one line, filled with what the line needs."""
     form = consent_form(client, formdata, prefix=f"line{line.id}")
     if formdata is None:
-        form.kind.data, form.member_id.data = "share", line.member_id
+        form.kind.data, form.recipient.data = "share", party_value(member_id=line.member_id)
         form.information.data = [s for s in services.line_scopes(line) if s != "health"]
         form.health.data = "health" in line.share_list
         form.purpose.data = _("Keeping in touch as agreed in the contact agreement.")
@@ -254,7 +255,7 @@ def line_consent(client_id: int, agreement_id: int, line_id: int):
     agreement = _draft(client, agreement_id)
     line = owned_or_404(AgreementLine, line_id, agreement)
     form = _line_consent_form(client, line, request.form)
-    if form.validate_on_submit():
+    if validate_consent(client, form):
         try:
             consent_services.record_consent(client, form.values(), by=current_user)
         except consent_services.ConsentError as error:
