@@ -20,7 +20,7 @@ TODAY = local_today()
 
 
 def line_data(member, **overrides):
-    data = {"member_id": str(member.id), "direction": "both", "when": ["regular", "crisis"],
+    data = {"party": f"member:{member.id}", "direction": "both", "when": ["regular", "crisis"],
             "every_weeks": "4", "not_heard_days": "", "how": ["phone", "secure_mail"],
             "shares": ["general", "progress"], "note": "Liisa on nimetty yhteyshenkilö"}
     data.update(overrides)
@@ -219,7 +219,7 @@ def test_bad_line_and_header_input_keeps_the_text(client, staff):
     for data in (line_data(liisa, when=[]), line_data(liisa, how=[]), line_data(liisa, every_weeks=""),
                  line_data(liisa, when=["not_heard"], not_heard_days=""), line_data(stranger),
                  line_data(liisa, direction="sideways"), line_data(liisa, every_weeks="-3"),
-                 line_data(liisa, member_id="x")):
+                 line_data(liisa, party="x")):
         data["note"] = "Tämä muistiinpano säilyy"
         response = client.post(f"{base}/lines", data=data)
         assert response.status_code == 422, data
