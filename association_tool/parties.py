@@ -86,11 +86,17 @@ class GroupedSelect(Select):
 
 
 class PartyField(SelectField):
-    """One list of parties grouped by kind; its data is the "kind:id" value (None when empty)."""
+    """One list of parties grouped by kind; its data is the "kind:id" value (None when empty).
+
+    The value is not held to the list: the service decides whether the party may be named (a
+    directory person chosen on a page opened before someone put them on the map is still that
+    person), and says so next to the field when not.
+    """
 
     widget = GroupedSelect()
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("coerce", lambda value: value or None)
         kwargs.setdefault("choices", {})
+        kwargs.setdefault("validate_choice", False)
         super().__init__(*args, **kwargs)
