@@ -86,7 +86,7 @@ def test_activation_is_refused_while_a_line_lacks_a_consent_then_allowed(client,
     for line in db.session.get(ContactAgreement, agreement.id).lines:
         prefix = f"line{line.id}-"
         data = {prefix + k: v for k, v in {
-            "kind": "share", "recipient": f"member:{line.member_id}", "channel": "",
+            "kind": "share", "consent_to": f"member:{line.member_id}", "channel": "",
             "information": ["general", "progress"], "purpose": "Yhteydenpito sopimuksen mukaan",
             "form": "written", "matter": "", "given_on": TODAY.isoformat(), "valid_until": "",
             "until_relationship_ends": "y", "wording": "Annan luvan yhteydenpitoon."}.items()}

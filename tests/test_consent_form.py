@@ -39,13 +39,13 @@ def post(client, target, **overrides):
 def test_every_problem_is_shown_at_once_next_to_its_field(client, staff):
     target = make_client()
     login(client, staff)
-    response = post(client, target, recipient="", information=[], purpose="", wording="",
+    response = post(client, target, consent_to="", information=[], purpose="", wording="",
                     valid_until="", matter="")
     assert response.status_code == 422
     errors = errors_of(response.get_data(as_text=True))
     # One submit names every field that needs attention, each with its own message.
-    assert {"recipient", "information", "purpose", "wording", "valid_until"} <= set(errors), errors
-    assert "verkosto" in errors["recipient"].lower()
+    assert {"consent_to", "information", "purpose", "wording", "valid_until"} <= set(errors), errors
+    assert "verkosto" in errors["consent_to"].lower()
     assert "asiakkuuden päättymiseen" in errors["valid_until"]
     assert db.session.query(Consent).count() == 0
 
@@ -54,7 +54,7 @@ def test_oral_consent_problems_come_together_with_the_rest(client, staff):
     target = make_client()
     sister = add_member(target)
     login(client, staff)
-    response = post(client, target, recipient=f"member:{sister.id}", form="oral", matter="",
+    response = post(client, target, consent_to=f"member:{sister.id}", form="oral", matter="",
                     valid_until="", until_relationship_ends="y", wording="")
     assert response.status_code == 422
     errors = errors_of(response.get_data(as_text=True))
@@ -123,7 +123,7 @@ def test_the_recipient_list_groups_every_kind_of_party_once(client, staff):
     sister = add_member(target)
     login(client, staff)
     page = client.get(f"/clients/{target.id}/consents").get_data(as_text=True)
-    select_html = re.search(r'<select[^>]*name="recipient".*?</select>', page, re.S).group(0)
+    select_html = re.search(r'<select[^>]*name="consent_to".*?</select>', page, re.S).group(0)
     groups = re.findall(r'<optgroup label="([^"]+)">', select_html)
     assert groups == ["Asiakkaan verkostossa", "Palveluhakemiston organisaatiot",
                       "Palveluhakemiston yhteyshenkilöt"]
@@ -145,7 +145,7 @@ def test_a_consent_can_be_given_to_every_kind_of_party(client, staff, kind):
     value = {"member": f"member:{sister.id}", "organisation": f"organisation:{kela.id}",
              "person": f"person:{olli.id}"}[kind]
     login(client, staff)
-    assert post(client, target, recipient=value).status_code == 303
+    assert post(client, target, consent_to=value).status_code == 303
     consent = db.session.scalars(select(Consent)).one()
     assert (consent.member_id, consent.organisation_id, consent.contact_person_id) == {
         "member": (sister.id, None, None), "organisation": (None, kela.id, None),
@@ -165,7 +165,7 @@ def target_members(target):
 def test_a_client_channel_consent_needs_no_recipient(client, staff):
     target = make_client()
     login(client, staff)
-    response = post(client, target, kind="client_channel", channel="text", recipient="",
+    response = post(client, target, kind="client_channel", channel="text", consent_to="",
                     information=[])
     assert response.status_code == 303
     consent = db.session.scalars(select(Consent)).one()
@@ -178,11 +178,11 @@ def test_the_chosen_recipient_is_kept_on_errors_and_when_replacing(client, staff
                              people=[("Olli Etuus", "Etuuskäsittelijä", False)])
     olli = _people(kela)[0]
     login(client, staff)
-    refused = post(client, target, recipient=f"person:{olli.id}", wording="")
+    refused = post(client, target, consent_to=f"person:{olli.id}", wording="")
     assert refused.status_code == 422
     assert re.search(rf'<option selected value="person:{olli.id}">',
                      refused.get_data(as_text=True))
-    assert post(client, target, recipient=f"person:{olli.id}").status_code == 303
+    assert post(client, target, consent_to=f"person:{olli.id}").status_code == 303
     consent = db.session.scalars(select(Consent)).one()
     # The directory person is archived meanwhile: the replacement still offers and keeps her.
     olli.archived = True
@@ -196,9 +196,9 @@ def test_the_chosen_recipient_is_kept_on_errors_and_when_replacing(client, staff
 def test_malformed_or_unknown_recipients_are_refused_clearly(client, staff, value):
     target = make_client()
     login(client, staff)
-    response = post(client, target, recipient=value)
+    response = post(client, target, consent_to=value)
     assert response.status_code == 422
-    assert "recipient" in errors_of(response.get_data(as_text=True))
+    assert "consent_to" in errors_of(response.get_data(as_text=True))
     assert db.session.query(Consent).count() == 0
 
 

@@ -144,7 +144,7 @@ def _line_consent_form(client, line, formdata=None):
     """A consent form for one line, filled with what the line needs."""
     form = consent_form(client, formdata, prefix=f"line{line.id}")
     if formdata is None:
-        form.kind.data, form.recipient.data = "share", party_value(member_id=line.member_id)
+        form.kind.data, form.consent_to.data = "share", party_value(member_id=line.member_id)
         form.information.data = [s for s in services.line_scopes(line) if s != "health"]
         form.health.data = "health" in line.share_list
         form.purpose.data = _("Keeping in touch as agreed in the contact agreement.")

@@ -13,7 +13,7 @@ class ConsentForm(AppForm):
     """A consent as the client gave it: to whom, what, why, how and for how long."""
 
     kind = SelectField(_l("What the client allows"), choices=[], default="share")
-    recipient = PartyField(_l("Recipient"), validators=[Optional()],
+    consent_to = PartyField(_l("Recipient"), validators=[Optional()],
                             description=_l("Someone on the client's network, or an organisation or "
                                            "a contact person in the directory. Not needed when the "
                                            "association may contact the client by a given channel."))
@@ -47,7 +47,7 @@ class ConsentForm(AppForm):
         super().__init__(*args, **kwargs)
         self.valid_until.flags.conditional = True  # needed or not by the rule, never "Optional."
         self.kind.choices = choices("consent_kind")
-        self.recipient.choices = party_choices(members=members, organisations=organisations,
+        self.consent_to.choices = party_choices(members=members, organisations=organisations,
                                                people=people)
         self.channel.choices = choices("client_channel", blank=_l("Choose…"))
         self.information.choices = [c for c in choices("info_scope") if c[0] != "health"]
@@ -58,7 +58,7 @@ class ConsentForm(AppForm):
         scopes = list(self.information.data or [])
         if self.health.data:
             scopes.append("health")
-        party = parse_party(self.recipient.data)
+        party = parse_party(self.consent_to.data)
         return dict(kind=self.kind.data, member_id=party.get("member"),
                     organisation_id=party.get("organisation"),
                     contact_person_id=party.get("person"), covers_people=self.covers_people.data,
@@ -74,7 +74,7 @@ class ConsentForm(AppForm):
         for name in ("kind", "channel", "purpose", "form", "matter", "covers_people",
                      "until_relationship_ends", "wording"):
             self[name].data = getattr(consent, name)
-        self.recipient.data = party_value(member_id=consent.member_id,
+        self.consent_to.data = party_value(member_id=consent.member_id,
                                           organisation_id=consent.organisation_id,
                                           contact_person_id=consent.contact_person_id)
         self.information.data = [s for s in consent.scopes if s != "health"]

@@ -316,11 +316,11 @@ def _recipient(client: Client, data: dict) -> dict:
     member_id, organisation_id = data.get("member_id"), data.get("organisation_id")
     person_id = data.get("contact_person_id")
     if sum(1 for i in (member_id, organisation_id, person_id) if i) > 1:
-        raise ConsentError("recipient", "recipient")
+        raise ConsentError("recipient", "consent_to")
     if member_id:
         member = db.session.get(NetworkMember, member_id)
         if member is None or member.client_id != client.id:
-            raise ConsentError("recipient", "recipient")
+            raise ConsentError("recipient", "consent_to")
         label = member.display_name + (f", {member.subtitle}" if member.subtitle else "")
         return none | dict(member_id=member.id, recipient_label=label[:300],
                            covers_people=member.kind == "organisation"
@@ -328,16 +328,16 @@ def _recipient(client: Client, data: dict) -> dict:
     if organisation_id:
         organisation = db.session.get(Organisation, organisation_id)
         if organisation is None:
-            raise ConsentError("recipient", "recipient")
+            raise ConsentError("recipient", "consent_to")
         return none | dict(organisation_id=organisation.id, recipient_label=organisation.label[:300],
                            covers_people=bool(data.get("covers_people", True)))
     if person_id:
         person = db.session.get(ContactPerson, person_id)
         if person is None:
-            raise ConsentError("recipient", "recipient")
+            raise ConsentError("recipient", "consent_to")
         label = ", ".join(p for p in (person.name, person.title, person.organisation.label) if p)
         return none | dict(contact_person_id=person.id, recipient_label=label[:300])
-    raise ConsentError("recipient", "recipient")
+    raise ConsentError("recipient", "consent_to")
 
 
 def valid_until_needed(form: str | None, until_relationship_ends: bool) -> bool:
