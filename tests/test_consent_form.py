@@ -154,6 +154,9 @@ def test_a_consent_can_be_given_to_every_kind_of_party(client, staff, kind):
                                                "person": "Olli Etuus"}[kind])
     # Nobody was put on the network map by recording a consent.
     assert len(target_members(target)) == 1
+    # For an organisation, the consent says whether its wording covers the staff too.
+    shown = client.get(f"/clients/{target.id}/consents/{consent.id}").get_data(as_text=True)
+    assert ("Sanamuoto kattaa myös organisaation työntekijät" in shown) is (kind == "organisation")
 
 
 def target_members(target):
