@@ -2,8 +2,8 @@
 
 One agreement per client is in force at a time. Changes are made in a draft; making the draft
 active (once the client has signed it) supersedes the previous version, which stays readable.
-Every line must rest on a consent in force that covers what the line shares: activation is
-refused otherwise, and an active agreement's lines are checked again whenever they are shown,
+Every line must rest on a consent in force that covers what the line shares (a line naming one
+of the association's own workers needs none): activation is refused otherwise, and an active agreement's lines are checked again whenever they are shown,
 so a withdrawn or expired consent flags the lines it backed.
 """
 from __future__ import annotations
@@ -19,9 +19,9 @@ from ..consents import services as consents
 from ..extensions import db
 from ..forms import check_version
 from ..models import Client, ContactPerson, NetworkMember, Organisation, User
-from ..network import services as network
 from ..models.consents import (DIRECTIONS, HOW_OPTIONS, INFO_SCOPES, PREFERENCE_CHANNELS,
                                WHEN_OPTIONS, AgreementLine, Consent, ContactAgreement)
+from ..network import services as network
 from ..tasks.services import create_task
 from ..timeutil import local_today, utcnow
 from ..users import WORKER_ROLES
