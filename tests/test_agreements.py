@@ -20,7 +20,7 @@ TODAY = local_today()
 
 
 def line_data(member, **overrides):
-    data = {"member_id": str(member.id), "direction": "both", "when": ["regular", "crisis"],
+    data = {"party": f"member:{member.id}", "direction": "both", "when": ["regular", "crisis"],
             "every_weeks": "4", "not_heard_days": "", "how": ["phone", "secure_mail"],
             "shares": ["general", "progress"], "note": "Liisa on nimetty yhteyshenkilö"}
     data.update(overrides)
@@ -87,7 +87,7 @@ def test_activation_is_refused_while_a_line_lacks_a_consent_then_allowed(client,
     for line in db.session.get(ContactAgreement, agreement.id).lines:
         prefix = f"line{line.id}-"
         data = {prefix + k: v for k, v in {
-            "kind": "share", "member_id": str(line.member_id), "organisation_id": "", "channel": "",
+            "kind": "share", "consent_to": f"member:{line.member_id}", "channel": "",
             "information": ["general", "progress"], "purpose": "Yhteydenpito sopimuksen mukaan",
             "form": "written", "matter": "", "given_on": TODAY.isoformat(), "valid_until": "",
             "until_relationship_ends": "y", "wording": "Annan luvan yhteydenpitoon."}.items()}
@@ -220,7 +220,7 @@ def test_bad_line_and_header_input_keeps_the_text(client, staff):
     for data in (line_data(liisa, when=[]), line_data(liisa, how=[]), line_data(liisa, every_weeks=""),
                  line_data(liisa, when=["not_heard"], not_heard_days=""), line_data(stranger),
                  line_data(liisa, direction="sideways"), line_data(liisa, every_weeks="-3"),
-                 line_data(liisa, member_id="x")):
+                 line_data(liisa, party="x")):
         data["note"] = "Tämä muistiinpano säilyy"
         response = client.post(f"{base}/lines", data=data)
         assert response.status_code == 422, data

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "association_tool"
 
 # Modules every feature may use; they import no feature package (docs/ARCHITECTURE.md).
 KERNEL = {"access", "audit", "audit_text", "backup", "backup_schedule", "config", "database",
-          "extensions", "forms", "htmx", "i18n", "labels", "models", "passwords", "pdf",
+          "extensions", "forms", "htmx", "i18n", "labels", "models", "parties", "passwords", "pdf",
           "public_limit", "sealing", "settings", "timeutil", "users"}
 # Packages that only put the app together (the factory, the command line, the demo data).
 ASSEMBLY = {"", "cli", "db_copy", "demo"}

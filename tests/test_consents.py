@@ -29,7 +29,7 @@ def add_member(target, **fields):
 
 
 def form_data(member=None, **overrides):
-    data = {"kind": "share", "member_id": str(member.id) if member else "", "organisation_id": "",
+    data = {"kind": "share", "consent_to": f"member:{member.id}" if member else "",
             "channel": "", "information": ["general", "progress"], "purpose": "Asumisen tuen suunnittelu",
             "form": "written", "matter": "", "given_on": TODAY.isoformat(),
             "valid_until": (TODAY + timedelta(days=180)).isoformat(),
@@ -88,8 +88,9 @@ def test_staff_record_a_consent_and_it_is_listed_and_logged(client, staff):
     ({"given_on": (TODAY + timedelta(days=1)).isoformat()}, None),
     ({"given_on": "32.13.2026"}, None),
     ({"kind": "teleport"}, None),
-    ({"member_id": "999999"}, None),
-    ({"member_id": "abc"}, None),
+    ({"consent_to": "member:999999"}, None),
+    ({"consent_to": "abc"}, None),
+    ({"consent_to": "person:abc"}, None),
     ({"kind": "client_channel", "channel": ""}, None),
 ])
 def test_bad_consent_input_is_refused_and_the_text_is_kept(client, staff, overrides, field_text):

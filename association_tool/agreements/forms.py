@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..forms import AppForm, MultiCheckboxField, optional_id, strip, version_field
 from ..labels import choices
+from ..parties import PartyField, parse_party, party_choices, party_value
 from ..timeutil import local_today
 
 
@@ -46,8 +47,9 @@ class HeaderForm(AppForm):
 class LineForm(AppForm):
     """One party of the agreement: who, which way, when, how and what may be shared."""
 
-    member_id = SelectField(_l("Who"), coerce=optional_id, choices=[],
-                            description=_l("Someone on the client's network map."))
+    party = PartyField(_l("Who"), description=_l(
+        "Someone on the client's network, one of the association's workers, or an organisation or "
+        "a contact person in the directory: one not yet on the network map is added there."))
     direction = RadioField(_l("Direction"), choices=[], default="both")
     when = MultiCheckboxField(_l("When"), choices=[])
     every_weeks = IntegerField(_l("Every how many weeks"), validators=[Optional(), NumberRange(1, 52)])
@@ -58,22 +60,25 @@ class LineForm(AppForm):
     note = StringField(_l("Note"), filters=[strip], validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Save the line"))
 
-    def __init__(self, *args, members=(), **kwargs):
+    def __init__(self, *args, members=(), users=(), organisations=(), people=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.member_id.choices = [(None, _l("Choose…"))] + [
-            (m.id, m.display_name + (f" – {m.subtitle}" if m.subtitle else "")) for m in members]
+        self.party.choices = party_choices(members=members, users=users,
+                                           organisations=organisations, people=people)
         self.direction.choices = choices("direction")
         self.when.choices = choices("contact_when")
         self.how.choices = choices("contact_how")
         self.shares.choices = choices("info_scope")
 
     def values(self) -> dict:
-        return {name: self[name].data for name in (
-            "member_id", "direction", "when", "every_weeks", "not_heard_days", "how", "shares",
-            "note")}
+        party = parse_party(self.party.data)
+        return dict({name: self[name].data for name in (
+            "direction", "when", "every_weeks", "not_heard_days", "how", "shares", "note")},
+            member_id=party.get("member"), user_id=party.get("user"),
+            organisation_id=party.get("organisation"), contact_person_id=party.get("person"))
 
     def fill_from(self, line) -> None:
-        self.member_id.data, self.direction.data = line.member_id, line.direction
+        self.party.data = party_value(member_id=line.member_id, user_id=line.user_id)
+        self.direction.data = line.direction
         self.when.data, self.how.data, self.shares.data = line.when_list, line.how_list, line.share_list
         self.every_weeks.data, self.not_heard_days.data, self.note.data = (
             line.every_weeks, line.not_heard_days, line.note)

@@ -6,15 +6,18 @@ from flask_login import current_user
 from .. import audit, pdf
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404, sees_all_clients
 from ..consents import services as consent_services
-from ..consents.routes import apply_error, consent_form
+from ..consents.routes import apply_error, consent_form, validate_consent
 from ..database import write_transaction
 from ..extensions import db
 from ..forms import save_versioned, version_of
 from ..htmx import render_section
 from ..models.consents import AgreementLine, ContactAgreement
+from ..directory.services import active_organisations, active_people
 from ..network.services import members as network_members
+from ..parties import party_value
 from ..settings import letterhead
 from ..timeutil import local_today
+from ..users import workers
 from . import bp, services
 from .forms import ActivateForm, HeaderForm, LineForm, PrintForm
 
@@ -22,7 +25,7 @@ MESSAGES = {
     "not_draft": lambda: _("Only a draft can be changed. Make a new version to change the agreement in force."),
     "made_on": lambda: _("Give the date the agreement was made."),
     "review_before_made": lambda: _("The review date cannot be before the agreement was made."),
-    "party": lambda: _("Choose who from the client's network."),
+    "party": lambda: _("Choose who: someone on the client's network, a worker, or an organisation or a contact person in the directory."),
     "direction": lambda: _("Choose the direction."),
     "when": lambda: _("Tick at least one: when do you keep in touch?"),
     "how": lambda: _("Tick at least one: how do you keep in touch?"),
@@ -57,14 +60,34 @@ def reason_text(check) -> str:
 
 
 def _fail(form, error):
-    message = MESSAGES.get(error.code, lambda: error.code)()
-    field = getattr(form, error.field or "", None) if form is not None else None
-    if field is not None:
-        field.errors = list(field.errors) + [message]
-    elif form is not None:
-        form.form_errors.append(message)
-    else:
-        flash(message, "error")
+    for problem in getattr(error, "problems", [error]):
+        message = MESSAGES.get(problem.code, lambda code=problem.code: code)()
+        field = getattr(form, problem.field or "", None) if form is not None else None
+        if field is not None:
+            if message not in field.errors:
+                field.errors = list(field.errors) + [message]
+        elif form is not None:
+            form.form_errors.append(message)
+        else:
+            flash(message, "error")
+
+
+def _line_form(client, formdata=None, line=None) -> LineForm:
+    """The line form: its party from the network, the workers or the directory."""
+    return LineForm(formdata=formdata, members=network_members(client),
+                    users=workers(keep=[line.user_id] if line is not None and line.user_id else ()),
+                    organisations=active_organisations(), people=active_people())
+
+
+def _line_saved(client, members_before, line, message):
+    """Say that the line was saved, and that its party was put on the network map if so."""
+    flash(message, "success")
+    if line.member is not None and line.member_id not in {m.id for m in members_before}:
+        from ..labels import label
+
+        flash(_("%(party)s was added to the client's network map (%(sector)s).",
+                party=line.member.display_name, sector=label("sector", line.member.sector)),
+              "success")
 
 
 # --- the section on the client page ------------------------------------------------------------
@@ -121,7 +144,7 @@ def _line_consent_form(client, line, formdata=None):
     """A consent form for one line, filled with what the line needs."""
     form = consent_form(client, formdata, prefix=f"line{line.id}")
     if formdata is None:
-        form.kind.data, form.member_id.data = "share", line.member_id
+        form.kind.data, form.consent_to.data = "share", party_value(member_id=line.member_id)
         form.information.data = [s for s in services.line_scopes(line) if s != "health"]
         form.health.data = "health" in line.share_list
         form.purpose.data = _("Keeping in touch as agreed in the contact agreement.")
@@ -132,7 +155,6 @@ def _line_consent_form(client, line, formdata=None):
 def _editor(client, agreement, *, header=None, line_form=None, activate=None, editing=None,
             consent_forms=None, failing=None, status=200, confirm=False):
     audit.log_view(client.id, "agreement", agreement.id)
-    members = network_members(client)
     if header is None:
         header = HeaderForm(formdata=None, obj=agreement)
         header.fill_from(agreement)
@@ -146,11 +168,23 @@ def _editor(client, agreement, *, header=None, line_form=None, activate=None, ed
             consent_forms[check.line.id] = _line_consent_form(client, check.line)
     return render_section(
         client, "agreements/_editor.html", status=status, agreement=agreement, header=header,
-        line_form=line_form or LineForm(formdata=None, members=members), activate=activate,
+        line_form=line_form or _line_form(client), activate=activate,
         editing=editing, checks=checks, consent_forms=consent_forms, reason_text=reason_text,
         confirm_activation=confirm, in_force=services.active_agreement(client) if confirm else None,
         failing={c.line.id for c in failing or ()}, print_form=PrintForm(
             formdata=None, lang=_client_lang(client)))
+
+
+def _validate_line(client, form: LineForm, line=None) -> bool:
+    """The form's own checks and the line rules together, so that every problem shows at once."""
+    if form.validate_on_submit():
+        return True
+    for problem in services.line_problems(client, form.values(),
+                                          keep_user_id=line.user_id if line is not None else None):
+        field = getattr(form, problem.field or "", None)
+        if field is None or not field.errors:
+            _fail(form, problem)
+    return False
 
 
 def _draft(client, agreement_id):
@@ -195,16 +229,18 @@ def add_line(client_id: int, agreement_id: int):
     """Add a party to the draft."""
     client = client_or_404(client_id, "agreement", write=True)
     agreement = _draft(client, agreement_id)
-    form = LineForm(request.form, members=network_members(client))
-    if form.validate_on_submit():
+    form = _line_form(client, request.form)
+    members_before = network_members(client)
+    if _validate_line(client, form):
         try:
-            services.add_line(client, agreement, form.values())
+            line = services.add_line(client, agreement, form.values())
         except services.AgreementError as error:
             db.session.rollback()
             _fail(form, error)
         else:
             db.session.commit()
-            return _back(client, agreement, _("Line added."))
+            _line_saved(client, members_before, line, _("Line added."))
+            return _back(client, agreement)
     return _editor(client, agreement, line_form=form, status=422)
 
 
@@ -216,13 +252,13 @@ def edit_line(client_id: int, agreement_id: int, line_id: int):
     client = client_or_404(client_id, "agreement", write=True)
     agreement = _draft(client, agreement_id)
     line = owned_or_404(AgreementLine, line_id, agreement)
-    members = network_members(client)
     if request.method == "GET":
-        form = LineForm(formdata=None, members=members)
+        form = _line_form(client, line=line)
         form.fill_from(line)
         return _editor(client, agreement, line_form=form, editing=line.id)
-    form = LineForm(request.form, members=members)
-    if form.validate_on_submit():
+    form = _line_form(client, request.form, line=line)
+    members_before = network_members(client)
+    if _validate_line(client, form, line):
         try:
             services.update_line(client, agreement, line, form.values())
         except services.AgreementError as error:
@@ -230,7 +266,8 @@ def edit_line(client_id: int, agreement_id: int, line_id: int):
             _fail(form, error)
         else:
             db.session.commit()
-            return _back(client, agreement, _("Changes saved."))
+            _line_saved(client, members_before, line, _("Changes saved."))
+            return _back(client, agreement)
     return _editor(client, agreement, line_form=form, editing=line_id, status=422)
 
 
@@ -255,7 +292,7 @@ def line_consent(client_id: int, agreement_id: int, line_id: int):
     agreement = _draft(client, agreement_id)
     line = owned_or_404(AgreementLine, line_id, agreement)
     form = _line_consent_form(client, line, request.form)
-    if form.validate_on_submit():
+    if validate_consent(client, form):
         try:
             consent_services.record_consent(client, form.values(), by=current_user)
         except consent_services.ConsentError as error:

@@ -2,8 +2,8 @@
 
 One agreement per client is in force at a time. Changes are made in a draft; making the draft
 active (once the client has signed it) supersedes the previous version, which stays readable.
-Every line must rest on a consent in force that covers what the line shares: activation is
-refused otherwise, and an active agreement's lines are checked again whenever they are shown,
+Every line must rest on a consent in force that covers what the line shares (a line naming one
+of the association's own workers needs none): activation is refused otherwise, and an active agreement's lines are checked again whenever they are shown,
 so a withdrawn or expired consent flags the lines it backed.
 """
 from __future__ import annotations
@@ -18,11 +18,13 @@ from .. import audit
 from ..consents import services as consents
 from ..extensions import db
 from ..forms import check_version
-from ..models import Client, NetworkMember
+from ..models import Client, ContactPerson, NetworkMember, Organisation, User
 from ..models.consents import (DIRECTIONS, HOW_OPTIONS, INFO_SCOPES, PREFERENCE_CHANNELS,
                                WHEN_OPTIONS, AgreementLine, Consent, ContactAgreement)
+from ..network import services as network
 from ..tasks.services import create_task
 from ..timeutil import local_today, utcnow
+from ..users import WORKER_ROLES
 
 HEADER_FIELDS = ("made_on", "review_date", "preferred_times", "messages_may_say_topic",
                  "preferences_note", "if_condition_changes", "follow_up_together")
@@ -30,11 +32,16 @@ LINE_FIELDS = ("direction", "every_weeks", "not_heard_days", "note")
 
 
 class AgreementError(Exception):
-    """An agreement change that does not fit the rules; `field` names the field concerned."""
+    """An agreement change that does not fit the rules; `field` names the field concerned.
 
-    def __init__(self, code: str, field: str | None = None, **details):
+    A line is checked whole: `problems` lists every problem found (this one first).
+    """
+
+    def __init__(self, code: str, field: str | None = None, problems: list | None = None,
+                 **details):
         super().__init__(code)
         self.code, self.field, self.details = code, field, details
+        self.problems: list[AgreementError] = problems or [self]
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -73,10 +80,11 @@ class LineCheck:
     consent: Consent | None
     reason: str | None = None          # none, withdrawn, expired, superseded, pending, oral, scope, removed
     nearest: Consent | None = None
+    internal: bool = False             # one of the association's own workers: no consent needed
 
     @property
     def ok(self) -> bool:
-        return self.consent is not None
+        return self.consent is not None or self.internal
 
 
 def line_scopes(line: AgreementLine) -> list[str]:
@@ -85,7 +93,13 @@ def line_scopes(line: AgreementLine) -> list[str]:
 
 
 def check_line(client: Client, line: AgreementLine, on: date | None = None) -> LineCheck:
-    """Find the consent a line rests on: the consent service decides (never an oral one)."""
+    """Find the consent a line rests on: the consent service decides (never an oral one).
+
+    A line naming one of the association's own workers keeps the information inside the
+    association: it needs no consent.
+    """
+    if line.user_id is not None:
+        return LineCheck(line, None, internal=True)
     if line.member is None:
         return LineCheck(line, None, "removed")
     scopes = line_scopes(line)
@@ -128,7 +142,8 @@ def start_draft(client: Client, *, by) -> ContactAgreement:
         draft.made_on = local_today()
         for line in base.lines:
             draft.lines.append(AgreementLine(
-                position=line.position, member_id=line.member_id, party_label=line.party_label,
+                position=line.position, member_id=line.member_id, user_id=line.user_id,
+                party_label=line.party_label,
                 direction=line.direction, when=line.when, every_weeks=line.every_weeks,
                 not_heard_days=line.not_heard_days, how=line.how, shares=line.shares,
                 note=line.note))
@@ -164,27 +179,79 @@ def update_header(agreement: ContactAgreement, data: dict, *, version: int) -> N
                  client_id=agreement.client_id)
 
 
-def _clean_line(client: Client, data: dict) -> dict:
-    member = db.session.get(NetworkMember, data.get("member_id") or 0)
-    if member is None or member.client_id != client.id:
-        raise AgreementError("party", "member_id")
+def _party(client: Client, data: dict, keep_user_id: int | None) -> tuple[str, object] | None:
+    """The party a line names: ("member" | "user" | "organisation" | "person", record), or None."""
+    if data.get("member_id"):
+        member = db.session.get(NetworkMember, data["member_id"])
+        return ("member", member) if member is not None and member.client_id == client.id else None
+    if data.get("user_id"):
+        user = db.session.get(User, data["user_id"])
+        usable = user is not None and user.role in WORKER_ROLES and (
+            user.active or user.id == keep_user_id)
+        return ("user", user) if usable else None
+    if data.get("organisation_id"):
+        organisation = db.session.get(Organisation, data["organisation_id"])
+        return ("organisation", organisation) if organisation is not None else None
+    if data.get("contact_person_id"):
+        person = db.session.get(ContactPerson, data["contact_person_id"])
+        return ("person", person) if person is not None else None
+    return None
+
+
+def _check_line(client: Client, data: dict, keep_user_id: int | None = None):
+    """Check a line whole; raise one AgreementError listing every problem found."""
+    problems: list[AgreementError] = []
+    party = _party(client, data, keep_user_id)
+    if party is None:
+        problems.append(AgreementError("party", "party"))
     if data.get("direction") not in DIRECTIONS:
-        raise AgreementError("direction", "direction")
+        problems.append(AgreementError("direction", "direction"))
     when = [w for w in WHEN_OPTIONS if w in (data.get("when") or ())]
     how = [h for h in HOW_OPTIONS if h in (data.get("how") or ())]
     shares = [s for s in INFO_SCOPES if s in (data.get("shares") or ())]
     if not when:
-        raise AgreementError("when", "when")
+        problems.append(AgreementError("when", "when"))
     if not how:
-        raise AgreementError("how", "how")
+        problems.append(AgreementError("how", "how"))
     every = data.get("every_weeks")
     if "regular" in when and not every:
-        raise AgreementError("every_weeks", "every_weeks")
+        problems.append(AgreementError("every_weeks", "every_weeks"))
     days = data.get("not_heard_days")
     if "not_heard" in when and not days:
-        raise AgreementError("not_heard_days", "not_heard_days")
-    label = member.display_name + (f", {member.subtitle}" if member.subtitle else "")
-    return dict(member_id=member.id, party_label=label[:300], direction=data["direction"],
+        problems.append(AgreementError("not_heard_days", "not_heard_days"))
+    if problems:
+        raise AgreementError(problems[0].code, problems[0].field, problems)
+    return party, when, how, shares
+
+
+def line_problems(client: Client, data: dict, keep_user_id: int | None = None) -> list[AgreementError]:
+    """Every problem the line rules find in `data` (nothing is changed): for the form."""
+    try:
+        _check_line(client, data, keep_user_id)
+    except AgreementError as error:
+        return error.problems
+    return []
+
+
+def _clean_line(client: Client, data: dict, keep_user_id: int | None = None) -> dict:
+    """The line's columns; a directory party not yet on the client's network map is put there
+    (`network.on_map`) once the line is otherwise in order."""
+    (kind, record), when, how, shares = _check_line(client, data, keep_user_id)
+    every, days = data.get("every_weeks"), data.get("not_heard_days")
+    member, user = None, None
+    if kind == "user":
+        user = record
+        label = user.name
+    else:
+        if kind == "member":
+            member = record
+        elif kind == "organisation":
+            member = network.on_map(client, organisation=record)
+        else:
+            member = network.on_map(client, person=record)
+        label = member.display_name + (f", {member.subtitle}" if member.subtitle else "")
+    return dict(member_id=member.id if member else None, user_id=user.id if user else None,
+                party_label=label[:300], direction=data["direction"],
                 when=",".join(when), how=",".join(how), shares=",".join(shares),
                 every_weeks=every if "regular" in when else None,
                 not_heard_days=days if "not_heard" in when else None,
@@ -204,7 +271,7 @@ def add_line(client: Client, agreement: ContactAgreement, data: dict) -> Agreeme
 
 def update_line(client: Client, agreement: ContactAgreement, line: AgreementLine, data: dict) -> None:
     _require_draft(agreement)
-    for field, value in _clean_line(client, data).items():
+    for field, value in _clean_line(client, data, keep_user_id=line.user_id).items():
         setattr(line, field, value)
     db.session.flush()
     audit.record(audit.Action.UPDATE, object_type="agreement", object_id=agreement.id,
@@ -267,13 +334,13 @@ def activate(client: Client, agreement: ContactAgreement, *, signed_on: date | N
         audit.record(audit.Action.UPDATE, object_type="agreement", object_id=previous.id,
                      client_id=client.id, detail=f"superseded by version {agreement.version_no}")
     for check in checks:
-        check.line.consent_id = check.consent.id
+        check.line.consent_id = check.consent.id if check.consent is not None else None
     agreement.status, agreement.signed_on, agreement.activated_at = "active", signed_on, utcnow()
     db.session.flush()
     audit.record(audit.Action.UPDATE, object_type="agreement", object_id=agreement.id,
                  client_id=client.id, detail=f"version {agreement.version_no} active, "
                  f"signed {signed_on.isoformat()}, consents "
-                 + ",".join(str(c.consent.id) for c in checks))
+                 + ",".join(str(c.consent.id) for c in checks if c.consent is not None))
     if agreement.review_date is not None:
         owner_id = client.responsible_id or by.id
         create_task(client, kind="agreement_review", due_date=agreement.review_date,

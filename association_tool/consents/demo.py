@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Client, NetworkMember, User
+from ..models import Client, NetworkMember, Organisation, User
 
 
 def load(today: date) -> None:
@@ -34,6 +34,16 @@ def load(today: date) -> None:
         given_on=today - timedelta(days=160), valid_until=today + timedelta(days=20),
         wording="Annan luvan kertoa voinnistani ja hoidostani sairaanhoitaja Mirja Mielisen kanssa."),
         by=worker)
+    kela = db.session.scalars(select(Organisation).where(Organisation.type == "kela")).first()
+    if kela is not None:
+        # A consent to the organisation whose wording covers its staff: usable for any Kela
+        # contact person, on the map or not, and for no one else.
+        services.record_consent(client, dict(
+            kind="share", organisation_id=kela.id, covers_people=True, information=["general"],
+            purpose="Asumistuen hakeminen.", form="written", given_on=today - timedelta(days=12),
+            valid_until=today + timedelta(days=170),
+            wording="Annan luvan kertoa Kelan työntekijöille tilanteestani asumistuen hakemista "
+                    "varten."), by=worker)
     draft = agreements.start_draft(client, by=worker)
     agreements.update_header(draft, dict(
         made_on=today - timedelta(days=14), review_date=today + timedelta(days=76),
@@ -46,6 +56,10 @@ def load(today: date) -> None:
     agreements.add_line(client, draft, dict(
         member_id=liisa.id, direction="both", when=["regular", "condition_change"], every_weeks=4,
         how=["phone", "secure_mail"], shares=["general", "progress"]))
+    # The responsible worker is a party too: inside the association, no consent is needed.
+    agreements.add_line(client, draft, dict(
+        user_id=worker.id, direction="both", when=["not_heard", "crisis"], not_heard_days=14,
+        how=["phone", "text"], shares=["general", "progress"]))
     agreements.activate(client, draft, signed_on=today - timedelta(days=14), by=worker,
                         version=draft.row_version)
     services.record_notification(client, dict(

@@ -4,6 +4,7 @@ from wtforms import BooleanField, DateField, RadioField, SelectField, StringFiel
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import AppForm, MultiCheckboxField, optional_id, strip
+from ..parties import PartyField, parse_party, party_choices, party_value
 from ..labels import choices
 from ..timeutil import local_today
 
@@ -12,11 +13,15 @@ class ConsentForm(AppForm):
     """A consent as the client gave it: to whom, what, why, how and for how long."""
 
     kind = SelectField(_l("What the client allows"), choices=[], default="share")
-    member_id = SelectField(_l("Recipient on the client's network"), coerce=optional_id, choices=[],
-                            validators=[Optional()])
-    organisation_id = SelectField(_l("…or an organisation in the directory"), coerce=optional_id,
-                                  choices=[], validators=[Optional()],
-                                  description=_l("A consent to an organisation covers its people on the client's network."))
+    consent_to = PartyField(_l("Recipient"), validators=[Optional()],
+                            description=_l("Someone on the client's network, or an organisation or "
+                                           "a contact person in the directory. Not needed when the "
+                                           "association may contact the client by a given channel."))
+    covers_people = BooleanField(
+        _l("The wording also covers the organisation's staff"), default=True,
+        description=_l("Only for a consent to an organisation: then it also covers the "
+                       "organisation's contact persons. Untick it if the wording names only the "
+                       "organisation itself."))
     channel = SelectField(_l("Channel"), choices=[], validators=[Optional()],
                           description=_l("Only when the association may contact the client by a given channel."))
     information = MultiCheckboxField(_l("Information covered"), choices=[])
@@ -29,18 +34,21 @@ class ConsentForm(AppForm):
     matter = StringField(_l("The one matter an oral consent covers"), filters=[strip],
                          validators=[Optional(), Length(max=300)])
     given_on = DateField(_l("Given on"), default=local_today, validators=[DataRequired()])
-    valid_until = DateField(_l("Valid until"), validators=[Optional()])
+    valid_until = DateField(_l("Valid until"), validators=[Optional()],
+                            description=_l("Needed, unless you tick below that the consent is valid "
+                                           "until the client relationship ends. An oral consent "
+                                           "always needs its last day."))
     until_relationship_ends = BooleanField(_l("Valid until the client relationship ends"))
     wording = TextAreaField(_l("The exact wording shown or read to the client"), filters=[strip],
                             validators=[DataRequired(), Length(max=4000)])
     submit = SubmitField(_l("Record the consent"))
 
-    def __init__(self, *args, members=(), organisations=(), **kwargs):
+    def __init__(self, *args, members=(), organisations=(), people=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.valid_until.flags.conditional = True  # needed or not by the rule, never "Optional."
         self.kind.choices = choices("consent_kind")
-        self.member_id.choices = [(None, _l("Choose…"))] + [
-            (m.id, m.display_name + (f" – {m.subtitle}" if m.subtitle else "")) for m in members]
-        self.organisation_id.choices = [(None, _l("Choose…"))] + [(o.id, o.label) for o in organisations]
+        self.consent_to.choices = party_choices(members=members, organisations=organisations,
+                                               people=people)
         self.channel.choices = choices("client_channel", blank=_l("Choose…"))
         self.information.choices = [c for c in choices("info_scope") if c[0] != "health"]
         self.form.choices = choices("consent_form")
@@ -50,8 +58,11 @@ class ConsentForm(AppForm):
         scopes = list(self.information.data or [])
         if self.health.data:
             scopes.append("health")
-        return dict(kind=self.kind.data, member_id=self.member_id.data,
-                    organisation_id=self.organisation_id.data, channel=self.channel.data,
+        party = parse_party(self.consent_to.data)
+        return dict(kind=self.kind.data, member_id=party.get("member"),
+                    organisation_id=party.get("organisation"),
+                    contact_person_id=party.get("person"), covers_people=self.covers_people.data,
+                    channel=self.channel.data,
                     information=scopes, purpose=self.purpose.data, form=self.form.data,
                     matter=self.matter.data, given_on=self.given_on.data,
                     valid_until=self.valid_until.data,
@@ -60,9 +71,12 @@ class ConsentForm(AppForm):
 
     def fill_from(self, consent) -> None:
         """Start a replacement from the consent it replaces (the dates start afresh)."""
-        for name in ("kind", "member_id", "organisation_id", "channel", "purpose", "form", "matter",
+        for name in ("kind", "channel", "purpose", "form", "matter", "covers_people",
                      "until_relationship_ends", "wording"):
             self[name].data = getattr(consent, name)
+        self.consent_to.data = party_value(member_id=consent.member_id,
+                                          organisation_id=consent.organisation_id,
+                                          contact_person_id=consent.contact_person_id)
         self.information.data = [s for s in consent.scopes if s != "health"]
         self.health.data = "health" in consent.scopes
 

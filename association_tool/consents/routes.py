@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from .. import audit
 from ..access import STAFF, allow, client_or_404, owned_or_404
-from ..directory.services import active_organisations
+from ..directory.services import active_organisations, active_people
 from ..extensions import db
 from ..htmx import is_fragment, render_section
 from ..models.consents import Consent
@@ -27,8 +27,9 @@ MESSAGES = {
     "oral_matter": lambda: _("An oral consent covers one matter only: write which."),
     "oral_open_ended": lambda: _("An oral consent ends with its matter: give the last day instead."),
     "valid_until": lambda: _("Give the last day of the consent, or tick that it is valid until the client relationship ends."),
+    "valid_until_and_end": lambda: _("Give either the last day or that the consent is valid until the client relationship ends, not both."),
     "valid_before_given": lambda: _("The consent cannot end before it was given."),
-    "recipient": lambda: _("Choose the recipient: someone on the client's network or an organisation."),
+    "recipient": lambda: _("Choose the recipient: someone on the client's network, or an organisation or a contact person in the directory."),
     "already_withdrawn": lambda: _("This consent has already been withdrawn."),
     "already_superseded": lambda: _("This consent has already been replaced by a newer one."),
     "superseded_before_given": lambda: _("The new consent cannot be older than the one it replaces."),
@@ -49,19 +50,43 @@ MESSAGES = {
 
 
 def apply_error(form, error: services.ConsentError) -> None:
-    """Show a service error next to its field, or above the form."""
-    message = MESSAGES.get(error.code, lambda: error.code)()
-    field = getattr(form, error.field or "", None)
-    if field is not None:
-        field.errors = list(field.errors) + [message]
-    else:
-        form.form_errors.append(message)
+    """Show a service error (every problem it lists) next to its field, or above the form."""
+    for problem in error.problems:
+        message = MESSAGES.get(problem.code, lambda code=problem.code: code)()
+        field = getattr(form, problem.field or "", None)
+        if field is None:
+            form.form_errors.append(message)
+        elif message not in field.errors:
+            field.errors = list(field.errors) + [message]
 
 
-def consent_form(client, formdata=None, **kwargs) -> ConsentForm:
-    """The consent form with the client's network and the directory as recipients."""
+def validate_consent(client, form: ConsentForm) -> bool:
+    """The form's own checks and the consent rules together, so that every problem shows at once.
+
+    The rules themselves are the service's (`services.consent_problems`); a field that the form
+    already marked keeps only its own message.
+    """
+    if form.validate_on_submit():
+        return True
+    for problem in services.consent_problems(client, form.values()):
+        field = getattr(form, problem.field or "", None)
+        if field is None or not field.errors:
+            apply_error(form, problem)
+    return False
+
+
+def consent_form(client, formdata=None, *, keep=None, **kwargs) -> ConsentForm:
+    """The consent form with the client's network and the directory as recipients.
+
+    `keep`: a consent being replaced, whose archived organisation or person stays choosable.
+    """
+    organisations, people = active_organisations(), active_people()
+    if keep is not None and keep.organisation is not None and keep.organisation not in organisations:
+        organisations = [keep.organisation] + organisations
+    if keep is not None and keep.contact_person is not None and keep.contact_person not in people:
+        people = [keep.contact_person] + people
     return ConsentForm(formdata=formdata, members=network_members(client),
-                       organisations=active_organisations(), **kwargs)
+                       organisations=organisations, people=people, **kwargs)
 
 
 def _section(client, form=None, status=200, open_form=False):
@@ -96,7 +121,7 @@ def create(client_id: int):
     """Record a consent the client has given."""
     client = client_or_404(client_id, "consents")
     form = consent_form(client, request.form)
-    if form.validate_on_submit():
+    if validate_consent(client, form):
         try:
             services.record_consent(client, form.values(), by=current_user)
         except services.ConsentError as error:
@@ -172,11 +197,11 @@ def replace(client_id: int, consent_id: int):
     client = client_or_404(client_id, "consents")
     consent = owned_or_404(Consent, consent_id, client)
     if request.method == "GET":
-        form = consent_form(client)
+        form = consent_form(client, keep=consent)
         form.fill_from(consent)
     else:
-        form = consent_form(client, request.form)
-        if form.validate_on_submit():
+        form = consent_form(client, request.form, keep=consent)
+        if validate_consent(client, form):
             try:
                 services.supersede(consent, form.values(), by=current_user)
             except services.ConsentError as error:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import audit
@@ -28,11 +28,16 @@ EXPIRING_DAYS = 30
 
 
 class ConsentError(Exception):
-    """A consent, withdrawal or notification that does not fit the rules; `field` names the field."""
+    """A consent, withdrawal or notification that does not fit the rules; `field` names the field.
 
-    def __init__(self, code: str, field: str | None = None):
+    A consent is checked whole: `problems` lists every problem found (this one first), so that a
+    form can show them all at once, each next to its field.
+    """
+
+    def __init__(self, code: str, field: str | None = None, problems: list | None = None):
         super().__init__(code)
         self.code, self.field = code, field
+        self.problems: list[ConsentError] = problems or [self]
 
 
 # --- status -------------------------------------------------------------------------------------
@@ -134,21 +139,44 @@ def covers(consent: Consent, scope: str | Iterable[str] = (), *, disclosure: str
 Party = NetworkMember | Organisation | ContactPerson
 
 
-def _party_condition(party: Party):
-    """Consents naming this party: the member itself, or the organisation it stands for."""
+def _organisation_itself(client: Client, organisation_id: int):
+    """Consents naming the organisation: directly, or as an organisation on the client's map."""
+    return or_(Consent.organisation_id == organisation_id,
+               Consent.member_id.in_(select(NetworkMember.id).where(
+                   NetworkMember.client_id == client.id, NetworkMember.kind == "organisation",
+                   NetworkMember.organisation_id == organisation_id)))
+
+
+def _the_person(client: Client, person_id: int):
+    """Consents naming the directory person: directly, or as a person on the client's map."""
+    return or_(Consent.contact_person_id == person_id,
+               Consent.member_id.in_(select(NetworkMember.id).where(
+                   NetworkMember.client_id == client.id, NetworkMember.kind == "person",
+                   NetworkMember.contact_person_id == person_id)))
+
+
+def _party_condition(client: Client, party: Party):
+    """Consents that name this party, the one place that says so.
+
+    A network member is named by a consent to that member; a directory contact person (on the
+    map or not) by a consent to that person, or by a consent to their organisation whose wording
+    covers its people (`covers_people`); an organisation (on the map or not) by a consent to it.
+    A consent to one person never covers anyone else, and a consent to organisation A never a
+    person of organisation B.
+    """
     if isinstance(party, NetworkMember):
-        organisations = {party.organisation_id}
-        if party.contact_person is not None:
-            organisations.add(party.contact_person.organisation_id)
-        organisations.discard(None)
         conditions = [Consent.member_id == party.id]
-        if organisations:
-            conditions.append(Consent.organisation_id.in_(organisations))
+        if party.kind == "person" and party.contact_person is not None:
+            conditions.append(_party_condition(client, party.contact_person))
+        elif party.kind == "organisation" and party.organisation_id is not None:
+            conditions.append(_organisation_itself(client, party.organisation_id))
         return or_(*conditions)
     if isinstance(party, ContactPerson):
-        return Consent.organisation_id == party.organisation_id
+        return or_(_the_person(client, party.id),
+                   and_(Consent.covers_people.is_(True),
+                        _organisation_itself(client, party.organisation_id)))
     if isinstance(party, Organisation):
-        return Consent.organisation_id == party.id
+        return _organisation_itself(client, party.id)
     raise TypeError(f"not a party: {party!r}")
 
 
@@ -159,7 +187,8 @@ def active_consent(client: Client, party: Party, scope: str | Iterable[str] = ()
 
     `scope` is one information type or several (general, progress, appointments, health); every
     one must be covered by the same consent. A consent to an organisation covers its people on
-    the client's network; a consent to one person does not cover the rest of the organisation.
+    the client's network and in the directory when its wording says so (`covers_people`); a
+    consent to one person does not cover the rest of the organisation (`_party_condition`).
     `disclosure` is the kind of disclosure (`DISCLOSURES`); only consents whose form covers it
     count (`FORMS_COVERING`). Left out, it is a document, the strictest: a caller that forgets
     to say never lets a one-matter oral consent through.
@@ -170,8 +199,8 @@ def active_consent(client: Client, party: Party, scope: str | Iterable[str] = ()
     on = on or local_today()
     candidates = db.session.scalars(
         select(Consent)
-        .where(Consent.client_id == client.id, Consent.kind == kind, _party_condition(party),
-               Consent.given_on <= on)
+        .where(Consent.client_id == client.id, Consent.kind == kind,
+               _party_condition(client, party), Consent.given_on <= on)
         .order_by(Consent.given_on.desc(), Consent.id.desc())).all()
     for consent in candidates:
         if covers(consent, scope, disclosure=disclosure, kind=kind, on=on):
@@ -194,7 +223,7 @@ def why_not(client: Client, party: Party, scope: str | Iterable[str], *, kind: s
         return "none", None
     consents = db.session.scalars(
         select(Consent).where(Consent.client_id == client.id, Consent.kind == kind,
-                              _party_condition(party))
+                              _party_condition(client, party))
         .order_by(Consent.given_on.desc(), Consent.id.desc())).all()
     for consent in consents:
         state = status(consent, on)
@@ -272,74 +301,117 @@ def expiring_for(user: User, today: date | None = None, *, days: int = EXPIRING_
 
 # --- recording ----------------------------------------------------------------------------------
 
-CONSENT_FIELDS = ("kind", "member_id", "organisation_id", "channel", "purpose", "form", "matter",
-                  "given_on", "valid_until", "until_relationship_ends", "wording")
+CONSENT_FIELDS = ("kind", "member_id", "organisation_id", "contact_person_id", "covers_people",
+                  "channel", "purpose", "form", "matter", "given_on", "valid_until",
+                  "until_relationship_ends", "wording")
 
 
-def _recipient(client: Client, data: dict) -> tuple[int | None, int | None, str]:
-    """Check the recipient: a member of this client's network, or a directory organisation."""
-    member_id, organisation_id = data.get("member_id"), data.get("organisation_id")
+def _recipient(client: Client, data: dict) -> dict:
+    """Check the recipient: a member of this client's network, or a directory organisation or
+    contact person. Returns the recipient's columns and the label kept with the consent."""
+    none = dict(member_id=None, organisation_id=None, contact_person_id=None, covers_people=False,
+                recipient_label="")
     if data.get("kind") == "client_channel":
-        return None, None, ""
+        return none
+    member_id, organisation_id = data.get("member_id"), data.get("organisation_id")
+    person_id = data.get("contact_person_id")
+    if sum(1 for i in (member_id, organisation_id, person_id) if i) > 1:
+        raise ConsentError("recipient", "consent_to")
     if member_id:
         member = db.session.get(NetworkMember, member_id)
         if member is None or member.client_id != client.id:
-            raise ConsentError("recipient", "member_id")
+            raise ConsentError("recipient", "consent_to")
         label = member.display_name + (f", {member.subtitle}" if member.subtitle else "")
-        return member.id, None, label[:300]
+        return none | dict(member_id=member.id, recipient_label=label[:300],
+                           covers_people=member.kind == "organisation"
+                           and bool(data.get("covers_people", True)))
     if organisation_id:
         organisation = db.session.get(Organisation, organisation_id)
         if organisation is None:
-            raise ConsentError("recipient", "organisation_id")
-        return None, organisation.id, organisation.label[:300]
-    raise ConsentError("recipient", "member_id")
+            raise ConsentError("recipient", "consent_to")
+        return none | dict(organisation_id=organisation.id, recipient_label=organisation.label[:300],
+                           covers_people=bool(data.get("covers_people", True)))
+    if person_id:
+        person = db.session.get(ContactPerson, person_id)
+        if person is None:
+            raise ConsentError("recipient", "consent_to")
+        label = ", ".join(p for p in (person.name, person.title, person.organisation.label) if p)
+        return none | dict(contact_person_id=person.id, recipient_label=label[:300])
+    raise ConsentError("recipient", "consent_to")
+
+
+def valid_until_needed(form: str | None, until_relationship_ends: bool) -> bool:
+    """The one rule for "valid until": a last day is needed unless the consent is valid until the
+    client relationship ends, which an oral consent never is (it ends with its one matter)."""
+    return form == "oral" or not until_relationship_ends
 
 
 def _check(client: Client, data: dict) -> dict:
+    """Check a consent whole; raise one ConsentError listing every problem found."""
     clean = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in data.items()}
-    if clean.get("kind") not in CONSENT_KINDS:
-        raise ConsentError("kind", "kind")
-    if clean.get("form") not in CONSENT_FORMS:
-        raise ConsentError("form", "form")
+    problems: list[ConsentError] = []
+
+    def problem(code: str, field: str) -> None:
+        problems.append(ConsentError(code, field))
+
+    kind, form = clean.get("kind"), clean.get("form")
+    if kind not in CONSENT_KINDS:
+        problem("kind", "kind")
+    if form not in CONSENT_FORMS:
+        problem("form", "form")
     scopes = [s for s in INFO_SCOPES if s in (clean.get("information") or ())]
-    if clean["kind"] == "share" and not scopes:
-        raise ConsentError("information", "information")
-    if clean["kind"] == "client_channel":
+    if kind == "share" and not scopes:
+        problem("information", "information")
+    if kind == "client_channel":
         if clean.get("channel") not in CLIENT_CHANNELS:
-            raise ConsentError("channel", "channel")
+            problem("channel", "channel")
     else:
         clean["channel"] = None
+    try:
+        clean.update(_recipient(client, clean))
+    except ConsentError as error:
+        problems.append(error)
     if not clean.get("purpose"):
-        raise ConsentError("purpose", "purpose")
-    if not clean.get("wording"):
-        raise ConsentError("wording", "wording")
+        problem("purpose", "purpose")
     given_on = clean.get("given_on")
     if not isinstance(given_on, date):
-        raise ConsentError("given_on", "given_on")
-    if given_on > local_today():
-        raise ConsentError("given_in_future", "given_on")
-    clean["until_relationship_ends"] = bool(clean.get("until_relationship_ends"))
-    if clean["form"] == "oral":
+        problem("given_on", "given_on")
+        given_on = None
+    elif given_on > local_today():
+        problem("given_in_future", "given_on")
+    until_end = clean["until_relationship_ends"] = bool(clean.get("until_relationship_ends"))
+    if form == "oral":
         # Oral consent covers one matter only and ends with it: a matter and a last day.
         if not clean.get("matter"):
-            raise ConsentError("oral_matter", "matter")
-        if clean["until_relationship_ends"]:
-            raise ConsentError("oral_open_ended", "valid_until")
+            problem("oral_matter", "matter")
     else:
         clean["matter"] = None
     valid_until = clean.get("valid_until")
-    if clean["until_relationship_ends"]:
+    if form == "oral" and until_end:
+        problem("oral_open_ended", "until_relationship_ends")
+    elif until_end and valid_until is not None:
+        problem("valid_until_and_end", "valid_until")
+    if valid_until_needed(form, until_end) and not isinstance(valid_until, date):
+        problem("valid_until", "valid_until")
+    elif isinstance(valid_until, date) and given_on is not None and valid_until < given_on:
+        problem("valid_before_given", "valid_until")
+    if until_end:
         clean["valid_until"] = None
-    elif not isinstance(valid_until, date):
-        raise ConsentError("valid_until", "valid_until")
-    elif valid_until < given_on:
-        raise ConsentError("valid_before_given", "valid_until")
-    member_id, organisation_id, label = _recipient(client, clean)
-    clean.update(member_id=member_id, organisation_id=organisation_id, recipient_label=label,
-                 information=",".join(scopes))
-    if clean["kind"] == "client_channel":
-        clean["recipient_label"] = ""
+    if not clean.get("wording"):
+        problem("wording", "wording")
+    if problems:
+        raise ConsentError(problems[0].code, problems[0].field, problems)
+    clean["information"] = ",".join(scopes)
     return clean
+
+
+def consent_problems(client: Client, data: dict) -> list[ConsentError]:
+    """Every problem the consent rules find in `data` (nothing is recorded): for the form."""
+    try:
+        _check(client, data)
+    except ConsentError as error:
+        return error.problems
+    return []
 
 
 def record_consent(client: Client, data: dict, *, by: User) -> Consent:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, event, inspect
+from sqlalchemy import ForeignKey, Index, String, Text, event, inspect, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
 from .clients import Client
-from .directory import NetworkMember, Organisation
+from .directory import ContactPerson, NetworkMember, Organisation
 from .users import User
 
 # What a consent allows.
@@ -48,9 +48,13 @@ class Consent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
-    # The recipient: a member of the client's network or an organisation of the directory.
+    # The recipient: a member of the client's network, or an organisation or a contact person
+    # of the directory.
     member_id: Mapped[int | None] = mapped_column(ForeignKey("network_member.id", ondelete="SET NULL"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    contact_person_id: Mapped[int | None] = mapped_column(ForeignKey("contact_person.id"))
+    # A consent to an organisation: whether its wording also covers the organisation's people.
+    covers_people: Mapped[bool] = mapped_column(default=True, server_default=true())
     # The recipient's name as it was when the consent was given (the map may change later).
     recipient_label: Mapped[str] = mapped_column(String(300))
     channel: Mapped[str | None] = mapped_column(String(20))
@@ -77,6 +81,7 @@ class Consent(db.Model):
     client: Mapped[Client] = relationship()
     member: Mapped[NetworkMember | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
+    contact_person: Mapped[ContactPerson | None] = relationship()
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
     withdrawn_heard_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_heard_by_id])
     superseded_by: Mapped[Consent | None] = relationship(remote_side=[id])
@@ -157,6 +162,8 @@ class AgreementLine(db.Model):
         ForeignKey("contact_agreement.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("network_member.id", ondelete="SET NULL"))
+    # Or one of the association's own workers: no consent is needed for them.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     party_label: Mapped[str] = mapped_column(String(300))
     direction: Mapped[str] = mapped_column(String(10))
     when: Mapped[str] = mapped_column(String(100), default="")
@@ -170,6 +177,7 @@ class AgreementLine(db.Model):
 
     agreement: Mapped[ContactAgreement] = relationship(back_populates="lines")
     member: Mapped[NetworkMember | None] = relationship()
+    user: Mapped[User | None] = relationship()
     consent: Mapped[Consent | None] = relationship()
 
     @property

@@ -84,6 +84,46 @@ def update_member(member: NetworkMember, data: dict, *, version: int) -> None:
                  client_id=member.client_id)
 
 
+# Where a directory entry sits on the map, by the type of its organisation: public services are
+# professionals, associations and parishes are together, and no one from the directory is ever
+# put among the client's family or friends.
+SECTOR_BY_ORGANISATION_TYPE: dict[str, str] = {
+    "sote": "services", "kela": "services", "employment": "services", "municipality": "services",
+    "association": "associations", "parish": "associations", "other": "other",
+}
+
+
+def sector_for(organisation: Organisation) -> str:
+    """The map sector of an organisation, or of a contact person working there."""
+    return SECTOR_BY_ORGANISATION_TYPE.get(organisation.type, "other")
+
+
+def on_map(client: Client, *, organisation: Organisation | None = None,
+           person: ContactPerson | None = None) -> NetworkMember:
+    """The client's map entry for a directory organisation or contact person; added when missing.
+
+    A party named for the client (a line of the contact agreement) belongs on the map: it is
+    added in the sector its organisation's type says, in the middle ring, involved.
+    """
+    if person is not None:
+        existing = db.session.scalars(select(NetworkMember).where(
+            NetworkMember.client_id == client.id, NetworkMember.kind == "person",
+            NetworkMember.contact_person_id == person.id).order_by(NetworkMember.id)).first()
+        data = dict(kind="person", contact_person_id=person.id,
+                    sector=sector_for(person.organisation))
+    elif organisation is not None:
+        existing = db.session.scalars(select(NetworkMember).where(
+            NetworkMember.client_id == client.id, NetworkMember.kind == "organisation",
+            NetworkMember.organisation_id == organisation.id).order_by(NetworkMember.id)).first()
+        data = dict(kind="organisation", organisation_id=organisation.id,
+                    sector=sector_for(organisation))
+    else:
+        raise TypeError("on_map needs an organisation or a contact person")
+    if existing is not None:
+        return existing
+    return add_member(client, dict(data, ring="middle", involved=True))
+
+
 def remove_member(member: NetworkMember) -> None:
     """Take someone off the map (the client decides who is on it)."""
     client_id, member_id = member.client_id, member.id

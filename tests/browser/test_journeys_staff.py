@@ -77,7 +77,7 @@ def test_new_client_goal_network_consents_and_agreement(demo_server, page, tmp_p
     consents = section(page, "Suostumukset")
     expect(consents.locator("option", has_text="Sisko Sari")).to_have_count(1)
     form = open_details(consents, "Kirjaa suostumus")
-    choose(form.get_by_role("combobox", name="Vastaanottaja asiakkaan verkostosta", exact=True), "Liisa Linkki")
+    choose(form.get_by_role("combobox", name="Vastaanottaja", exact=True), "Liisa Linkki")
     form.get_by_label("Yleinen tilanne").check()
     form.get_by_label("Käyttötarkoitus").fill("Asumisen tuen suunnittelu.")
     form.get_by_label("Voimassa asiakkuuden päättymiseen asti").check()
