@@ -34,8 +34,10 @@ def _fail(form, error: services.ReferralError) -> None:
 
 def _referral_form(direction, referral=None, formdata=None) -> ReferralForm:
     keep = [referral.worker_id] if referral is not None else []
-    kwargs = dict(direction=direction, organisations=services.organisations(),
-                  people=services.people(), workers=workers(keep=keep),
+    kwargs = dict(direction=direction,
+                  organisations=services.organisations(referral and referral.organisation_id),
+                  people=services.people(referral and referral.contact_person_id),
+                  workers=workers(keep=keep),
                   editing=referral is not None)
     if formdata is not None:
         return ReferralForm(formdata, **kwargs)

@@ -99,17 +99,19 @@ def attention(referral: Referral, today: date | None = None) -> list[str]:
     return reasons
 
 
-def organisations() -> list[Organisation]:
-    """The directory's organisations a referral can name."""
-    return db.session.scalars(select(Organisation).where(Organisation.archived.is_(False))
-                              .order_by(Organisation.name, Organisation.unit)).all()
+def organisations(keep: int | None = None) -> list[Organisation]:
+    """The directory's organisations a referral can name (and the one it names, if archived)."""
+    return db.session.scalars(
+        select(Organisation).where(Organisation.archived.is_(False) | (Organisation.id == keep))
+        .order_by(Organisation.name, Organisation.unit)).all()
 
 
-def people() -> list[ContactPerson]:
-    """The directory's contact persons, with their organisations."""
+def people(keep: int | None = None) -> list[ContactPerson]:
+    """The directory's contact persons, with their organisations (and the one named, if archived)."""
     return db.session.scalars(
         select(ContactPerson).options(joinedload(ContactPerson.organisation))
-        .where(ContactPerson.archived.is_(False)).order_by(ContactPerson.name)).all()
+        .where(ContactPerson.archived.is_(False) | (ContactPerson.id == keep))
+        .order_by(ContactPerson.name)).all()
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -136,7 +138,8 @@ def _party(clean: dict, keep: Referral | None = None) -> str:
         organisation_id = person.organisation_id
     if organisation_id:
         organisation = db.session.get(Organisation, organisation_id) if 0 < organisation_id < 2**31 else None
-        if organisation is None:
+        if organisation is None or (organisation.archived and (
+                keep is None or keep.organisation_id != organisation.id)):
             raise ReferralError("organisation", "organisation_id")
     if organisation is None:
         raise ReferralError("party", "organisation_id")
