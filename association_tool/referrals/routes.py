@@ -100,13 +100,12 @@ def section(client_id: int):
     return _section(client_or_404(client_id, "referrals"))
 
 
-@bp.route("/clients/<int:client_id>/referrals/<direction>", methods=["POST"])
+@bp.route("/clients/<int:client_id>/referrals/out", methods=["POST"], defaults={"direction": "out"})
+@bp.route("/clients/<int:client_id>/referrals/in", methods=["POST"], defaults={"direction": "in"})
 @allow(STAFF)
 def create(client_id: int, direction: str):
     """Record a referral out (sent) or in (received)."""
     client = client_or_404(client_id, "referrals", write=True)
-    if direction not in ("out", "in"):
-        return _section(client, 404)
     form = _referral_form(direction, formdata=request.form)
     if form.validate_on_submit():
         try:
