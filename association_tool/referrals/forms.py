@@ -15,6 +15,13 @@ from . import texts  # noqa: F401  (registers the labels)
 TEXT_MAX = 4000
 
 
+def id_prefix(form, prefix: str) -> None:
+    """Give the form's fields ids of their own, for a page that shows several such forms."""
+    for field in form:
+        field.id = f"{prefix}-{field.id}"
+        field.label.field_id = field.id
+
+
 def _text(label, description=None, required=None, max_length=TEXT_MAX):
     validators = ([InputRequired(message=required)] if required else [Optional()]) + [
         Length(max=max_length)]
@@ -64,6 +71,7 @@ class ReferralForm(AppForm):
         self.worker_id.choices = [(None, _l("Me"))] + [(u.id, u.name) for u in workers]
         if direction == "in":
             self.sent_on.label.text = _l("Received on")
+        id_prefix(self, f"referral-{direction}")
         if not editing:
             self.version.validators = []
 
@@ -97,6 +105,7 @@ class StepForm(AppForm):
         super().__init__(*args, **kwargs)
         labels = dict(choices("referral_step"))
         self.state.choices = [(s, labels[s]) for s in steps]
+        id_prefix(self, "step")
 
 
 class FollowUpForm(AppForm):
@@ -126,6 +135,7 @@ class FollowUpForm(AppForm):
         self.next_step.choices = choices("follow_up_next")
         self.obstacles.choices = choices("obstacle")
         self.rating.choices = [(None, _l("Not answered"))] + [(n, str(n)) for n in range(1, 6)]
+        id_prefix(self, "follow-up")
 
     def validate_rating(self, field):
         if field.data is not None and field.data not in range(1, 6):
@@ -162,3 +172,4 @@ class ObservationForm(AppForm):
         self.how.choices = choices("sharing_how")
         self.information.choices = choices("info_scope")
         self.organisation_id.choices = [(None, _l("Choose…"))] + [(o.id, o.label) for o in organisations]
+        id_prefix(self, "shared")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
@@ -408,15 +408,6 @@ def partner_figures() -> list[PartnerFigures]:
         if referral_id in by_referral:
             by_referral[referral_id].answers[got] += 1
     return sorted(figures.values(), key=lambda f: (-f.sent, f.organisation.label))
-
-
-def overdue_follow_ups(user, today: date | None = None) -> int:
-    """How many of the user's follow-up calls are overdue (for the home page)."""
-    today = today or local_today()
-    return db.session.scalar(
-        select(func.count(FollowUpTask.id)).where(
-            FollowUpTask.owner_id == user.id, FollowUpTask.source == TASK_SOURCE,
-            FollowUpTask.status == TaskStatus.OPEN.value, FollowUpTask.due_date < today)) or 0
 
 
 # --- what goes to the partner -------------------------------------------------------------------
