@@ -464,3 +464,101 @@ def test_partner_figures_count_what_happened(client, staff, kela):
     assert "Päihdepalvelut" in page and "partner-figures" in page
     login(client, make_user(role="peer"))
     assert client.get("/referrals/partners").status_code == 403
+
+
+# --- in: every step and refusal -------------------------------------------------------------------
+
+def receive(browser, target, organisation, **overrides):
+    response = browser.post(f"/clients/{target.id}/referrals/in", data=in_data(organisation, **overrides))
+    assert response.status_code == 303, response.get_data(as_text=True)[:3000]
+    return db.session.scalars(select(Referral).order_by(Referral.id.desc())).first()
+
+
+@pytest.mark.parametrize("path, tasks", [
+    (("accepted", "started", "ended"), ["done"]),
+    (("accepted", "declined"), None),
+    (("declined",), []),
+    (("revoked",), []),
+    (("accepted", "revoked"), ["cancelled"]),
+])
+def test_every_step_of_a_referral_in(client, staff, kela, path, tasks):
+    target = make_client()
+    login(client, staff)
+    referral = receive(client, target, kela)
+    for state in path:
+        response = step(client, target, referral, state, told_by="", reason="Ei sovi meille",
+                        elsewhere="Terveysasema")
+        if tasks is None and state == path[-1]:
+            assert response.status_code == 422  # accepted cannot turn into declined
+            return
+        assert response.status_code == 303, response.get_data(as_text=True)[:3000]
+    db.session.refresh(referral)
+    assert [s.state for s in referral.steps] == ["received", *path]
+    assert [t.status for t in referral_tasks(referral)] == tasks
+
+
+@pytest.mark.parametrize("refused", ["sent", "received", "started", "ended"])
+def test_a_referral_in_refuses_steps_it_cannot_take(client, staff, kela, refused):
+    target = make_client()
+    login(client, staff)
+    referral = receive(client, target, kela)
+    assert step(client, target, referral, refused, told_by="").status_code == 422
+    db.session.refresh(referral)
+    assert referral.state == "received" and len(referral.steps) == 1
+    # A follow-up call belongs to referrals out only.
+    with pytest.raises(services.ReferralError):
+        services.answer_follow_up(referral, services.FollowUpAnswer("yes", "end"),
+                                  version=referral.version, actor=staff)
+
+
+def test_the_path_picture_shows_a_peer_only_the_sections_they_may_see(client, staff, peer, kela):
+    from association_tool.errands import services as errands
+
+    target = make_client()
+    login(client, staff)
+    send(client, target, kela)
+    errands.create_errand(target, dict(
+        about="Kelan asiointi yhdessä", type="kela", on=TODAY, starts_at=None, place=None,
+        address=None, meet_whom=None, companion_id=None, interpreter_needed=False,
+        things_to_bring="", questions=""), actor=staff)
+    give(target, kela)
+    assert client.post(f"/clients/{target.id}/referrals/observations",
+                       data=observation_data(kela, what="Salainen havainto")).status_code == 303
+    page = client.get(f"/clients/{target.id}/referrals").get_data(as_text=True)
+    assert "Kelan asiointi yhdessä" in page and page.count('class="timeline-') >= 3
+    pair(peer, target, sections=("tasks", "referrals"))
+    login(client, peer)
+    page = client.get(f"/clients/{target.id}/referrals").get_data(as_text=True)
+    assert "Päihdepalvelut" in page
+    assert "Kelan asiointi yhdessä" not in page and "Salainen havainto" not in page
+    assert "timeline-observation" not in page
+
+
+def test_the_letter_carries_the_contact_agreement_lines_about_the_partner(client, staff, kela):
+    from association_tool.agreements import services as agreements
+    from association_tool.network import services as network
+
+    target = make_client(display_name="Ruusu")
+    other = make_organisation(name="Kela", unit="Kuopion palvelupiste")
+    ours = network.add_member(target, dict(kind="organisation", organisation_id=kela.id,
+                                           sector="services", ring="middle", involved=True))
+    theirs = network.add_member(target, dict(kind="organisation", organisation_id=other.id,
+                                             sector="services", ring="outer", involved=True))
+    db.session.commit()
+    give(target, kela)
+    give(target, other)
+    draft = agreements.start_draft(target, by=staff)
+    agreements.add_line(target, draft, dict(member_id=ours.id, direction="both", when=["regular"],
+                                            every_weeks=4, how=["secure_mail"], shares=["general"],
+                                            note="Kuukausittain tilannekatsaus"))
+    agreements.add_line(target, draft, dict(member_id=theirs.id, direction="we_them",
+                                            when=["crisis"], how=["phone"], shares=["general"],
+                                            note="Vain kriisissä Kelaan"))
+    assert agreements.activate(target, draft, signed_on=TODAY, by=staff,
+                               version=draft.row_version) == []
+    db.session.commit()
+    login(client, staff)
+    referral = send(client, target, kela)
+    text = letter_text(client, target, referral)
+    assert "Kuukausittain tilannekatsaus" in text
+    assert "Vain kriisissä Kelaan" not in text
