@@ -101,9 +101,9 @@ class StepForm(AppForm):
     version = version_field()
     submit = SubmitField(_l("Record the step"))
 
-    def __init__(self, *args, steps=(), **kwargs):
+    def __init__(self, *args, steps=(), direction="out", **kwargs):
         super().__init__(*args, **kwargs)
-        labels = dict(choices("referral_step"))
+        labels = dict(choices("referral_step_in" if direction == "in" else "referral_step"))
         self.state.choices = [(s, labels[s]) for s in steps]
         id_prefix(self, "step")
 

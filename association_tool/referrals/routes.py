@@ -80,13 +80,14 @@ def _show(client, referral, status=200, step_form=None, follow_up_form=None):
     if staff:
         steps = services.allowed_steps(referral)
         if step_form is None and steps:
-            step_form = StepForm(formdata=None, steps=steps)
+            step_form = StepForm(formdata=None, steps=steps, direction=referral.direction)
             step_form.version.data = str(referral.version)
         if follow_up_form is None and referral.direction == "out" and referral.state != "revoked":
             follow_up_form = FollowUpForm(formdata=None)
             follow_up_form.version.data = str(referral.version)
         parts, consent = services.letter_parts(referral)
         context.update(step_form=step_form, follow_up_form=follow_up_form, letter_parts=parts,
+                       steps=steps,
                        left_out_reasons=texts.LEFT_OUT)
     return render_section(client, "referrals/_referral_page.html", status=status, **context)
 
@@ -158,7 +159,8 @@ def step(client_id: int, referral_id: int):
     """Record the next step of the path, as the partner or the client told us."""
     client = client_or_404(client_id, "referrals", write=True)
     referral = owned_or_404(Referral, referral_id, client)
-    form = StepForm(request.form, steps=services.allowed_steps(referral))
+    form = StepForm(request.form, steps=services.allowed_steps(referral),
+                    direction=referral.direction)
     if form.validate_on_submit() and save_versioned(
             form, lambda version: services.record_step(
                 referral, form.state.data, on=form.on.data, told_by=form.told_by.data,

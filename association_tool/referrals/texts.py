@@ -26,6 +26,12 @@ if "referral_state" not in LABELS:  # registered once, however often the module 
             "started": _l("The service or activity started"), "ended": _l("Ended"),
             "revoked": _l("Revoked by the sender"),
         },
+        # The same steps of a referral that came to the association, in its own words.
+        referral_step_in={
+            "received": _l("Came to us"), "accepted": _l("We accepted it"),
+            "declined": _l("Not suitable for us"), "started": _l("Started with us"),
+            "ended": _l("Ended"), "revoked": _l("Revoked by the sender"),
+        },
         got_service={"yes": _l("Yes"), "partly": _l("Partly"), "no": _l("No"),
                      "not_yet": _l("Not yet")},
         obstacle={

@@ -43,7 +43,8 @@ def client_timeline(client, viewer) -> list[Entry]:
             text = f"{label('referral_direction', referral.direction)}: {referral.party_label}"
             tone = "bad" if step.state in ("declined", "revoked") else (
                 "good" if step.state in ("accepted", "started") else "")
-            detail = label("referral_step", step.state)
+            detail = label("referral_step_in" if referral.direction == "in" else "referral_step",
+                           step.state)
             if step.state in ("sent", "received") and referral.handover:
                 detail += " · " + label("handover", referral.handover)
             entries.append(Entry(step.on, "step", text, detail, referral.id, tone))
