@@ -562,3 +562,17 @@ def test_the_letter_carries_the_contact_agreement_lines_about_the_partner(client
     text = letter_text(client, target, referral)
     assert "Kuukausittain tilannekatsaus" in text
     assert "Vain kriisissä Kelaan" not in text
+
+
+def test_two_answers_from_the_same_page_are_one_answer(client, staff, kela):
+    target = make_client()
+    login(client, staff)
+    referral = send(client, target, kela)
+    opened_on = referral.version
+    assert answer(client, target, referral, version=str(opened_on)).status_code == 303
+    response = client.post(f"/clients/{target.id}/referrals/{referral.id}/follow-up", data={
+        "got_service": "no", "next_step": "end", "answered_on": TODAY.isoformat(),
+        "client_words": "Toinen vastaus", "version": str(opened_on)})
+    assert response.status_code == 422 and "Toinen vastaus" in response.get_data(as_text=True)
+    db.session.refresh(referral)
+    assert [f.got_service for f in referral.follow_ups] == ["partly"]

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from .. import audit
 from ..consents import services as consents
@@ -354,6 +355,9 @@ def answer_follow_up(referral: Referral, answer: FollowUpAnswer, *, version: int
     if task is not None and task.kind == "referral_follow_up":
         set_task_status(task, TaskStatus.DONE.value)
     referral.follow_up_on = next_on
+    # The answer changes the referral even when the date stays empty: a second answer made on
+    # the same page is then seen as stale.
+    flag_modified(referral, "follow_up_on")
     db.session.flush()
     _log(referral, audit.Action.UPDATE,
          f"follow-up got={answer.got_service} next={answer.next_step}")
