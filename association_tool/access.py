@@ -284,6 +284,7 @@ TASK_SOURCE_SECTIONS: dict[str, str | None] = {
     "goal_review": "goals",
     "meeting": "meetings",
     "errand": "errands",
+    "referral": "referrals",
     "agreement": "agreement",
     "worker_change": None,
     "ending": None,

@@ -24,7 +24,7 @@ LABELS = {
     },
     "section": {
         "goals": _l("Goals"), "contacts": _l("Contacts"), "tasks": _l("Follow-up tasks"),
-        "errands": _l("Errands"), "network": _l("Network"), "meetings": _l("Network meetings"),
+        "errands": _l("Errands"), "referrals": _l("Referrals"), "network": _l("Network"), "meetings": _l("Network meetings"),
         "agreement": _l("Contact agreement"), "contact_details": _l("Client's contact details"),
         "consents": _l("Consents"), "notifications": _l("Notifications"),
         "staff_notes": _l("Staff notes"), "ending": _l("Ending"), "peers": _l("Peer supporters"),
@@ -66,6 +66,7 @@ LABELS = {
     "task_source": {
         "manual": _l("Added by hand"), "worker_change": _l("Change of worker"),
         "goal_review": _l("Goal review"), "meeting": _l("Network meeting"), "errand": _l("Errand"),
+        "referral": _l("Referral"),
         "agreement": _l("Contact agreement"), "ending": _l("Ending"),
     },
     "end_reason": {

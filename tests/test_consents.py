@@ -299,13 +299,16 @@ COVERS = {
     ("electronic", "one_matter"): True, ("electronic", "ending_notice"): True,
     ("oral", "document"): False, ("oral", "agreement_line"): False,
     ("oral", "one_matter"): True, ("oral", "ending_notice"): True,
+    ("written", "observation"): True, ("electronic", "observation"): True,
+    ("oral", "observation"): False,
 }
 
 
 def test_the_table_names_every_form_and_every_kind_of_disclosure():
     from association_tool.models.consents import CONSENT_FORMS
 
-    assert set(services.DISCLOSURES) == {"document", "agreement_line", "one_matter", "ending_notice"}
+    assert set(services.DISCLOSURES) == {"document", "agreement_line", "one_matter", "ending_notice",
+                                         "observation"}
     assert set(services.FORMS_COVERING) == set(services.DISCLOSURES)
     assert {(form, kind) for form in CONSENT_FORMS for kind in services.DISCLOSURES} == set(COVERS)
     for kind, forms in services.FORMS_COVERING.items():

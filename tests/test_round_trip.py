@@ -24,6 +24,7 @@ from association_tool.models import (Client, Contact, ContactPerson, Goal, Netwo
 from association_tool.models.consents import ContactAgreement
 from association_tool.models.errands import Errand
 from association_tool.models.meetings import NetworkMeeting
+from association_tool.models.referrals import Referral
 from association_tool.timeutil import local_today
 
 ADMIN_EMAIL = "paakayttaja@demo.example.org"
@@ -71,6 +72,10 @@ EXCLUDED = {
     "directory.new": "makes a new organisation", "directory.add_person": "adds a person",
     "directory.archive": "an action button", "directory.archive_person": "an action button",
     "directory.import_csv": "imports a file", "directory.import_confirm": "imports a file",
+    "referrals.create": "records a new referral",
+    "referrals.step": "records the next step of a referral's path, a new fact",
+    "referrals.follow_up": "records a follow-up call, a new answer",
+    "referrals.observation": "records something shared with a partner, a new disclosure",
 }
 
 # Tables and columns that record that a save happened rather than what was saved.
@@ -271,6 +276,8 @@ def _client_cases(person) -> list[tuple[str, str, str]]:
         add("errands.edit", None, client_id=cid, errand_id=errand.id)
         add("errands.outcome", url_for("errands.show", client_id=cid, errand_id=errand.id),
             client_id=cid, errand_id=errand.id)
+    for referral in db.session.scalars(select(Referral).where(Referral.client_id == cid)):
+        add("referrals.edit", None, client_id=cid, referral_id=referral.id)
     for pairing in db.session.scalars(select(PeerPairing).where(PeerPairing.client_id == cid)):
         add("clients.save_pairing", url_for("clients.peers", client_id=cid, peer=pairing.peer_id),
             client_id=cid)

@@ -18,10 +18,11 @@ from ..timeutil import local_today
 from . import bp, listing, services
 from .forms import ClientForm, ClientSearchForm, PairingForm, consent_reason, ending_form
 
-SECTION_ORDER = ("goals", "contacts", "tasks", "errands", "meetings", "network", "agreement",
+SECTION_ORDER = ("goals", "contacts", "tasks", "errands", "referrals", "meetings", "network", "agreement",
                  "consents", "notifications", "peers", "ending")
 SECTION_ENDPOINTS = {"goals": "goals.section", "contacts": "contacts.section",
                      "tasks": "tasks.section", "errands": "errands.section",
+                     "referrals": "referrals.section",
                      "meetings": "meetings.section", "network": "network.section",
                      "agreement": "agreements.section", "consents": "consents.section",
                      "notifications": "consents.notifications",

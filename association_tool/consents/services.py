@@ -87,13 +87,15 @@ DOCUMENT = "document"              # a document given out: e.g. the minutes of a
 AGREEMENT_LINE = "agreement_line"  # a line of the contact agreement: keeping in touch over time
 ONE_MATTER = "one_matter"          # one phone call or message about one matter
 ENDING_NOTICE = "ending_notice"    # telling a partner that the client relationship has ended
-DISCLOSURES = (DOCUMENT, AGREEMENT_LINE, ONE_MATTER, ENDING_NOTICE)
+OBSERVATION = "observation"        # sharing observations of the client's progress with a partner
+DISCLOSURES = (DOCUMENT, AGREEMENT_LINE, ONE_MATTER, ENDING_NOTICE, OBSERVATION)
 
 FORMS_COVERING: dict[str, frozenset[str]] = {
     DOCUMENT: frozenset({"written", "electronic"}),
     AGREEMENT_LINE: frozenset({"written", "electronic"}),
     ONE_MATTER: frozenset({"written", "electronic", "oral"}),
     ENDING_NOTICE: frozenset({"written", "electronic", "oral"}),
+    OBSERVATION: frozenset({"written", "electronic"}),
 }
 """The forms of consent that cover each kind of disclosure: the one table every feature asks.
 
@@ -106,6 +108,12 @@ one matter, "anna tieto asiakkuuden päättymisestä yhteistyökumppaneille" on 
 the source material (seed 002), which the client typically agrees to by word of mouth in the
 final meeting; no document goes with it. The consent must still name that party, cover the
 information and be in force on the day, like any other.
+
+Sharing observations of the client's progress and changes in wellbeing with a partner (seed 004:
+"jaetaan havaintoja toipujan etenemisestä ja voinnin muutoksista ... hoitotaholle") is an ongoing
+arrangement, not one matter: like an agreement line it needs a written or electronic consent. A
+single call or message about one matter is a ONE_MATTER disclosure. A referral letter is a
+DOCUMENT.
 """
 
 

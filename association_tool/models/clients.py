@@ -35,6 +35,7 @@ class Section(str, enum.Enum):
     CONTACTS = "contacts"
     TASKS = "tasks"
     ERRANDS = "errands"
+    REFERRALS = "referrals"
     NETWORK = "network"
     MEETINGS = "meetings"
     AGREEMENT = "agreement"

@@ -14,6 +14,8 @@ TASK_TEXTS = {
     "ending_follow_up": _l("Follow-up call after the client relationship ended"),
     "next_meeting": _l("Next network meeting or follow-up"),
     "agreement_review": _l("Review the contact agreement together with the client"),
+    "referral_follow_up": _l("Follow-up call: did the client get the service? %(party)s"),
+    "referral_first_meeting": _l("First meeting with a referred client (from %(party)s)"),
     "goal_review": _l("Review the goal together with the client: %(goal)s"),
 }
 KINDS = tuple(TASK_TEXTS)

@@ -103,6 +103,13 @@ def _client_side(side: str, client, staff, peer, organisation) -> dict:
                       for p in meeting.participants],
         actions=[dict(owner_id=staff.id, what=f"{t} toimenpide", with_whom=f"{t} kanssa",
                       due_date=today + timedelta(days=7))], version=meeting.version)
+    from association_tool.referrals import services as referrals
+
+    referral = referrals.create_referral(client, "out", dict(
+        target_kind="public_service", organisation_id=organisation.id,
+        contact_person_id=person.id, reason=f"{t} ohjauksen syy", hopes=f"{t} toive",
+        handover="alone", handover_note=f"{t} saattaen", sent_on=today,
+        follow_up_on=today + timedelta(days=14)), actor=staff)
     draft = agreements.start_draft(client, by=staff)
     agreements.update_header(draft, dict(
         made_on=today, review_date=today + timedelta(days=60), preferred_channels=["phone"],
@@ -115,7 +122,8 @@ def _client_side(side: str, client, staff, peer, organisation) -> dict:
     db.session.commit()
     return dict(client_id=client.id, goal_id=goal.id, contact_id=contact.id, task_id=task.id,
                 member_id=private.id, errand_id=errand.id, consent_id=consent.id,
-                meeting_id=meeting.id, agreement_id=draft.id, line_id=line.id)
+                meeting_id=meeting.id, agreement_id=draft.id, line_id=line.id,
+                referral_id=referral.id)
 
 
 def build_world() -> World:
