@@ -15,6 +15,7 @@ from .models import Role
 users_cli = AppGroup("users", help="Manage users.")
 audit_cli = AppGroup("audit", help="Check the access log.")
 demo_cli = AppGroup("demo", help="A fictional demo association to try the app with.")
+retention_cli = AppGroup("retention", help="What the retention policy says is due.")
 
 
 def _read_password() -> str:
@@ -161,9 +162,41 @@ def backup_command(path: Path) -> None:
                "was removed or changed.")
 
 
+@retention_cli.command("due")
+def retention_due() -> None:
+    """List the clients whose retention period has passed (for a scheduled e-mail); exit 0.
+
+    Nothing is changed: an administrator decides on the retention review page.
+    """
+    from .lifecycle import retention
+
+    due = retention.due_clients()
+    anonymous = retention.due_anonymous_contacts()
+    if not due and not anonymous:
+        click.echo("Nothing is due.")
+        return
+    if due:
+        click.echo(f"{len(due)} client(s) whose relationship ended on or before "
+                   f"{retention.cutoff().isoformat()}, to anonymise on the retention review page:")
+        for person in due:
+            click.echo(f"  client {person.id}\tended {person.ended_on.isoformat()}")
+    if anonymous:
+        click.echo(f"{anonymous} anonymous contact(s) from "
+                   f"{retention.anonymous_cutoff().isoformat()} or earlier still have a note.")
+
+
+@retention_cli.command("fates")
+def retention_fates() -> None:
+    """Print, as a Markdown table, what anonymising a client does to each column."""
+    from .lifecycle.fates import markdown_table
+
+    click.echo(markdown_table())
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(retention_cli)
     app.cli.add_command(backup_command)

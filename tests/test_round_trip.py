@@ -64,6 +64,9 @@ EXCLUDED = {
     "directory.new": "makes a new organisation", "directory.add_person": "adds a person",
     "directory.archive": "an action button", "directory.archive_person": "an action button",
     "directory.import_csv": "imports a file", "directory.import_confirm": "imports a file",
+    "lifecycle.confirm": "asks before anonymising; changes nothing",
+    "lifecycle.anonymise": "anonymises the confirmed clients",
+    "lifecycle.clear_anonymous": "an action button",
 }
 
 # Tables and columns that record that a save happened rather than what was saved.
@@ -296,6 +299,7 @@ def _association_cases() -> list[tuple[str, str, str]]:
     add("admin.settings", None)
     add("admin.two_factor_policy", url_for("admin.settings"))
     add("admin.errand_defaults", None)
+    add("lifecycle.policy", url_for("lifecycle.review"))
     add("auth.language", url_for("auth.account"))
     add("auth.phone", url_for("auth.account"))
     return cases

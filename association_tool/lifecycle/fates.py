@@ -8,7 +8,7 @@ writes one here, and tests/test_lifecycle_fates.py names it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # The fates of a column.
 KEEP = "keep"          # kept as it is: ids, links, kinds, levels, outcomes, counts
@@ -53,14 +53,6 @@ class ClientTable:
                     raise ValueError(f"column {name} has two fates ({result[name]}, {fate})")
                 result[name] = fate
         return result
-
-
-@dataclass(frozen=True)
-class NotClientData:
-    """A table that holds no client's data, with the reason."""
-
-    why: str
-    tables: tuple[str, ...] = field(default=())
 
 
 CLIENT_TABLES: dict[str, ClientTable] = {
@@ -166,3 +158,31 @@ NOT_CLIENT_DATA: dict[str, str] = {
                    "id, never the client's name, so once the row is anonymised an entry leads "
                    "to no person",
 }
+
+
+def markdown_table() -> str:
+    """Return the fates as the Markdown table of docs/SECURITY.md (one row per table)."""
+    lines = ["| table | kept | cut to the month | emptied | other |",
+             "| --- | --- | --- | --- | --- |"]
+
+    def names(columns: str) -> str:
+        return ", ".join(f"`{c}`" for c in columns.split()) or "–"
+
+    for name, declared in CLIENT_TABLES.items():
+        other = []
+        if declared.age_band:
+            other.append(f"{names(declared.age_band)} {FATES_EXPLAINED[AGE_BAND]}")
+        if declared.count_up:
+            other.append(f"{names(declared.count_up)} {FATES_EXPLAINED[COUNT_UP]}")
+        if declared.delete_where:
+            column, values = declared.delete_where
+            other.append(f"rows where `{column}` is {' or '.join(values)} deleted")
+        if declared.delete_all:
+            other.append("every row deleted")
+        if declared.note:
+            other.append(declared.note)
+        lines.append(f"| `{name}` | {names(declared.keep)} | {names(declared.month)} | "
+                     f"{names(declared.blank)} | {'; '.join(other) or '–'} |")
+    lines += ["", "Tables that hold no client's data:", ""]
+    lines += [f"- `{name}`: {why}" for name, why in NOT_CLIENT_DATA.items()]
+    return "\n".join(lines)

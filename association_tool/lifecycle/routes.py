@@ -1,1 +1,124 @@
-"""Admin pages of the client data lifecycle."""
+"""Admin pages of the client data lifecycle: the retention policy and the review of what is due.
+
+Nothing is anonymised without an administrator choosing it and confirming a page that names how
+many people it concerns.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from .. import audit
+from ..access import ADMIN, allow
+from ..extensions import db
+from ..settings import (RETENTION_ANONYMOUS_MONTHS, RETENTION_CLIENT_MONTHS,
+                        RETENTION_LOG_MONTHS, copy_includes_staff_only,
+                        retention_policy, store_retention_policy)
+from . import bp, retention
+from .anonymise import AnonymiseError, anonymise_client
+from .forms import ActionForm, AnonymiseForm, PolicyForm
+
+
+def _policy_form() -> PolicyForm:
+    policy = retention_policy()
+    return PolicyForm(data=dict(client_months=policy[RETENTION_CLIENT_MONTHS],
+                                anonymous_months=policy[RETENTION_ANONYMOUS_MONTHS],
+                                log_months=policy[RETENTION_LOG_MONTHS],
+                                include_staff_only=copy_includes_staff_only()))
+
+
+def _page(policy_form: PolicyForm, status: int = 200):
+    due = retention.due_clients()
+    audit.log_views([c.id for c in due], "retention review")
+    every = AnonymiseForm(data=dict(client_ids=",".join(str(c.id) for c in due),
+                                    count=str(len(due))))
+    return render_template(
+        "lifecycle/review.html", policy_form=policy_form, due=due, every=every,
+        cutoff=retention.cutoff(), anonymous_due=retention.due_anonymous_contacts(),
+        anonymous_cutoff=retention.anonymous_cutoff(), action_form=ActionForm()), status
+
+
+@bp.route("/admin/retention")
+@allow(ADMIN)
+def review():
+    """The retention policy, and the clients whose period has passed."""
+    return _page(_policy_form())
+
+
+@bp.route("/admin/retention/policy", methods=["POST"])
+@allow(ADMIN)
+def policy():
+    """Save the retention policy."""
+    form = PolicyForm()
+    if not form.validate_on_submit():
+        return _page(form, 422)
+    changed = store_retention_policy({RETENTION_CLIENT_MONTHS: form.client_months.data,
+                                      RETENTION_ANONYMOUS_MONTHS: form.anonymous_months.data,
+                                      RETENTION_LOG_MONTHS: form.log_months.data},
+                                     form.include_staff_only.data)
+    db.session.commit()
+    if changed:
+        flash(_("Changes saved."), "success")
+    return redirect(url_for("lifecycle.review"), 303)
+
+
+def _chosen(form: AnonymiseForm):
+    """The chosen clients that are still due, or 404 for any that is not."""
+    due = {c.id: c for c in retention.due_clients()}
+    chosen = [due.get(client_id) for client_id in form.ids]
+    if not chosen or None in chosen:
+        abort(404)
+    return chosen
+
+
+@bp.route("/admin/retention/confirm", methods=["POST"])
+@allow(ADMIN)
+def confirm():
+    """Ask before anonymising: name how many people are affected (changes nothing)."""
+    form = AnonymiseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    chosen = _chosen(form)
+    form.count.data = str(len(chosen))
+    audit.log_views([c.id for c in chosen], "retention review")
+    return render_template("lifecycle/confirm.html", form=form, chosen=chosen)
+
+
+@bp.route("/admin/retention/anonymise", methods=["POST"])
+@allow(ADMIN)
+def anonymise():
+    """Anonymise the confirmed clients, all or none."""
+    form = AnonymiseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    chosen = _chosen(form)
+    if form.count.data != str(len(chosen)):  # the list changed since it was confirmed
+        flash(_("The list changed after you confirmed it. Nothing was anonymised; check the list "
+                "and confirm again."), "error")
+        return redirect(url_for("lifecycle.review"), 303)
+    try:
+        for client in chosen:
+            anonymise_client(client.id, reason="retention period passed")
+    except AnonymiseError:
+        db.session.rollback()
+        abort(409)
+    db.session.commit()
+    flash(ngettext("%(num)d person anonymised.", "%(num)d people anonymised.", len(chosen)),
+          "success")
+    return redirect(url_for("lifecycle.review"), 303)
+
+
+@bp.route("/admin/retention/anonymous-contacts", methods=["POST"])
+@allow(ADMIN)
+def clear_anonymous():
+    """Empty the notes of anonymous contacts past their period."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    cleared = retention.clear_anonymous_notes()
+    db.session.commit()
+    flash(ngettext("The note of %(num)d anonymous contact emptied.",
+                   "The notes of %(num)d anonymous contacts emptied.", cleared), "success")
+    return redirect(url_for("lifecycle.review"), 303)
+
