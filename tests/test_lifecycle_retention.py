@@ -68,7 +68,7 @@ def test_the_admin_reviews_confirms_and_anonymises(client, admin, people):
     ids = f"{people['old'].id},{people['older'].id}"
     confirm = client.post("/admin/retention/confirm", data={"client_ids": ids, "count": "2"})
     text = confirm.get_data(as_text=True)
-    assert confirm.status_code == 200 and "2 people" in text
+    assert confirm.status_code == 200 and "Anonymisoidaanko 2 henkilöä?" in text  # in Finnish
     assert db.session.get(Client, people["old"].id).anonymised_at is None  # asking changes nothing
     done = client.post("/admin/retention/anonymise", data={"client_ids": ids, "count": "2"})
     assert done.status_code == 303
