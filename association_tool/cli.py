@@ -140,7 +140,21 @@ def demo_load() -> None:
         click.echo(f"  {role:<6} {email:<32} {password}")
 
 
-@click.command("backup")
+class _BackupGroup(AppGroup):
+    """`flask backup PATH` takes a backup (as it always has); `flask backup restore PATH`
+    restores one."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands:
+            return "take", self.commands["take"], args
+        return super().resolve_command(ctx, args)
+
+
+backup_cli = _BackupGroup("backup", help="Take a backup (flask backup PATH), or restore one "
+                                         "(flask backup restore PATH).")
+
+
+@backup_cli.command("take")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:
     """Take an online backup of the live database into PATH."""
@@ -160,6 +174,72 @@ def backup_command(path: Path) -> None:
     click.echo("Keep the anchor apart from the server (with the backup's own records); "
                "`flask audit verify --expect ANCHOR` then tells whether any entry up to it "
                "was removed or changed.")
+
+
+# Someone signed in and seen this recently means the app is serving.
+SERVING_MINUTES = 5
+
+
+def _known_revisions() -> set[str]:
+    """The schema versions (migration revisions) this app knows."""
+    from alembic.script import ScriptDirectory
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+
+
+@backup_cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Restore even though people have used the app in the last few minutes.")
+@click.option("--expect", metavar="COUNT:HASH", callback=_anchor,
+              help="The anchor noted down with this backup: the restored log must reach it.")
+def backup_restore(path: Path, force: bool, expect) -> None:
+    """Restore the backup at PATH: check it, keep the current database aside, restore it,
+    migrate it if it is older, verify the access log and end every session."""
+    from datetime import timedelta
+
+    from flask_migrate import upgrade
+    from sqlalchemy import delete, func, select
+
+    from .backup import BackupError, RestoreError, inspect_backup, restore_database
+    from .models import AuthSession
+    from .timeutil import utcnow
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        info = inspect_backup(url, path, _known_revisions())
+    except RestoreError as error:
+        raise click.ClickException(f"Not restored: {error}") from error
+    recent = db.session.scalar(select(func.count()).select_from(AuthSession).where(
+        AuthSession.last_seen_at >= utcnow() - timedelta(minutes=SERVING_MINUTES)))
+    if recent and not force:
+        raise click.ClickException(
+            f"Not restored: the app is serving ({recent} sign-in(s) active in the last "
+            f"{SERVING_MINUTES} minutes). Stop the app first, or give --force.")
+    db.session.remove()
+    db.engine.dispose()  # no connection of ours holds the database while it is replaced
+    try:
+        aside = restore_database(url, path, Path(current_app.instance_path))
+    except (RestoreError, BackupError) as error:
+        raise click.ClickException(f"Not restored: {error}") from error
+    db.engine.dispose()
+    click.echo(f"The database before the restore is kept in {aside}")
+    upgrade()  # a backup of an older version is brought up to this one (nothing if it is)
+    report = audit.verify_chain(expect=expect)
+    if not report.ok:
+        raise click.ClickException(
+            f"Restored, but the access log does not verify ({report.reason} at entry "
+            f"{report.broken_id}); the database before the restore is in {aside}.")
+    # Sessions of the backup's time would be valid again: everyone signs in anew.
+    db.session.execute(delete(AuthSession))
+    audit.record(audit.Action.UPDATE, object_type="backup",
+                 detail=f"restored {Path(path).name} (schema {info.revision}); "
+                        f"access log verified, {report.checked} entries")
+    db.session.commit()
+    click.echo(f"Restored {path} (schema version {info.revision}); the access log verifies "
+               f"({report.checked} entries). Everyone signs in again.")
+    click.echo(f"Access log anchor: {audit.head()}")
 
 
 @retention_cli.command("due")
@@ -199,4 +279,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(retention_cli)
-    app.cli.add_command(backup_command)
+    app.cli.add_command(backup_cli)
