@@ -67,6 +67,7 @@ EXCLUDED = {
     "lifecycle.confirm": "asks before anonymising; changes nothing",
     "lifecycle.anonymise": "anonymises the confirmed clients",
     "lifecycle.clear_anonymous": "an action button",
+    "lifecycle.own_copy": "downloads the client's own copy",
 }
 
 # Tables and columns that record that a save happened rather than what was saved.

@@ -10,12 +10,16 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from .. import audit
-from ..access import ADMIN, allow
+from ..access import ADMIN, STAFF, allow, client_or_404
+from ..database import write_transaction
 from ..extensions import db
+from ..pdf import pdf_response, render_pdf
 from ..settings import (RETENTION_ANONYMOUS_MONTHS, RETENTION_CLIENT_MONTHS,
                         RETENTION_LOG_MONTHS, copy_includes_staff_only,
-                        retention_policy, store_retention_policy)
+                        letterhead, retention_policy, store_retention_policy, who_to_call)
+from ..timeutil import local_today
 from . import bp, retention
+from . import own_copy as own_copy_service
 from .anonymise import AnonymiseError, anonymise_client
 from .forms import ActionForm, AnonymiseForm, PolicyForm
 
@@ -122,3 +126,22 @@ def clear_anonymous():
                    "The notes of %(num)d anonymous contacts emptied.", cleared), "success")
     return redirect(url_for("lifecycle.review"), 303)
 
+
+
+@bp.route("/clients/<int:client_id>/own-copy.pdf", methods=["POST"])
+@allow(STAFF)
+def own_copy(client_id: int):
+    """The client's own copy as a PDF in their language, with who has handled their data."""
+    from flask_babel import force_locale
+
+    client = client_or_404(client_id, write=True)
+    lang = own_copy_service.copy_language(client)
+    with force_locale(lang):
+        title = _("What is recorded about you")
+    context = own_copy_service.copy_context(client)
+    document = render_pdf("pdf/client_copy.html", title=title, lang=lang, today=local_today(),
+                          call=who_to_call(client.responsible), **letterhead(), **context)
+    with write_transaction():
+        audit.record(audit.Action.EXPORT, client_id=client.id, object_type="client",
+                     object_id=str(client.id), detail=f"the client's own copy (PDF, {lang})")
+    return pdf_response(document, f"client-{client.id}-{local_today().isoformat()}.pdf")
