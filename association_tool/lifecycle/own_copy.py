@@ -26,6 +26,26 @@ ACTION_WORDS = {
     "delete": _l("removed"), "print": _l("printed"), "export": _l("made a copy of"),
     "disclosure": _l("gave information to others"), "denied": _l("tried to open, and was refused"),
 }
+# Which part of the record, in plain words (the log stores the part's code).
+WHAT_WORDS = {
+    "client": _l("your details"), "client_form": _l("your details"),
+    "goal": _l("goals"), "goals": _l("goals"), "goal_progress": _l("goals"),
+    "goal_review": _l("goals"), "contact": _l("meetings and calls"),
+    "contacts": _l("meetings and calls"), "task": _l("things to do"), "tasks": _l("things to do"),
+    "consent": _l("consents"), "consents": _l("consents"), "agreement": _l("contact agreement"),
+    "errand": _l("errands"), "errands": _l("errands"), "errand_checklist": _l("errands"),
+    "network_meeting": _l("network meetings"), "network_meetings": _l("network meetings"),
+    "meeting_minutes": _l("network meetings"), "meeting_addendum": _l("network meetings"),
+    "network": _l("people and services around you"),
+    "network_map": _l("people and services around you"),
+    "network_member": _l("people and services around you"),
+    "peer_pairing": _l("peer supporters"), "peers": _l("peer supporters"),
+    "notification": _l("notifications to social services"),
+    "notifications": _l("notifications to social services"),
+    "ending": _l("the end of our work together"), "ending_notice": _l("the end of our work together"),
+    "retention review": _l("how long your data is kept"),
+    "anonymise": _l("your details"),
+}
 ROLE_WORDS = {"admin": _l("administrator"), "staff": _l("worker"), "peer": _l("peer supporter")}
 
 
@@ -102,5 +122,5 @@ def copy_context(client: Client) -> dict:
         notifications=(of(SocialServicesNotification, SocialServicesNotification.made_on)
                        if include else []),
         log=access_log_extract(client.id),
-        action_words=ACTION_WORDS, role_words=ROLE_WORDS,
+        action_words=ACTION_WORDS, role_words=ROLE_WORDS, what_words=WHAT_WORDS,
     )
