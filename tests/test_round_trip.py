@@ -68,6 +68,9 @@ EXCLUDED = {
     "lifecycle.anonymise": "anonymises the confirmed clients",
     "lifecycle.clear_anonymous": "an action button",
     "lifecycle.own_copy": "downloads the client's own copy",
+    "lifecycle.erase": "erases the client's data on request",
+    "lifecycle.request_deletion": "asks to remove a record entered by mistake",
+    "lifecycle.approve_deletion": "an action button", "lifecycle.cancel_deletion": "an action button",
 }
 
 # Tables and columns that record that a save happened rather than what was saved.

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, IntegerField, SubmitField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from ..forms import AppForm
@@ -56,3 +56,26 @@ class AnonymiseForm(AppForm):
 
 class ActionForm(AppForm):
     """An empty form that carries only the CSRF token, for one-click actions."""
+
+
+class EraseForm(AppForm):
+    """Erase a client on their request: the administrator confirms there is no reason to keep."""
+
+    confirmed = BooleanField(
+        _l("The client asked to be erased, and the association has no legal reason to keep "
+           "the data"),
+        validators=[InputRequired(message=_l("Tick this to confirm."))])
+    submit = SubmitField(_l("Erase the client's data"))
+
+
+DELETION_REASON_LABELS = {"duplicate": _l("A duplicate of another client"),
+                          "test_record": _l("A test record, not a real client")}
+
+
+class DeletionRequestForm(AppForm):
+    """Ask to remove a record entered by mistake; another administrator approves."""
+
+    reason = SelectField(_l("Why remove the record"),
+                         choices=list(DELETION_REASON_LABELS.items()),
+                         validators=[InputRequired()])
+    submit = SubmitField(_l("Ask another administrator to approve"))
