@@ -174,3 +174,11 @@ def test_security_md_shows_the_fates_as_the_code_declares_them(app):
     assert match.group(1) == markdown_table(), (
         "docs/SECURITY.md's fates table differs from lifecycle/fates.py: paste the output of "
         "`flask --app app retention fates` between the fates markers")
+
+
+def test_the_demo_shows_a_former_client_past_the_period(app):
+    from association_tool.demo import load_demo
+
+    load_demo()
+    db.session.commit()
+    assert [d.display_name for d in retention.due_clients()] == ["Aarne"]
