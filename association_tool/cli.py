@@ -119,6 +119,40 @@ def audit_verify(expect) -> None:
     sys.exit(1)
 
 
+@audit_cli.command("archive")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--before", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Archive the entries before this day (default: older than the access log's "
+                   "retention period in the settings).")
+def audit_archive(path: Path, before) -> None:
+    """Move the access log's entries older than its retention period into PATH (a new file),
+    recording the chain's head there so that the entries that remain still verify."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from .settings import RETENTION_LOG_MONTHS, retention_policy
+    from .timeutil import HELSINKI, local_today
+
+    if before is None:
+        from .lifecycle.retention import months_before
+
+        day = months_before(local_today(), retention_policy()[RETENTION_LOG_MONTHS])
+    else:
+        day = before.date()
+    cutoff = datetime.combine(day, time.min, tzinfo=HELSINKI).astimezone(
+        ZoneInfo("UTC")).replace(tzinfo=None)
+    try:
+        count, new = audit.archive(cutoff, path)
+    except (ValueError, FileExistsError) as error:
+        raise click.ClickException(f"Nothing archived: {error}") from error
+    if not count:
+        click.echo(f"No entries before {day.isoformat()}: nothing archived.")
+        return
+    click.echo(f"Archived {count} entries before {day.isoformat()} to {path}; the chain's head "
+               f"there: {new.total}:{new.hash}. Keep the file with the backups.")
+    click.echo(f"Access log anchor: {audit.head()}")
+
+
 @audit_cli.command("anchor")
 def audit_anchor() -> None:
     """Print the log's head as COUNT:HASH, to keep somewhere else than on the server."""

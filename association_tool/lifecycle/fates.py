@@ -156,6 +156,8 @@ NOT_CLIENT_DATA: dict[str, str] = {
     "client_status_count": "counts of clients by status, no person",
     "deletion_request": "an administrator's request to delete a record entered by mistake: the "
                         "client's row id (not a link), the reason as a code and who decided",
+    "audit_archive": "where the access log's chain stood after entries were archived out: "
+                     "ids, a hash, counts and a file name",
     "audit_event": "the access log: append-only and hash-chained; it stores the client's row "
                    "id, never the client's name, so once the row is anonymised an entry leads "
                    "to no person",
