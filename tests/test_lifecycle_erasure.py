@@ -53,6 +53,8 @@ def test_erasure_on_request_anonymises_with_the_reason_logged(client, admin, per
         AuditEvent.object_type == "anonymise")).one()
     assert event.detail == "anonymised: erased on the client's request"
     assert event.user_id == admin.id
+    page = client.get(f"/clients/{person.id}").get_data(as_text=True)
+    assert "Anonymisoitu asiakas" in page and "Poistettava" not in page
 
 
 def test_an_active_client_is_ended_before_erasure(client, admin, person):
