@@ -77,12 +77,18 @@ def policy():
 
 
 def _chosen(form: AnonymiseForm):
-    """The chosen clients that are still due, or 404 for any that is not."""
+    """The chosen clients, when every one is still listed as due; otherwise None."""
     due = {c.id: c for c in retention.due_clients()}
     chosen = [due.get(client_id) for client_id in form.ids]
     if not chosen or None in chosen:
-        abort(404)
+        return None
     return chosen
+
+
+def _not_listed():
+    flash(_("Only clients listed here can be anonymised, and the list has changed. Nothing was "
+            "anonymised; check the list and choose again."), "error")
+    return redirect(url_for("lifecycle.review"), 303)
 
 
 @bp.route("/admin/retention/confirm", methods=["POST"])
@@ -93,6 +99,8 @@ def confirm():
     if not form.validate_on_submit():
         abort(400)
     chosen = _chosen(form)
+    if chosen is None:
+        return _not_listed()
     form.count.data = str(len(chosen))
     audit.log_views([c.id for c in chosen], "retention review")
     return render_template("lifecycle/confirm.html", form=form, chosen=chosen)
@@ -106,10 +114,8 @@ def anonymise():
     if not form.validate_on_submit():
         abort(400)
     chosen = _chosen(form)
-    if form.count.data != str(len(chosen)):  # the list changed since it was confirmed
-        flash(_("The list changed after you confirmed it. Nothing was anonymised; check the list "
-                "and confirm again."), "error")
-        return redirect(url_for("lifecycle.review"), 303)
+    if chosen is None or form.count.data != str(len(chosen)):  # changed since confirmed
+        return _not_listed()
     try:
         for client in chosen:
             anonymise_client(client.id, reason="retention period passed")
