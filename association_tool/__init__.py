@@ -158,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
     from .feedback import bp as feedback_bp
     from .goals import bp as goals_bp
     from .health import bp as health_bp
+    from .lifecycle import bp as lifecycle_bp
     from .main import bp as main_bp
     from .meetings import bp as meetings_bp
     from .network import bp as network_bp
@@ -166,7 +167,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, main_bp, admin_bp, clients_bp, goals_bp, contacts_bp, tasks_bp,
                       directory_bp, network_bp, errands_bp, meetings_bp, consents_bp,
-                      agreements_bp, health_bp, feedback_bp, referrals_bp):
+                      agreements_bp, health_bp, feedback_bp, referrals_bp, lifecycle_bp):
         app.register_blueprint(blueprint)
     # Static files are open to everyone; the declaration keeps the route walk honest.
     setattr(app.view_functions["static"], "access_rule", PUBLIC)

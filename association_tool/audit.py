@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import func, insert, select, text
 
 from .extensions import db
-from .models import AuditEvent
+from .models import AuditArchive, AuditEvent
 from .timeutil import utcnow
 
 GENESIS = "0" * 64
@@ -95,7 +96,7 @@ def _chained(entries: list[dict], user=None) -> list[dict]:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
     prev = session.execute(
         select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).scalar_one_or_none() or GENESIS
+    ).scalar_one_or_none() or archive_head().hash
     if user is not None:
         acting = user.id, f"{user.name} <{user.email}>"
     else:
@@ -154,12 +155,36 @@ class Anchor:
         return anchor
 
 
+@dataclass(frozen=True)
+class ArchiveHead:
+    """Where the chain stood after the entries archived out of the log (none: the genesis)."""
+
+    total: int = 0
+    through_id: int = 0
+    hash: str = GENESIS
+
+
+def archive_head(session=None) -> ArchiveHead:
+    """Return the newest archive's head: how many entries left the log, through which id, and
+    the chain's hash there (in `session`'s database, the app's own by default)."""
+    row = (session if session is not None else db.session).execute(
+        select(AuditArchive.total, AuditArchive.through_id, AuditArchive.head_hash)
+        .order_by(AuditArchive.id.desc()).limit(1)).first()
+    return ArchiveHead(*row) if row else ArchiveHead()
+
+
 def head() -> Anchor:
-    """Return the log's current head, read in one statement (one snapshot)."""
+    """Return the log's current head, read in one statement (one snapshot); the count includes
+    the entries archived out of the log."""
     count = select(func.count(AuditEvent.id)).scalar_subquery()
     newest = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery()
-    number, last = db.session.execute(select(count, newest)).one()
-    return Anchor(number, last or GENESIS)
+    archived = select(AuditArchive.total).order_by(AuditArchive.id.desc()).limit(1) \
+        .scalar_subquery()
+    archived_hash = select(AuditArchive.head_hash).order_by(AuditArchive.id.desc()).limit(1) \
+        .scalar_subquery()
+    number, last, gone, gone_hash = db.session.execute(
+        select(count, newest, archived, archived_hash)).one()
+    return Anchor(number + (gone or 0), last or gone_hash or GENESIS)
 
 
 @dataclass
@@ -185,15 +210,20 @@ def verify_chain(batch: int = 5000, expect: Anchor | None = None, session=None) 
     """Walk the whole log in order and report the first entry that does not match.
 
     With `expect`, the entry at the anchor's position must carry the anchor's hash, and the log
-    must reach that far. `session` reads another copy of the database (a backup) instead of the
-    app's own.
+    must reach that far. Entries archived out of the log (`archive`) are counted, and the walk
+    starts from the hash the archive recorded; an anchor inside the archived part is checked
+    against the archive file instead. `session` reads another copy of the database (a backup)
+    instead of the app's own.
     """
     session = session if session is not None else db.session
-    prev_hash = GENESIS
-    checked = 0
-    last_id = 0
+    start = archive_head(session)
+    prev_hash = start.hash
+    checked = start.total
+    last_id = start.through_id
     if expect is not None and expect.count == 0 and expect.hash != GENESIS:
         return ChainReport(0, None, "anchor")
+    if expect is not None and expect.count == start.total and expect.hash != start.hash:
+        return ChainReport(checked, None, "anchor")
     while True:
         rows = session.scalars(
             select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
@@ -214,6 +244,57 @@ def verify_chain(batch: int = 5000, expect: Anchor | None = None, session=None) 
             if expect is not None and checked == expect.count and event.hash != expect.hash:
                 return ChainReport(checked - 1, event.id, "anchor")
         session.expunge_all()
+
+
+def archive(before, target) -> tuple[int, ArchiveHead]:
+    """Move the entries older than `before` (a UTC datetime) out of the log into `target` (a
+    new file, one JSON entry a line, hashes included), recording where the chain stood after
+    them; return how many and the new archive head. The log must verify first. Commits.
+
+    The database deletes an entry only once an archive row covers it (migration 0022).
+    """
+    from pathlib import Path
+
+    from sqlalchemy import delete
+
+    from .database import write_transaction
+
+    report = verify_chain()
+    if not report.ok:
+        raise ValueError(f"the access log does not verify ({report.reason} at entry "
+                         f"{report.broken_id}); nothing was archived")
+    start = archive_head()
+    # The newest entry always stays, so the log's ids keep counting up (SQLite would give a
+    # new entry the id of a deleted newest one).
+    newest = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+    through = db.session.scalar(select(func.max(AuditEvent.id)).where(
+        AuditEvent.id > start.through_id, AuditEvent.id < newest, AuditEvent.at < before))
+    if through is None:
+        return 0, start
+    target = Path(target)
+    rows = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.id > start.through_id, AuditEvent.id <= through).order_by(AuditEvent.id)).all()
+    with target.open("x", encoding="utf-8") as file:  # never over an earlier archive
+        for event in rows:
+            file.write(json.dumps({
+                "id": event.id, "at": event.at.isoformat(timespec="microseconds"),
+                "user_id": event.user_id, "actor": event.actor, "action": event.action,
+                "object_type": event.object_type, "object_id": event.object_id,
+                "client_id": event.client_id, "detail": event.detail, "ip": event.ip,
+                "prev_hash": event.prev_hash, "hash": event.hash}, ensure_ascii=False) + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+    new = ArchiveHead(total=start.total + len(rows), through_id=through, hash=rows[-1].hash)
+    with write_transaction():
+        db.session.add(AuditArchive(through_id=new.through_id, head_hash=new.hash,
+                                    entries=len(rows), total=new.total,
+                                    file_name=str(target)[:300]))
+        db.session.flush()
+        db.session.execute(delete(AuditEvent).where(AuditEvent.id <= through))
+        record(Action.UPDATE, object_type="access_log",
+               detail=f"archived {len(rows)} entries through {through} to {target.name}; "
+                      f"chain head {new.total}:{new.hash}")
+    return len(rows), new
 
 
 def filtered_events(*, user_id: int | None = None, action: str | None = None,

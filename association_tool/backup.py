@@ -1,4 +1,4 @@
-"""Online backups of the live database."""
+"""Online backups of the live database, and restoring one."""
 from __future__ import annotations
 
 import os
@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import subprocess  # nosec B404 # runs pg_dump only, with a fixed argument list
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -125,3 +126,164 @@ def _search_path(url) -> list[str]:
         return []
     names = (name.strip().strip('"') for name in match.group(1).split(","))
     return [name for name in names if name and name != "$user"]
+
+
+# --- restore -----------------------------------------------------------------------------------
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+PG_DUMP_HEADER = b"PGDMP"
+# Tables every backup of this app has, whatever its version.
+_APP_TABLES = ("alembic_version", "audit_event", "client", "setting", "user")
+
+
+class RestoreError(Exception):
+    """The backup cannot be restored (and nothing was changed)."""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """What a checked backup holds: its kind and its schema version (migration revision)."""
+
+    backend: str
+    revision: str
+
+
+def inspect_backup(database_url: str, path: Path, known_revisions: set[str]) -> BackupInfo:
+    """Check that `path` is a sound backup of this app that the live database can take: its
+    integrity, that it holds this app's tables, and a schema version this app knows (the same
+    or older: a newer one needs the newer app). Raise RestoreError saying what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise RestoreError(f"no such file: {path}")
+    with path.open("rb") as file:
+        header = file.read(16)
+    backend = make_url(database_url).get_backend_name()
+    if header.startswith(SQLITE_HEADER):
+        kind = "sqlite"
+    elif header.startswith(PG_DUMP_HEADER):
+        kind = "postgresql"
+    else:
+        raise RestoreError("the file is neither an SQLite database nor a pg_dump backup")
+    if kind != backend:
+        raise RestoreError(f"the backup is of {kind}, the app's database is {backend}")
+    tables, revision = (_inspect_sqlite(path) if kind == "sqlite" else _inspect_pg_dump(path))
+    missing = [name for name in _APP_TABLES if name not in tables]
+    if missing:
+        raise RestoreError("not a backup of this app (no " + ", ".join(missing) + " table)")
+    if revision not in known_revisions:
+        raise RestoreError(f"the backup's schema version {revision or '(none)'} is not one this "
+                           "app knows: it is newer than this app, or not this app's")
+    return BackupInfo(kind, revision)
+
+
+def _inspect_sqlite(path: Path) -> tuple[set[str], str | None]:
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as error:
+        raise RestoreError(f"the file cannot be opened: {error}") from error
+    try:
+        result = connection.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            raise RestoreError(f"the backup is damaged: {result}")
+        tables = {row[0] for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        revision = None
+        if "alembic_version" in tables:
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+        return tables, revision
+    except sqlite3.DatabaseError as error:
+        raise RestoreError(f"the backup is damaged: {error}") from error
+    finally:
+        connection.close()
+
+
+def _inspect_pg_dump(path: Path) -> tuple[set[str], str | None]:
+    if shutil.which("pg_restore") is None:
+        raise RestoreError("pg_restore is not installed")
+    # Fixed programs and arguments; the path is the operator's own file.
+    command = ["pg_restore", "--list", str(path)]
+    listing = subprocess.run(command, capture_output=True, text=True, check=False)  # nosec B603
+    if listing.returncode != 0:
+        raise RestoreError("the backup is damaged: " + (listing.stderr.strip() or "unreadable"))
+    tables = set()
+    for line in listing.stdout.splitlines():
+        match = re.search(r"\bTABLE (?:DATA )?\S+ (\S+) ", line)
+        if match:
+            tables.add(match.group(1).strip('"'))
+    command = ["pg_restore", "--data-only", "--table=alembic_version", "--file=-", str(path)]
+    data = subprocess.run(command, capture_output=True, text=True, check=False)  # nosec B603
+    if data.returncode != 0:
+        raise RestoreError("the backup is damaged: " + (data.stderr.strip() or "unreadable"))
+    lines = data.stdout.splitlines()
+    revision = None
+    for index, line in enumerate(lines):
+        if line.startswith("COPY ") and "alembic_version" in line and index + 1 < len(lines):
+            value = lines[index + 1].strip()
+            revision = None if value == "\\." else value
+    return tables, revision
+
+
+def restore_database(database_url: str, path: Path, aside_folder: Path) -> Path:
+    """Replace the live database with the backup at `path` (checked with `inspect_backup`),
+    first keeping the current database aside in `aside_folder`; return where it was kept.
+
+    The caller ends the app's own connections first and migrates and verifies after.
+    """
+    url = make_url(database_url)
+    stamp = datetime.now(HELSINKI).strftime("%Y-%m-%d-%H%M%S")
+    aside_folder = Path(aside_folder)
+    if url.get_backend_name() == "sqlite":
+        aside = backup_database(database_url, aside_folder / f"before-restore-{stamp}.db")
+        _restore_sqlite(Path(path), Path(url.database))
+        return aside
+    aside = backup_database(database_url, aside_folder / f"before-restore-{stamp}.dump")
+    _restore_postgresql(url, Path(path))
+    return aside
+
+
+def _restore_sqlite(source: Path, live: Path) -> None:
+    """Copy the backup into the live database file with SQLite's backup API (under its locks,
+    so the WAL and shared-memory files stay consistent), and check the result."""
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    dst = sqlite3.connect(live, timeout=15)
+    try:
+        src.backup(dst, pages=-1)
+        result = dst.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            raise RestoreError(f"integrity check after the restore failed: {result}")
+    except sqlite3.Error as error:
+        raise RestoreError(f"the restore failed: {error}") from error
+    finally:
+        dst.close()
+        src.close()
+
+
+def _restore_postgresql(url, source: Path) -> None:
+    """Empty the app's schema and load the dump into it with pg_restore."""
+    from sqlalchemy import create_engine, text
+
+    if shutil.which("pg_restore") is None:
+        raise RestoreError("pg_restore is not installed")
+    schemas = _search_path(url) or ["public"]
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            for schema in schemas:
+                quoted = '"' + schema.replace('"', '""') + '"'
+                connection.execute(text(f"DROP SCHEMA IF EXISTS {quoted} CASCADE"))
+                if schema == "public":  # pg_dump treats public as always there
+                    connection.execute(text(f"CREATE SCHEMA {quoted}"))
+    finally:
+        engine.dispose()
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    conninfo = url.set(drivername="postgresql", password=None).render_as_string(
+        hide_password=False)
+    command = ["pg_restore", "--no-owner", "--no-privileges", "--no-comments", "--exit-on-error",
+               "--dbname", conninfo, str(source)]
+    completed = subprocess.run(command, env=env, capture_output=True, text=True,  # nosec B603
+                               check=False)
+    if completed.returncode != 0:
+        raise RestoreError(completed.stderr.strip() or "pg_restore failed")

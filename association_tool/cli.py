@@ -15,6 +15,7 @@ from .models import Role
 users_cli = AppGroup("users", help="Manage users.")
 audit_cli = AppGroup("audit", help="Check the access log.")
 demo_cli = AppGroup("demo", help="A fictional demo association to try the app with.")
+retention_cli = AppGroup("retention", help="What the retention policy says is due.")
 
 
 def _read_password() -> str:
@@ -118,6 +119,40 @@ def audit_verify(expect) -> None:
     sys.exit(1)
 
 
+@audit_cli.command("archive")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--before", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Archive the entries before this day (default: older than the access log's "
+                   "retention period in the settings).")
+def audit_archive(path: Path, before) -> None:
+    """Move the access log's entries older than its retention period into PATH (a new file),
+    recording the chain's head there so that the entries that remain still verify."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from .settings import RETENTION_LOG_MONTHS, retention_policy
+    from .timeutil import HELSINKI, local_today
+
+    if before is None:
+        from .lifecycle.retention import months_before
+
+        day = months_before(local_today(), retention_policy()[RETENTION_LOG_MONTHS])
+    else:
+        day = before.date()
+    cutoff = datetime.combine(day, time.min, tzinfo=HELSINKI).astimezone(
+        ZoneInfo("UTC")).replace(tzinfo=None)
+    try:
+        count, new = audit.archive(cutoff, path)
+    except (ValueError, FileExistsError) as error:
+        raise click.ClickException(f"Nothing archived: {error}") from error
+    if not count:
+        click.echo(f"No entries before {day.isoformat()}: nothing archived.")
+        return
+    click.echo(f"Archived {count} entries before {day.isoformat()} to {path}; the chain's head "
+               f"there: {new.total}:{new.hash}. Keep the file with the backups.")
+    click.echo(f"Access log anchor: {audit.head()}")
+
+
 @audit_cli.command("anchor")
 def audit_anchor() -> None:
     """Print the log's head as COUNT:HASH, to keep somewhere else than on the server."""
@@ -139,7 +174,21 @@ def demo_load() -> None:
         click.echo(f"  {role:<6} {email:<32} {password}")
 
 
-@click.command("backup")
+class _BackupGroup(AppGroup):
+    """`flask backup PATH` takes a backup (as it always has); `flask backup restore PATH`
+    restores one."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands:
+            return "take", self.commands["take"], args
+        return super().resolve_command(ctx, args)
+
+
+backup_cli = _BackupGroup("backup", help="Take a backup (flask backup PATH), or restore one "
+                                         "(flask backup restore PATH).")
+
+
+@backup_cli.command("take")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:
     """Take an online backup of the live database into PATH."""
@@ -204,6 +253,101 @@ def copy_database_command(target_url: str) -> None:
     click.echo(f"Copied {sum(report.rows.values())} rows in {len(report.rows)} tables; "
                f"the access log verifies in the copy (anchor {report.anchor}).")
     click.echo("Stop the app, set DATABASE_URL to the new database, and start it again.")
+# Someone signed in and seen this recently means the app is serving.
+SERVING_MINUTES = 5
+
+
+def _known_revisions() -> set[str]:
+    """The schema versions (migration revisions) this app knows."""
+    from alembic.script import ScriptDirectory
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+
+
+@backup_cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Restore even though people have used the app in the last few minutes.")
+@click.option("--expect", metavar="COUNT:HASH", callback=_anchor,
+              help="The anchor noted down with this backup: the restored log must reach it.")
+def backup_restore(path: Path, force: bool, expect) -> None:
+    """Restore the backup at PATH: check it, keep the current database aside, restore it,
+    migrate it if it is older, verify the access log and end every session."""
+    from datetime import timedelta
+
+    from flask_migrate import upgrade
+    from sqlalchemy import delete, func, select
+
+    from .backup import BackupError, RestoreError, inspect_backup, restore_database
+    from .models import AuthSession
+    from .timeutil import utcnow
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        info = inspect_backup(url, path, _known_revisions())
+    except RestoreError as error:
+        raise click.ClickException(f"Not restored: {error}") from error
+    recent = db.session.scalar(select(func.count()).select_from(AuthSession).where(
+        AuthSession.last_seen_at >= utcnow() - timedelta(minutes=SERVING_MINUTES)))
+    if recent and not force:
+        raise click.ClickException(
+            f"Not restored: the app is serving ({recent} sign-in(s) active in the last "
+            f"{SERVING_MINUTES} minutes). Stop the app first, or give --force.")
+    db.session.remove()
+    db.engine.dispose()  # no connection of ours holds the database while it is replaced
+    try:
+        aside = restore_database(url, path, Path(current_app.instance_path))
+    except (RestoreError, BackupError) as error:
+        raise click.ClickException(f"Not restored: {error}") from error
+    db.engine.dispose()
+    click.echo(f"The database before the restore is kept in {aside}")
+    upgrade()  # a backup of an older version is brought up to this one (nothing if it is)
+    report = audit.verify_chain(expect=expect)
+    if not report.ok:
+        raise click.ClickException(
+            f"Restored, but the access log does not verify ({report.reason} at entry "
+            f"{report.broken_id}); the database before the restore is in {aside}.")
+    # Sessions of the backup's time would be valid again: everyone signs in anew.
+    db.session.execute(delete(AuthSession))
+    audit.record(audit.Action.UPDATE, object_type="backup",
+                 detail=f"restored {Path(path).name} (schema {info.revision}); "
+                        f"access log verified, {report.checked} entries")
+    db.session.commit()
+    click.echo(f"Restored {path} (schema version {info.revision}); the access log verifies "
+               f"({report.checked} entries). Everyone signs in again.")
+    click.echo(f"Access log anchor: {audit.head()}")
+
+
+@retention_cli.command("due")
+def retention_due() -> None:
+    """List the clients whose retention period has passed (for a scheduled e-mail); exit 0.
+
+    Nothing is changed: an administrator decides on the retention review page.
+    """
+    from .lifecycle import retention
+
+    due = retention.due_clients()
+    anonymous = retention.due_anonymous_contacts()
+    if not due and not anonymous:
+        click.echo("Nothing is due.")
+        return
+    if due:
+        click.echo(f"{len(due)} client(s) whose relationship ended on or before "
+                   f"{retention.cutoff().isoformat()}, to anonymise on the retention review page:")
+        for person in due:
+            click.echo(f"  client {person.id}\tended {person.ended_on.isoformat()}")
+    if anonymous:
+        click.echo(f"{anonymous} anonymous contact(s) from "
+                   f"{retention.anonymous_cutoff().isoformat()} or earlier still have a note.")
+
+
+@retention_cli.command("fates")
+def retention_fates() -> None:
+    """Print, as a Markdown table, what anonymising a client does to each column."""
+    from .lifecycle.fates import markdown_table
+
+    click.echo(markdown_table())
 
 
 def register(app: Flask) -> None:
@@ -211,6 +355,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)
-    app.cli.add_command(backup_command)
     app.cli.add_command(scheduled_backup_command)
     app.cli.add_command(copy_database_command)
+    app.cli.add_command(retention_cli)
+    app.cli.add_command(backup_cli)

@@ -148,10 +148,11 @@ def _load_directory_and_networks() -> None:
 
 
 def _load_features(today) -> None:
-    """Let each feature add its own demo records (consents, errands, meetings, referrals) when present."""
+    """Let each feature add its own demo records (consents, errands, meetings, referrals, a former
+    client past the retention period) when present."""
     import importlib
 
-    for name in ("consents", "errands", "meetings", "referrals"):
+    for name in ("consents", "errands", "meetings", "referrals", "lifecycle"):
         try:
             module = importlib.import_module(f"{__package__}.{name}.demo")
         except ModuleNotFoundError:

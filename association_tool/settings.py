@@ -209,3 +209,55 @@ def letterhead() -> Letterhead:
     except Exception:  # a missing table or a broken row: the document goes out without a logo
         logo = None
     return Letterhead(association=association, logo=logo)
+
+
+# --- how long data is kept (the association's retention policy) -----------------------------------
+
+# Months a client's data is kept after the relationship ended, months anonymous contacts keep
+# their notes, and months the access log is kept (separate and longer).
+RETENTION_CLIENT_MONTHS = "retention_client_months"
+RETENTION_ANONYMOUS_MONTHS = "retention_anonymous_months"
+RETENTION_LOG_MONTHS = "retention_log_months"
+# "1" (the default) when the client's own copy includes staff-only notes and social services
+# notifications; "0" when the association's policy leaves them out.
+COPY_INCLUDES_STAFF_ONLY = "copy_includes_staff_only"
+RETENTION_DEFAULTS = {RETENTION_CLIENT_MONTHS: 24, RETENTION_ANONYMOUS_MONTHS: 24,
+                      RETENTION_LOG_MONTHS: 60}
+
+
+def retention_policy() -> dict[str, int]:
+    """Return the retention periods in months (the defaults where none was stored)."""
+    policy = {}
+    for key, default in RETENTION_DEFAULTS.items():
+        try:
+            policy[key] = int(setting_value(key) or default)
+        except ValueError:
+            policy[key] = default
+    return policy
+
+
+def copy_includes_staff_only() -> bool:
+    """Tell whether the client's own copy includes staff-only notes and notifications."""
+    return setting_value(COPY_INCLUDES_STAFF_ONLY) != "0"
+
+
+def store_retention_policy(months: dict[str, int], include_staff_only: bool) -> list[str]:
+    """Store the retention periods and the copy's policy; log and return the keys that changed.
+
+    Saving the defaults unchanged stores nothing.
+    """
+    changed = []
+    current = retention_policy()
+    for key in RETENTION_DEFAULTS:
+        if key in months and int(months[key]) != current[key]:
+            store_setting(key, str(int(months[key])))
+            changed.append(key)
+    if include_staff_only != copy_includes_staff_only():
+        store_setting(COPY_INCLUDES_STAFF_ONLY, "1" if include_staff_only else "0")
+        changed.append(COPY_INCLUDES_STAFF_ONLY)
+    if changed:
+        db.session.flush()
+        audit.record(audit.Action.UPDATE, object_type="settings",
+                     detail="retention: " + ", ".join(
+                         f"{key}={setting_value(key)}" for key in changed))
+    return changed

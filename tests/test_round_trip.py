@@ -76,6 +76,13 @@ EXCLUDED = {
     "referrals.step": "records the next step of a referral's path, a new fact",
     "referrals.follow_up": "records a follow-up call, a new answer",
     "referrals.observation": "records something shared with a partner, a new disclosure",
+    "lifecycle.confirm": "asks before anonymising; changes nothing",
+    "lifecycle.anonymise": "anonymises the confirmed clients",
+    "lifecycle.clear_anonymous": "an action button",
+    "lifecycle.own_copy": "downloads the client's own copy",
+    "lifecycle.erase": "erases the client's data on request",
+    "lifecycle.request_deletion": "asks to remove a record entered by mistake",
+    "lifecycle.approve_deletion": "an action button", "lifecycle.cancel_deletion": "an action button",
 }
 
 # Tables and columns that record that a save happened rather than what was saved.
@@ -310,6 +317,7 @@ def _association_cases() -> list[tuple[str, str, str]]:
     add("admin.settings", None)
     add("admin.two_factor_policy", url_for("admin.settings"))
     add("admin.errand_defaults", None)
+    add("lifecycle.policy", url_for("lifecycle.review"))
     add("auth.language", url_for("auth.account"))
     add("auth.phone", url_for("auth.account"))
     return cases

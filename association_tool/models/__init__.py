@@ -1,5 +1,5 @@
 """Database models, one module per aggregate."""
-from .audit import AuditEvent
+from .audit import AuditArchive, AuditEvent
 from .clients import (AGE_GROUPS, ANSWERS, CONTACT_CHANNELS, DEFAULT_PEER_SECTIONS, LIFE_AREAS,
                       OPEN_GOAL_STATUSES, Client, ClientEnding, ClientStatus, ClientStatusCount,
                       Contact, ContactVersion, EndingNotice, EndingPairing, FollowUpTask, Goal,
@@ -8,12 +8,12 @@ from .clients import (AGE_GROUPS, ANSWERS, CONTACT_CHANNELS, DEFAULT_PEER_SECTIO
 from .directory import (MEMBER_KINDS, ORGANISATION_TYPES, RINGS, SECTORS, ContactPerson,
                         NetworkMember, Organisation)
 from .settings import Setting
-from . import consents, errands, feedback, meetings, referrals  # noqa: F401,E402  (feature models; import their classes from the module)
+from . import consents, errands, feedback, lifecycle, meetings, referrals  # noqa: F401,E402  (feature models; import their classes from the module)
 from .users import AuthSession, LoginAttempt, Role, User
 
 __all__ = [
     "AGE_GROUPS", "ANSWERS", "CONTACT_CHANNELS", "DEFAULT_PEER_SECTIONS", "LIFE_AREAS",
-    "OPEN_GOAL_STATUSES", "AuditEvent", "AuthSession", "Client", "ClientEnding", "ClientStatus",
+    "OPEN_GOAL_STATUSES", "AuditArchive", "AuditEvent", "AuthSession", "Client", "ClientEnding", "ClientStatus",
     "ClientStatusCount",
     "Contact", "ContactVersion", "EndingNotice", "EndingPairing", "FollowUpTask", "Goal",
     "GoalProgress", "GoalReview", "GoalStatus", "Level",

@@ -29,3 +29,21 @@ class AuditEvent(db.Model):
     ip: Mapped[str | None] = mapped_column(String(45))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditArchive(db.Model):
+    """Entries archived out of the access log (older than its retention period): where the
+    chain stood after them, so that the entries that remain still verify. Append-only; the
+    database lets an entry of the log be deleted only once an archive row covers it."""
+
+    __tablename__ = "audit_archive"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    archived_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The newest entry archived, the hash the chain had there, and how many entries in all
+    # (this archive and every earlier one) have left the log.
+    through_id: Mapped[int]
+    head_hash: Mapped[str] = mapped_column(String(64))
+    entries: Mapped[int]
+    total: Mapped[int]
+    file_name: Mapped[str] = mapped_column(String(300))

@@ -93,6 +93,8 @@ class Client(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+    # Set when the client's data was anonymised (lifecycle/anonymise.py): the row leads to no one.
+    anonymised_at: Mapped[datetime | None]
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -146,6 +146,15 @@ def build_world() -> World:
         ids.update(organisation_id=organisation.id, person_id=organisation.people[0].id,
                    pairing_id=pairings[side].id)
         world.ids[side] = ids
+    # A request to remove each client's record, waiting for a second administrator.
+    from association_tool.models.lifecycle import DeletionRequest
+
+    for side in ("A", "B"):
+        request = DeletionRequest(client_id=world.ids[side]["client_id"], reason="duplicate",
+                                  requested_by_id=admin.id)
+        db.session.add(request)
+        db.session.flush()
+        world.ids[side]["request_id"] = request.id
     # Users are not client data: both sides address the other peer supporter's account.
     world.ids["A"]["user_id"] = world.ids["B"]["user_id"] = other_peer.id
     world.ids["A"]["filename"] = world.ids["B"]["filename"] = "js/app.js"
