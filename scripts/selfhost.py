@@ -315,7 +315,8 @@ def upgrade(layout: Layout = Layout(), systemctl: str = "systemctl") -> int:
         run(*git, "reset", "--hard", before)
         run(str(layout.venv / "pip"), "install", "--quiet", "-r",
             str(layout.checkout / "requirements.txt"))
-        restore_database(layout, backup, env_text)
+        as_app(layout, str(layout.venv / "flask"), "--app", "app", "backup", "restore",
+               "--force", str(backup))
         subprocess.run([systemctl, "start", f"{APP}.service"], check=False)  # nosec
         print(f"Nothing changed: still at {before[:10]}. The backup stays in {backup}.",
               file=sys.stderr)
@@ -326,22 +327,6 @@ def upgrade(layout: Layout = Layout(), systemctl: str = "systemctl") -> int:
                   capture_output=True, text=True).stdout
     print(changes or "Nothing new: already up to date.")
     return 0
-
-
-def restore_database(layout: Layout, backup: Path, env_text: str) -> None:
-    """Put the database back from the backup taken before the upgrade (the app is stopped)."""
-    settings = dict(line.split("=", 1) for line in env_text.splitlines()
-                    if line and not line.startswith("#") and "=" in line)
-    url = settings.get("DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    if url.startswith("postgres"):
-        run("pg_restore", "--clean", "--if-exists", "--no-owner", "--dbname", url, str(backup))
-        return
-    instance = Path(settings.get("INSTANCE_PATH") or layout.data / "instance")
-    database = instance / "association.db"
-    for leftover in (database.with_name(database.name + "-wal"),
-                     database.with_name(database.name + "-shm")):
-        leftover.unlink(missing_ok=True)
-    shutil.copyfile(backup, database)
 
 
 def main(argv: list[str] | None = None) -> int:

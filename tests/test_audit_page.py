@@ -94,9 +94,9 @@ def _entries(staff, peer, ruusu, meeting):
 EXPECTED = {
     "en": [
         "Sanna Ohjaaja</strong> viewed the goals of {ruusu}",
-        "Sanna Ohjaaja</strong> printed the minutes of the network meeting of 12/3/26 of {ruusu} "
+        "Sanna Ohjaaja</strong> printed the minutes of the network meeting of 3.12.2026 of {ruusu} "
         "for distribution",
-        "Sanna Ohjaaja</strong> gave the minutes of the network meeting of 12/3/26 of {ruusu} to "
+        "Sanna Ohjaaja</strong> gave the minutes of the network meeting of 3.12.2026 of {ruusu} to "
         "Kela; Sosiaalitoimi",
         "Sanna Ohjaaja</strong> signed in<",
         "Sanna Ohjaaja</strong> gave the right password; the sign-in waited for a code",

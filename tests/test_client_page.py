@@ -15,7 +15,7 @@ from association_tool.timeutil import local_today
 from .factories import login, make_client, make_user, pair
 
 TODAY = local_today()
-STAFF_SECTIONS = ("goals", "contacts", "tasks", "errands", "meetings", "network", "agreement",
+STAFF_SECTIONS = ("goals", "contacts", "tasks", "errands", "referrals", "meetings", "network", "agreement",
                   "consents", "notifications", "peers", "ending")
 
 

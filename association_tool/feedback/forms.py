@@ -36,7 +36,9 @@ class AtLeastOneAnswer:
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
-        if ok and not (self.first.data or self.second.data or self.words.data):
+        given = [str(value or "").strip() for value in
+                 (self.first.data, self.second.data, self.words.data)]
+        if ok and not any(given):
             self.form_errors.append(_l("Answer at least one question."))
             return False
         return ok

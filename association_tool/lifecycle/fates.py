@@ -103,9 +103,9 @@ CLIENT_TABLES: dict[str, ClientTable] = {
         note="A private person (a relative, a friend) is deleted; a directory person or "
              "organisation stays as the link to the directory."),
     "consent": ClientTable(
-        keep="id client_id kind member_id organisation_id channel information form "
-             "until_relationship_ends recorded_by_id withdrawn_how withdrawn_heard_by_id "
-             "superseded_by_id",
+        keep="id client_id kind member_id organisation_id contact_person_id covers_people channel "
+             "information form until_relationship_ends recorded_by_id withdrawn_how "
+             "withdrawn_heard_by_id superseded_by_id",
         month="given_on valid_until created_at withdrawn_on withdrawal_recorded_at "
               "superseded_on",
         blank="recipient_label purpose matter wording withdrawal_note"),
@@ -116,8 +116,8 @@ CLIENT_TABLES: dict[str, ClientTable] = {
         blank="preferred_times preferences_note if_condition_changes follow_up_together",
         count_up="row_version"),
     "agreement_line": ClientTable(
-        keep="id agreement_id position member_id direction when every_weeks not_heard_days how "
-             "shares consent_id",
+        keep="id agreement_id position member_id user_id direction when every_weeks "
+             "not_heard_days how shares consent_id",
         blank="party_label note"),
     "social_services_notification": ClientTable(
         keep="id client_id path organisation_id consent_id made_by_id",
@@ -130,7 +130,7 @@ CLIENT_TABLES: dict[str, ClientTable] = {
         count_up="version"),
     "network_meeting": ClientTable(
         keep="id client_id status method convener_id support_person_wanted client_present "
-             "contains_health approved_by_id created_by_id",
+             "contains_health contents approved_by_id created_by_id",
         month="meeting_date next_date approved_at created_at updated_at",
         blank="start_time place remote_link support_person client_topics chair note_taker "
               "why_gathered client_view responsible_person backup_person next_note feedback",
@@ -143,6 +143,30 @@ CLIENT_TABLES: dict[str, ClientTable] = {
         blank="owner_party what with_whom"),
     "meeting_addendum": ClientTable(
         keep="id meeting_id author_id", month="on created_at", blank="text"),
+    "referral": ClientTable(
+        keep="id client_id direction target_kind organisation_id contact_person_id handover state "
+             "worker_id created_by_id",
+        month="first_contact_on sent_on follow_up_on state_on created_at",
+        blank="party_label reason hopes handover_note first_contact_note decline_reason "
+              "elsewhere",
+        count_up="version"),
+    "referral_step": ClientTable(
+        keep="id referral_id state recorded_by_id", month="on recorded_at",
+        blank="told_by note"),
+    "referral_follow_up": ClientTable(
+        keep="id referral_id got_service rating obstacles next_step recorded_by_id",
+        month="answered_on recorded_at", blank="client_words obstacle_note"),
+    "shared_observation": ClientTable(
+        keep="id client_id referral_id kind organisation_id information how client_knows "
+             "consent_id recorded_by_id",
+        month="on recorded_at", blank="party_label what"),
+    "feedback": ClientTable(
+        keep="id kind source language first second client_id entered_by_id",
+        month="received_on created_at", blank="words",
+        note="Feedback a client wanted linked to them; anonymous answers have no client and are "
+             "not touched."),
+    "wellbeing_rating": ClientTable(
+        keep="id client_id review_id area score author_id", month="on created_at"),
 }
 
 NOT_CLIENT_DATA: dict[str, str] = {
@@ -158,6 +182,13 @@ NOT_CLIENT_DATA: dict[str, str] = {
                         "client's row id (not a link), the reason as a code and who decided",
     "audit_archive": "where the access log's chain stood after entries were archived out: "
                      "ids, a hash, counts and a file name",
+    "public_submission": "keyed hashes that count the submissions of the pages without sign-in "
+                         "(the rate limit), kept for a day; no address, no person",
+    "partner_feedback_link": "one-time links for partners' feedback: a token's hash, a label "
+                             "and dates; never about a client",
+    "quality_criterion": "the association's quality criteria",
+    "quality_assessment": "the association's self-assessments of its own work",
+    "quality_score": "the scores of a quality self-assessment; about the work, not a client",
     "audit_event": "the access log: append-only and hash-chained; it stores the client's row "
                    "id, never the client's name, so once the row is anonymised an entry leads "
                    "to no person",

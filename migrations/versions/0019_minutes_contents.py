@@ -22,5 +22,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('network_meeting') as batch_op:
+    # Dropped in place (SQLite 3.35+): rebuilding the table would cascade to its participants.
+    with op.batch_alter_table('network_meeting', recreate='never') as batch_op:
         batch_op.drop_column('contents')

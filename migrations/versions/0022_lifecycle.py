@@ -96,5 +96,7 @@ def downgrade():
     with op.batch_alter_table('deletion_request', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deletion_request_client_id'))
     op.drop_table('deletion_request')
-    with op.batch_alter_table('client', schema=None) as batch_op:
+    # Dropped in place (SQLite 3.35+): rebuilding the client table would cascade to every
+    # record of every client.
+    with op.batch_alter_table('client', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('anonymised_at')
