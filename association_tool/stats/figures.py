@@ -1,0 +1,319 @@
+"""The association's figures for a period, computed in the database and suppressed for showing.
+
+`count_figures(period)` asks the database for counts only (every query aggregates with COUNT and
+GROUP BY; no record is loaded, no text column is read) and returns plain numbers.
+`build_report(counts, threshold)` turns them into the report the page, the charts, the CSV and
+the PDF present: tables of cells already suppressed (suppression.py), each table with its basis.
+Nothing in a report names a person, holds an id or free text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, literal, or_, select, union
+
+from ..errands.texts import TYPE_LABELS
+from ..extensions import db
+from ..labels import labels_of
+from ..models import (AGE_GROUPS, ANSWERS, CONTACT_CHANNELS, Client, ClientEnding, Contact, Goal,
+                      GoalProgress, GoalReview, Level)
+from ..models.consents import Consent, ContactAgreement
+from ..models.errands import ERRAND_TYPES, Errand
+from ..models.meetings import NetworkMeeting
+from . import suppression
+from .suppression import Cell
+
+RECORDED, SAMPLE, ESTIMATE = "recorded", "sample", "estimate"
+BASES = {RECORDED: _l("Recorded"), SAMPLE: _l("Sample"), ESTIMATE: _l("Estimate")}
+REFERRAL_SOURCES = ("self", "sote", "association", "other")
+END_REASONS = ("goals_reached", "moved_to_service", "client_wish", "no_contact", "moved_away",
+               "deceased", "other")
+GOAL_STATUSES = ("open", "in_progress", "achieved", "changed", "dropped")
+REVIEW_QUESTIONS = ("sufficient", "matched_needs", "matched_expectations", "matched_goals")
+HELD_MEETINGS = ("recorded", "approved")
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days a report covers, both ends included."""
+
+    start: date
+    end: date
+
+    @property
+    def after_end(self) -> date:
+        return self.end + timedelta(days=1)
+
+    def days(self, column):
+        """A condition: the date column falls in the period."""
+        return and_(column >= self.start, column <= self.end)
+
+    def moments(self, column):
+        """A condition: the (UTC) timestamp column falls in the period."""
+        return and_(column >= datetime.combine(self.start, time()),
+                    column < datetime.combine(self.after_end, time()))
+
+    def months(self) -> list[str]:
+        """The months of the period as 'YYYY-MM'."""
+        result, year, month = [], self.start.year, self.start.month
+        while (year, month) <= (self.end.year, self.end.month):
+            result.append(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return result
+
+
+# --- counting in the database -------------------------------------------------------------------
+
+def _grouped(column, *conditions, source=None) -> dict[str, int]:
+    """Count rows per value of a column: {value: count}."""
+    query = select(column, func.count()).where(*conditions).group_by(column)
+    if source is not None:
+        query = query.select_from(source)
+    return {("" if key is None else str(key)): int(n) for key, n in db.session.execute(query)}
+
+
+def _count(query) -> int:
+    return int(db.session.execute(query).scalar() or 0)
+
+
+def _reached_ids(period: Period):
+    """The ids of the clients with any recorded event in the period, as a subquery."""
+    held = NetworkMeeting.status.in_(HELD_MEETINGS)
+    parts = [
+        select(Client.id.label("client_id")).where(period.days(Client.start_date)),
+        select(Contact.client_id).where(Contact.client_id.is_not(None), period.days(Contact.on)),
+        select(Errand.client_id).where(period.days(Errand.on)),
+        select(NetworkMeeting.client_id).where(held, period.days(NetworkMeeting.meeting_date)),
+        select(Goal.client_id).join(GoalReview, GoalReview.goal_id == Goal.id)
+        .where(period.days(GoalReview.on)),
+        select(Goal.client_id).join(GoalProgress, GoalProgress.goal_id == Goal.id)
+        .where(period.days(GoalProgress.on)),
+        select(ClientEnding.client_id).where(period.days(ClientEnding.end_date)),
+        select(Consent.client_id).where(period.days(Consent.given_on)),
+    ]
+    return union(*parts).subquery()
+
+
+def _age_band(end_year: int):
+    """The client's age band at the end of the period, from the birth year, in SQL."""
+    age = literal(end_year) - Client.birth_year
+    return case(
+        (Client.birth_year.is_(None), "unknown"),
+        (age < 18, "under_18"), (age < 30, "18_29"), (age < 45, "30_44"), (age < 65, "45_64"),
+        else_="65_plus")
+
+
+def _month(column):
+    """'YYYY-MM' of a date column, on either database."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def count_figures(period: Period) -> dict:
+    """Every figure of the report as plain counts: {table key: {row key: count}}."""
+    reached = _reached_ids(period)
+    in_reached = Client.id.in_(select(reached.c.client_id))
+    band = _age_band(period.end.year)
+    ended = and_(period.days(ClientEnding.end_date), ClientEnding.reopened_at.is_(None))
+    held = and_(NetworkMeeting.status.in_(HELD_MEETINGS), period.days(NetworkMeeting.meeting_date))
+    started = func.coalesce(ContactAgreement.activated_at, ContactAgreement.created_at)
+    agreement_in_force = and_(
+        ContactAgreement.status.in_(("active", "superseded", "ended")),
+        started < datetime.combine(period.after_end, time()),
+        or_(ContactAgreement.superseded_at.is_(None),
+            ContactAgreement.superseded_at >= datetime.combine(period.start, time())),
+        or_(ContactAgreement.ended_on.is_(None), ContactAgreement.ended_on >= period.start))
+    goals_reviewed = select(GoalReview.goal_id).where(period.days(GoalReview.on))
+    goals_in_period = or_(period.moments(Goal.created_at), Goal.id.in_(goals_reviewed))
+    in_period = period.days(Contact.on)
+
+    figures = {
+        "people": {
+            "reached": _count(select(func.count()).select_from(reached)),
+            "new": _count(select(func.count(Client.id)).where(period.days(Client.start_date))),
+            "ended": _count(select(func.count(func.distinct(ClientEnding.client_id))).where(ended)),
+            "anonymous_contacts": _count(select(func.count(Contact.id)).where(
+                Contact.client_id.is_(None), in_period)),
+        },
+        "level": _grouped(Client.level, in_reached),
+        "age_group": _grouped(band, in_reached),
+        "referral": _grouped(Client.referral_source, in_reached),
+        "end_reason": _grouped(ClientEnding.reason, ended),
+        "anonymous_age_group": _grouped(func.coalesce(Contact.age_group, "unknown"),
+                                        Contact.client_id.is_(None), in_period),
+        "contact_channel": _grouped(Contact.channel, in_period),
+        "contact_month": _grouped(_month(Contact.on), in_period),
+        "errand_type": _grouped(Errand.type, period.days(Errand.on)),
+        "errand_accompanied": _grouped(
+            case((Errand.companion_id.is_(None), "alone"), else_="accompanied"),
+            period.days(Errand.on)),
+        "activity": {
+            "meetings_held": _count(select(func.count(NetworkMeeting.id)).where(held)),
+            "agreements_in_force": _count(select(func.count(func.distinct(
+                ContactAgreement.client_id))).where(agreement_in_force)),
+            "consents_given": _count(select(func.count(Consent.id)).where(
+                period.days(Consent.given_on))),
+            "consents_withdrawn": _count(select(func.count(Consent.id)).where(
+                period.days(Consent.withdrawn_on))),
+        },
+        "goals": {
+            "set": _count(select(func.count(Goal.id)).where(period.moments(Goal.created_at))),
+            "reviewed": _count(select(func.count(func.distinct(GoalReview.goal_id))).where(
+                period.days(GoalReview.on))),
+        },
+        "goal_status": _grouped(Goal.status, goals_in_period),
+    }
+    for question in REVIEW_QUESTIONS:
+        figures[f"review_{question}"] = _grouped(getattr(GoalReview, question),
+                                                 period.days(GoalReview.on))
+    return figures
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    """One line of a table: what it counts, the cell as shown, and its share of the total."""
+
+    key: str
+    label: str
+    cell: Cell
+    text: str
+    number: int | None  # None when hidden
+    share: str  # "" when hidden or when the table has no total
+
+
+@dataclass
+class Table:
+    """One breakdown or list of figures, with its basis and unit."""
+
+    key: str
+    title: str
+    unit: str
+    basis: str
+    rows: list[Row]
+    total: Row | None = None
+    chart: str = "bar"  # "bar", "line" or "" (no picture)
+
+    @property
+    def basis_label(self) -> str:
+        return str(BASES[self.basis])
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    tables: list[Table] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    """The suppressed report: what every presentation shows."""
+
+    period: Period
+    threshold: int
+    sections: list[Section]
+
+    def tables(self) -> list[Table]:
+        return [table for section in self.sections for table in section.tables]
+
+    def table(self, key: str) -> Table:
+        return next(table for table in self.tables() if table.key == key)
+
+
+def _share(cell: Cell, total: Cell | None) -> str:
+    if total is None or not cell.shown or not total.shown or total.value == 0:
+        return ""
+    return f"{round(100 * cell.value / total.value)} %"
+
+
+def _breakdown(key, title, unit, counts: dict, order, labels, threshold, *, chart="bar",
+               basis=RECORDED) -> Table:
+    """A table whose cells add up to its total, suppressed together."""
+    keys = list(order) + sorted(k for k in counts if k not in order)
+    values = [counts.get(k, 0) for k in keys]
+    cells, total = suppression.suppress(values, threshold)
+    rows = [Row(k, str(labels.get(k, k)), c, c.text(threshold), c.value if c.shown else None,
+                _share(c, total)) for k, c in zip(keys, cells)]
+    total_row = Row("total", str(_l("Total")), total, total.text(threshold),
+                    total.value if total.shown else None, "100 %" if total.shown and total.value else "")
+    return Table(key, str(title), str(unit), basis, rows, total_row, chart)
+
+
+def _singles(key, title, unit, counts: dict, labels, threshold, *, basis=RECORDED) -> Table:
+    """A list of figures that do not add up to anything, each suppressed alone."""
+    rows = []
+    for k, label in labels.items():
+        cell = suppression.single(counts.get(k, 0), threshold)
+        rows.append(Row(k, str(label), cell, cell.text(threshold),
+                        cell.value if cell.shown else None, ""))
+    return Table(key, str(title), str(unit), basis, rows, None, "bar")
+
+
+def build_report(counts: dict, period: Period, threshold: int) -> Report:
+    """Suppress the counts into the report every presentation shows."""
+    t = suppression.clamp_threshold(threshold)
+    people, contacts, errands = _l("people"), _l("contacts"), _l("errands")
+    goals, reviews = _l("goals"), _l("reviews")
+    answers = labels_of("answer")
+    months = {m: m for m in period.months()}
+    reached = Section("reached", str(_l("People reached")), [
+        _singles("people", _l("People reached"), people, counts["people"], {
+            "reached": _l("Clients with any recorded event"), "new": _l("New clients"),
+            "ended": _l("Ended client relationships"),
+            "anonymous_contacts": _l("Anonymous contacts (no client record)"),
+        }, t),
+        _breakdown("level", _l("Clients by level of guidance"), people, counts["level"],
+                   [lv.value for lv in Level], labels_of("level"), t),
+        _breakdown("age_group", _l("Clients by age band"), people, counts["age_group"],
+                   AGE_GROUPS, labels_of("age_group"), t),
+        _breakdown("referral", _l("Clients by how they came"), people, counts["referral"],
+                   REFERRAL_SOURCES, labels_of("referral"), t),
+        _breakdown("end_reason", _l("Ended relationships by how they ended"), people,
+                   counts["end_reason"], END_REASONS, labels_of("end_reason"), t),
+        _breakdown("anonymous_age_group", _l("Anonymous contacts by age band"), contacts,
+                   counts["anonymous_age_group"], AGE_GROUPS, labels_of("age_group"), t),
+    ])
+    activity = Section("activity", str(_l("Activity")), [
+        _breakdown("contact_channel", _l("Contacts by channel"), contacts,
+                   counts["contact_channel"], CONTACT_CHANNELS, labels_of("contact_channel"), t),
+        _breakdown("contact_month", _l("Contacts by month"), contacts, counts["contact_month"],
+                   list(months), months, t, chart="line"),
+        _breakdown("errand_type", _l("Errands by type"), errands, counts["errand_type"],
+                   ERRAND_TYPES, _errand_labels(), t),
+        _breakdown("errand_accompanied", _l("Errands accompanied"), errands,
+                   counts["errand_accompanied"], ("accompanied", "alone"),
+                   {"accompanied": _l("Accompanied by a worker or a peer supporter"),
+                    "alone": _l("Not accompanied")}, t),
+        _singles("activity", _l("Meetings, agreements and consents"), _l("records"),
+                 counts["activity"], {
+                     "meetings_held": _l("Network meetings held"),
+                     "agreements_in_force": _l("Clients with a contact agreement in force"),
+                     "consents_given": _l("Consents given"),
+                     "consents_withdrawn": _l("Consents withdrawn"),
+                 }, t),
+    ])
+    results = Section("results", str(_l("Results")), [
+        _singles("goals", _l("Goals"), goals, counts["goals"], {
+            "set": _l("Goals set"), "reviewed": _l("Goals reviewed")}, t),
+        _breakdown("goal_status", _l("Goals set or reviewed, by where they stand"), goals,
+                   counts["goal_status"], GOAL_STATUSES, labels_of("goal_status"), t),
+    ])
+    questions = {
+        "sufficient": _l("Was the support enough? (the client's answer)"),
+        "matched_needs": _l("Did the support match the client's needs?"),
+        "matched_expectations": _l("Did the support match the client's expectations?"),
+        "matched_goals": _l("Did the support match the client's goals?"),
+    }
+    for question, title in questions.items():
+        results.tables.append(_breakdown(f"review_{question}", title, reviews,
+                                         counts[f"review_{question}"], ANSWERS, answers, t))
+    return Report(period, t, [reached, activity, results])
+
+
+def _errand_labels() -> dict:
+    return {k: str(v) for k, v in TYPE_LABELS.items()}

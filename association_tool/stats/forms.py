@@ -1,0 +1,42 @@
+"""The period of the statistics: any two dates, or a year or a quarter picked from a link."""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, SelectField
+from wtforms.validators import Optional, ValidationError
+
+from ..forms import AppForm, sensible_date
+
+MAX_DAYS = 5 * 366
+LANGUAGES = (("fi", "suomi"), ("sv", "svenska"), ("en", "English"))
+
+
+class PeriodForm(AppForm):
+    """Read from the address (GET): changes nothing, so no CSRF token."""
+
+    class Meta(AppForm.Meta):
+        csrf = False
+
+    start = DateField(_l("From"), validators=[Optional(), sensible_date],
+                      render_kw={"required": True})
+    end = DateField(_l("To"), validators=[Optional(), sensible_date],
+                    render_kw={"required": True})
+    lang = SelectField(_l("Language of the PDF"), choices=LANGUAGES, validators=[Optional()],
+                       validate_choice=False)
+
+    def validate_end(self, field):
+        if self.start.data and field.data:
+            if field.data < self.start.data:
+                raise ValidationError(_l("The end cannot be before the start."))
+            if (field.data - self.start.data).days > MAX_DAYS:
+                raise ValidationError(_l("Choose a period of at most five years."))
+
+    def validate_lang(self, field):
+        if field.data and field.data not in dict(LANGUAGES):
+            raise ValidationError(_l("Choose a language from the list."))
+
+    def period_or_default(self, today: date) -> tuple[date, date]:
+        """The chosen period, or this calendar year when nothing valid was chosen."""
+        if self.start.data and self.end.data and not self.errors:
+            return self.start.data, self.end.data
+        return date(today.year, 1, 1), date(today.year, 12, 31)
