@@ -156,6 +156,7 @@ def register_blueprints(app: Flask) -> None:
     from .directory import bp as directory_bp
     from .errands import bp as errands_bp
     from .goals import bp as goals_bp
+    from .groups import bp as groups_bp
     from .main import bp as main_bp
     from .meetings import bp as meetings_bp
     from .network import bp as network_bp
@@ -164,7 +165,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, main_bp, admin_bp, clients_bp, goals_bp, contacts_bp, tasks_bp,
                       directory_bp, network_bp, errands_bp, meetings_bp, consents_bp,
-                      agreements_bp, stats_bp):
+                      agreements_bp, groups_bp, stats_bp):
         app.register_blueprint(blueprint)
     # Static files are open to everyone; the declaration keeps the route walk honest.
     setattr(app.view_functions["static"], "access_rule", PUBLIC)

@@ -88,6 +88,8 @@ class Client(db.Model):
     referral_note: Mapped[str | None] = mapped_column(String(300))
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     backup_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The funded activity the client takes part in (models/groups.py), for the funder's figures.
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("funded_activity.id"))
     staff_notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

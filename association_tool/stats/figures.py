@@ -12,15 +12,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, or_, select, union
+from sqlalchemy import and_, case, func, literal, or_, select, true, union
 
 from ..errands.texts import TYPE_LABELS
 from ..extensions import db
+from ..groups.labels import HELPER_KIND_LABELS, KIND_LABELS
 from ..labels import labels_of
 from ..models import (AGE_GROUPS, ANSWERS, CONTACT_CHANNELS, Client, ClientEnding, Contact, Goal,
                       GoalProgress, GoalReview, Level)
 from ..models.consents import Consent, ContactAgreement
 from ..models.errands import ERRAND_TYPES, Errand
+from ..models.groups import GROUP_KINDS, HELPER_KINDS, Group, GroupSession, HelperHours, SessionParticipant
 from ..models.meetings import NetworkMeeting
 from . import suppression
 from .suppression import Cell
@@ -37,10 +39,21 @@ HELD_MEETINGS = ("recorded", "approved")
 
 @dataclass(frozen=True)
 class Period:
-    """The days a report covers, both ends included."""
+    """The days a report covers, both ends included, and optionally one funded activity."""
 
     start: date
     end: date
+    activity_id: int | None = None
+
+    def of_clients(self, client_id_column):
+        """A condition: the record's client belongs to the chosen activity (true without one)."""
+        if self.activity_id is None:
+            return true()
+        return client_id_column.in_(select(Client.id).where(Client.activity_id == self.activity_id))
+
+    def tagged(self, activity_column):
+        """A condition: the record is tagged to the chosen activity (true without one)."""
+        return true() if self.activity_id is None else activity_column == self.activity_id
 
     @property
     def after_end(self) -> date:
@@ -66,12 +79,13 @@ class Period:
 
 # --- counting in the database -------------------------------------------------------------------
 
-def _grouped(column, *conditions, source=None) -> dict[str, int]:
-    """Count rows per value of a column: {value: count}."""
-    query = select(column, func.count()).where(*conditions).group_by(column)
+def _grouped(column, *conditions, source=None, aggregate=None) -> dict[str, int]:
+    """Count rows (or another aggregate) per value of a column: {value: number}."""
+    query = select(column, aggregate if aggregate is not None else func.count()
+                   ).where(*conditions).group_by(column)
     if source is not None:
         query = query.select_from(source)
-    return {("" if key is None else str(key)): int(n) for key, n in db.session.execute(query)}
+    return {("" if key is None else str(key)): int(n or 0) for key, n in db.session.execute(query)}
 
 
 def _count(query) -> int:
@@ -92,8 +106,12 @@ def _reached_ids(period: Period):
         .where(period.days(GoalProgress.on)),
         select(ClientEnding.client_id).where(period.days(ClientEnding.end_date)),
         select(Consent.client_id).where(period.days(Consent.given_on)),
+        select(SessionParticipant.client_id)
+        .join(GroupSession, GroupSession.id == SessionParticipant.session_id)
+        .where(period.days(GroupSession.on)),
     ]
-    return union(*parts).subquery()
+    ids = union(*parts).subquery()
+    return select(ids.c.client_id).where(period.of_clients(ids.c.client_id)).subquery()
 
 
 def _age_band(end_year: int):
@@ -114,61 +132,97 @@ def _month(column):
 
 def count_figures(period: Period) -> dict:
     """Every figure of the report as plain counts: {table key: {row key: count}}."""
+    scope = period.of_clients
     reached = _reached_ids(period)
     in_reached = Client.id.in_(select(reached.c.client_id))
     band = _age_band(period.end.year)
-    ended = and_(period.days(ClientEnding.end_date), ClientEnding.reopened_at.is_(None))
-    held = and_(NetworkMeeting.status.in_(HELD_MEETINGS), period.days(NetworkMeeting.meeting_date))
+    ended = and_(period.days(ClientEnding.end_date), ClientEnding.reopened_at.is_(None),
+                 scope(ClientEnding.client_id))
+    held = and_(NetworkMeeting.status.in_(HELD_MEETINGS), period.days(NetworkMeeting.meeting_date),
+                scope(NetworkMeeting.client_id))
     started = func.coalesce(ContactAgreement.activated_at, ContactAgreement.created_at)
     agreement_in_force = and_(
         ContactAgreement.status.in_(("active", "superseded", "ended")),
         started < datetime.combine(period.after_end, time()),
         or_(ContactAgreement.superseded_at.is_(None),
             ContactAgreement.superseded_at >= datetime.combine(period.start, time())),
-        or_(ContactAgreement.ended_on.is_(None), ContactAgreement.ended_on >= period.start))
-    goals_reviewed = select(GoalReview.goal_id).where(period.days(GoalReview.on))
-    goals_in_period = or_(period.moments(Goal.created_at), Goal.id.in_(goals_reviewed))
-    in_period = period.days(Contact.on)
+        or_(ContactAgreement.ended_on.is_(None), ContactAgreement.ended_on >= period.start),
+        scope(ContactAgreement.client_id))
+    reviews = and_(period.days(GoalReview.on), true() if period.activity_id is None else
+                   GoalReview.goal_id.in_(select(Goal.id).where(scope(Goal.client_id))))
+    goals_reviewed = select(GoalReview.goal_id).where(reviews)
+    goals_in_period = and_(or_(period.moments(Goal.created_at), Goal.id.in_(goals_reviewed)),
+                           scope(Goal.client_id))
+    # Without a filter every contact counts; with one, only the activity's clients' contacts.
+    contacts = and_(period.days(Contact.on), scope(Contact.client_id))
+    # Anonymous contacts have no client and so no activity: counted only without a filter.
+    anonymous = and_(period.days(Contact.on), Contact.client_id.is_(None),
+                     true() if period.activity_id is None else literal(False))
+    errands = and_(period.days(Errand.on), scope(Errand.client_id))
+    consents = scope(Consent.client_id)
+    sessions = and_(period.days(GroupSession.on), period.tagged(Group.activity_id))
+    session_join = (GroupSession.__table__.join(Group.__table__, Group.id == GroupSession.group_id))
+    participant_join = session_join.join(
+        SessionParticipant.__table__, SessionParticipant.session_id == GroupSession.id)
+    hours = and_(period.days(HelperHours.on), period.tagged(HelperHours.activity_id))
 
     figures = {
         "people": {
             "reached": _count(select(func.count()).select_from(reached)),
-            "new": _count(select(func.count(Client.id)).where(period.days(Client.start_date))),
+            "new": _count(select(func.count(Client.id)).where(period.days(Client.start_date),
+                                                              scope(Client.id))),
             "ended": _count(select(func.count(func.distinct(ClientEnding.client_id))).where(ended)),
-            "anonymous_contacts": _count(select(func.count(Contact.id)).where(
-                Contact.client_id.is_(None), in_period)),
+            "anonymous_contacts": _count(select(func.count(Contact.id)).where(anonymous)),
         },
         "level": _grouped(Client.level, in_reached),
         "age_group": _grouped(band, in_reached),
         "referral": _grouped(Client.referral_source, in_reached),
         "end_reason": _grouped(ClientEnding.reason, ended),
-        "anonymous_age_group": _grouped(func.coalesce(Contact.age_group, "unknown"),
-                                        Contact.client_id.is_(None), in_period),
-        "contact_channel": _grouped(Contact.channel, in_period),
-        "contact_month": _grouped(_month(Contact.on), in_period),
-        "errand_type": _grouped(Errand.type, period.days(Errand.on)),
+        "anonymous_age_group": _grouped(func.coalesce(Contact.age_group, "unknown"), anonymous),
+        "contact_channel": _grouped(Contact.channel, contacts),
+        "contact_month": _grouped(_month(Contact.on), contacts),
+        "errand_type": _grouped(Errand.type, errands),
         "errand_accompanied": _grouped(
-            case((Errand.companion_id.is_(None), "alone"), else_="accompanied"),
-            period.days(Errand.on)),
+            case((Errand.companion_id.is_(None), "alone"), else_="accompanied"), errands),
         "activity": {
             "meetings_held": _count(select(func.count(NetworkMeeting.id)).where(held)),
             "agreements_in_force": _count(select(func.count(func.distinct(
                 ContactAgreement.client_id))).where(agreement_in_force)),
             "consents_given": _count(select(func.count(Consent.id)).where(
-                period.days(Consent.given_on))),
+                period.days(Consent.given_on), consents)),
             "consents_withdrawn": _count(select(func.count(Consent.id)).where(
-                period.days(Consent.withdrawn_on))),
+                period.days(Consent.withdrawn_on), consents)),
         },
+        "groups": {
+            "groups_met": _count(select(func.count(func.distinct(GroupSession.group_id)))
+                                 .select_from(session_join).where(sessions)),
+            "sessions": _count(select(func.count(GroupSession.id)).select_from(session_join)
+                               .where(sessions)),
+            "visits": _count(select(func.count(SessionParticipant.id))
+                             .select_from(participant_join).where(sessions)),
+        },
+        "group_people": {
+            "named": _count(select(func.count(func.distinct(SessionParticipant.client_id)))
+                            .select_from(participant_join).where(sessions)),
+            "anonymous": _count(select(func.coalesce(func.sum(GroupSession.anonymous_count), 0))
+                                .select_from(session_join).where(sessions)),
+        },
+        "group_count_estimated": _count(
+            select(func.count(GroupSession.id)).select_from(session_join)
+            .where(sessions, GroupSession.count_basis == "estimate", GroupSession.anonymous_count > 0)),
+        "group_kind_sessions": _grouped(Group.kind, sessions, source=session_join),
+        "helper_minutes": _grouped(HelperHours.kind, hours, aggregate=func.sum(HelperHours.minutes)),
+        "helper_people": _grouped(HelperHours.kind, hours,
+                                  aggregate=func.count(func.distinct(HelperHours.user_id))),
         "goals": {
-            "set": _count(select(func.count(Goal.id)).where(period.moments(Goal.created_at))),
-            "reviewed": _count(select(func.count(func.distinct(GoalReview.goal_id))).where(
-                period.days(GoalReview.on))),
+            "set": _count(select(func.count(Goal.id)).where(period.moments(Goal.created_at),
+                                                            scope(Goal.client_id))),
+            "reviewed": _count(select(func.count(func.distinct(GoalReview.goal_id))).where(reviews)),
         },
         "goal_status": _grouped(Goal.status, goals_in_period),
     }
     for question in REVIEW_QUESTIONS:
-        figures[f"review_{question}"] = _grouped(getattr(GoalReview, question),
-                                                 period.days(GoalReview.on))
+        figures[f"review_{question}"] = _grouped(getattr(GoalReview, question), reviews)
     return figures
 
 
@@ -297,6 +351,24 @@ def build_report(counts: dict, period: Period, threshold: int) -> Report:
                      "consents_withdrawn": _l("Consents withdrawn"),
                  }, t),
     ])
+    groups = Section("groups", str(_l("Group activities and volunteer hours")), [
+        _singles("groups", _l("Group activities"), _l("records"), counts["groups"], {
+            "groups_met": _l("Groups that met"), "sessions": _l("Sessions held"),
+            "visits": _l("Visits by named participants"),
+        }, t),
+        _singles("group_people", _l("Named participants"), people,
+                 {"named": counts["group_people"]["named"]},
+                 {"named": _l("Clients who took part in a group")}, t),
+        _singles("group_anonymous", _l("Others present, not named"), people,
+                 {"anonymous": counts["group_people"]["anonymous"]},
+                 {"anonymous": _l("Head count of those not named, added over the sessions")}, t,
+                 basis=ESTIMATE if counts["group_count_estimated"] else RECORDED),
+        _breakdown("group_kind_sessions", _l("Sessions by kind of group"), _l("sessions"),
+                   counts["group_kind_sessions"], GROUP_KINDS, _group_kind_labels(), t),
+        _singles("helper_people", _l("Peer supporters and volunteers who recorded hours"), people,
+                 counts["helper_people"], _helper_labels(), t),
+        _hours_table(counts, t),
+    ])
     results = Section("results", str(_l("Results")), [
         _singles("goals", _l("Goals"), goals, counts["goals"], {
             "set": _l("Goals set"), "reviewed": _l("Goals reviewed")}, t),
@@ -312,8 +384,30 @@ def build_report(counts: dict, period: Period, threshold: int) -> Report:
     for question, title in questions.items():
         results.tables.append(_breakdown(f"review_{question}", title, reviews,
                                          counts[f"review_{question}"], ANSWERS, answers, t))
-    return Report(period, t, [reached, activity, results])
+    return Report(period, t, [reached, activity, groups, results])
 
 
 def _errand_labels() -> dict:
     return {k: str(v) for k, v in TYPE_LABELS.items()}
+
+
+def _group_kind_labels() -> dict:
+    return {k: str(v) for k, v in KIND_LABELS.items()}
+
+
+def _helper_labels() -> dict:
+    return {k: str(v) for k, v in HELPER_KIND_LABELS.items()}
+
+
+def _hours_table(counts: dict, threshold: int) -> Table:
+    """Hours by peer supporters and by volunteers; hidden (×) where fewer than the threshold of
+    people recorded them, so that no one person's hours show."""
+    rows = []
+    for kind, label in _helper_labels().items():
+        minutes = counts["helper_minutes"].get(kind, 0)
+        people = counts["helper_people"].get(kind, 0)
+        value = round(minutes / 60)
+        cell = Cell(value, suppression.HIDDEN if 0 < people < threshold else suppression.SHOWN)
+        rows.append(Row(kind, label, cell, cell.text(threshold), value if cell.shown else None, ""))
+    return Table("helper_hours", str(_l("Unpaid hours (no employment contract)")), str(_l("hours")),
+                 RECORDED, rows, None, "bar")
