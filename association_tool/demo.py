@@ -151,7 +151,7 @@ def _load_features(today) -> None:
     """Let each feature add its own demo records (consents, errands, meetings) when present."""
     import importlib
 
-    for name in ("consents", "errands", "meetings"):
+    for name in ("consents", "errands", "meetings", "groups"):
         try:
             module = importlib.import_module(f"{__package__}.{name}.demo")
         except ModuleNotFoundError:

@@ -23,6 +23,7 @@ from association_tool.models import (Client, Contact, ContactPerson, Goal, Netwo
                                      Organisation, PeerPairing, User)
 from association_tool.models.consents import ContactAgreement
 from association_tool.models.errands import Errand
+from association_tool.models.groups import FundedActivity, Group
 from association_tool.models.meetings import NetworkMeeting
 from association_tool.timeutil import local_today
 
@@ -64,6 +65,10 @@ EXCLUDED = {
     "directory.new": "makes a new organisation", "directory.add_person": "adds a person",
     "directory.archive": "an action button", "directory.archive_person": "an action button",
     "directory.import_csv": "imports a file", "directory.import_confirm": "imports a file",
+    "groups.new": "makes a new group", "groups.new_session": "records a new session",
+    "groups.add_participant": "adds a participant", "groups.remove_participant": "an action button",
+    "groups.add_session_hours": "records new hours", "groups.hours": "records new hours",
+    "groups.remove_hours": "an action button", "groups.activities": "adds a new activity",
 }
 
 # Tables and columns that record that a save happened rather than what was saved.
@@ -293,6 +298,12 @@ def _association_cases() -> list[tuple[str, str, str]]:
             person_id=person.id)
     for user in db.session.scalars(select(User)):
         add("admin.user_edit", None, user_id=user.id)
+    for group in db.session.scalars(select(Group)):
+        add("groups.edit", None, group_id=group.id)
+        for session in group.sessions:
+            add("groups.edit_session", None, group_id=group.id, session_id=session.id)
+    for activity in db.session.scalars(select(FundedActivity)):
+        add("groups.edit_activity", None, activity_id=activity.id)
     add("admin.settings", None)
     add("admin.two_factor_policy", url_for("admin.settings"))
     add("admin.errand_defaults", None)

@@ -42,7 +42,7 @@ class GroupForm(AppForm):
     def values(self) -> dict:
         values = {"name": self.name.data, "kind": self.kind.data,
                   "activity_id": self.activity_id.data}
-        if hasattr(self, "archived"):
+        if self.archived is not None:
             values["archived"] = bool(self.archived.data)
         return values
 

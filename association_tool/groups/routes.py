@@ -268,7 +268,7 @@ def _hours_page(form=None, status=200):
         select(HelperHours).where(HelperHours.on >= since)
         .options(selectinload(HelperHours.user), selectinload(HelperHours.activity))
         .order_by(HelperHours.on.desc(), HelperHours.id.desc()).limit(200)).all()
-    return render_template("groups/hours.html", form=form or _hours_form(), entries=entries,
+    return render_template("groups/hours.html", hours_form=form or _hours_form(), entries=entries,
                            since=since, **_labels()), status
 
 

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
-from ..forms import AppForm, sensible_date
+from ..forms import AppForm, optional_id, sensible_date
 
 MAX_DAYS = 5 * 366
 LANGUAGES = (("fi", "suomi"), ("sv", "svenska"), ("en", "English"))
@@ -21,6 +21,8 @@ class PeriodForm(AppForm):
                       render_kw={"required": True})
     end = DateField(_l("To"), validators=[Optional(), sensible_date],
                     render_kw={"required": True})
+    activity = SelectField(_l("Funded activity"), choices=[], coerce=optional_id,
+                           validate_choice=False, validators=[Optional()])
     lang = SelectField(_l("Language of the PDF"), choices=LANGUAGES, validators=[Optional()],
                        validate_choice=False)
 
@@ -30,6 +32,17 @@ class PeriodForm(AppForm):
                 raise ValidationError(_l("The end cannot be before the start."))
             if (field.data - self.start.data).days > MAX_DAYS:
                 raise ValidationError(_l("Choose a period of at most five years."))
+
+    def __init__(self, *args, activity_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.activity.choices = list(activity_choices)
+
+    def validate_activity(self, field):
+        if field.data is not None and str(field.data) not in {c[0] for c in self.activity.choices}:
+            raise ValidationError(_l("Choose an activity from the list."))
+
+    def chosen_activity(self) -> int | None:
+        return None if self.activity.errors else self.activity.data
 
     def validate_lang(self, field):
         if field.data and field.data not in dict(LANGUAGES):

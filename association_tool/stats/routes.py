@@ -13,6 +13,7 @@ from ..database import write_transaction
 from ..pdf import pdf_response, render_pdf
 from ..settings import letterhead, setting_value
 from ..timeutil import local_today
+from ..groups import services as groups
 from . import bp, charts, export, figures, suppression
 from .forms import LANGUAGES, PeriodForm
 
@@ -24,17 +25,40 @@ def threshold() -> int:
     return suppression.clamp_threshold(setting_value(THRESHOLD_KEY) or suppression.DEFAULT_THRESHOLD)
 
 
+def _form() -> PeriodForm:
+    """The period and filter form, read from the address."""
+    return PeriodForm(request.args, activity_choices=groups.activity_choices(
+        keep=_requested_activity(), blank=_("All activities")))
+
+
+def _requested_activity() -> int | None:
+    try:
+        value = int(request.args.get("activity", ""))
+    except ValueError:
+        return None
+    return value if 0 < value < 2**31 else None
+
+
 def _period(form: PeriodForm) -> figures.Period:
     form.validate()
     start, end = form.period_or_default(local_today())
-    return figures.Period(start, end)
+    return figures.Period(start, end, form.chosen_activity())
 
 
 def _logged(what: str, period: figures.Period) -> None:
     """Log the view or export of the figures, with the period and the filters."""
+    detail = f"{what}, {period.start.isoformat()}–{period.end.isoformat()}"
+    if period.activity_id is not None:
+        detail += f", activity {period.activity_id}"
     with write_transaction():
-        audit.record(audit.Action.EXPORT, object_type="statistics",
-                     detail=f"{what}, {period.start.isoformat()}–{period.end.isoformat()}")
+        audit.record(audit.Action.EXPORT, object_type="statistics", detail=detail)
+
+
+def _args(period: figures.Period) -> dict:
+    args = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    if period.activity_id is not None:
+        args["activity"] = period.activity_id
+    return args
 
 
 def _report(period: figures.Period) -> figures.Report:
@@ -60,7 +84,7 @@ def _presets(today: date) -> list[tuple[str, date, date]]:
 @allow(STAFF)
 def index():
     """The figures of a period as tables with pictures beside them."""
-    form = PeriodForm(request.args)
+    form = _form()
     period = _period(form)
     report = _report(period)
     _logged("page", period)
@@ -69,10 +93,11 @@ def index():
         lang = "fi"
     if not form.lang.data:
         form.lang.data = lang
-    args = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    args = _args(period)
+    activity_name = dict(form.activity.choices).get(str(period.activity_id)) if period.activity_id else None
     response = Response(render_template(
         "stats/index.html", form=form, report=report, chart=charts.chart,
-        presets=_presets(local_today()), args=args,
+        presets=_presets(local_today()), args=args, activity_name=activity_name,
         csv_url=url_for("stats.report_csv", **args)))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -84,7 +109,7 @@ def report_csv():
     """The figures as a spreadsheet file."""
     if htmx.is_htmx():
         return htmx.full_redirect(request.full_path)
-    form = PeriodForm(request.args)
+    form = _form()
     period = _period(form)
     data = export.report_csv(_report(period))
     _logged("csv", period)
@@ -102,7 +127,7 @@ def report_pdf():
     """The figures as a PDF report in Finnish, Swedish or English."""
     if htmx.is_htmx():
         return htmx.full_redirect(request.full_path)
-    form = PeriodForm(request.args)
+    form = _form()
     period = _period(form)
     lang = form.lang.data if form.lang.data in dict(LANGUAGES) else "fi"
     counts = figures.count_figures(period)
@@ -110,7 +135,9 @@ def report_pdf():
         report = figures.build_report(counts, period, threshold())
         title = _("Statistics %(start)s – %(end)s", start=period.start.strftime("%d.%m.%Y"),
                   end=period.end.strftime("%d.%m.%Y"))
+    activity_name = (dict(form.activity.choices).get(str(period.activity_id))
+                     if period.activity_id else None)
     document = render_pdf("pdf/statistics.html", title=title, lang=lang, report=report,
-                          **letterhead())
+                          activity_name=activity_name, **letterhead())
     _logged(f"pdf {lang}", period)
     return pdf_response(document, f"tilastot-{period.start.isoformat()}-{period.end.isoformat()}.pdf")
