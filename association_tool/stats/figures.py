@@ -88,6 +88,17 @@ def _grouped(column, *conditions, source=None, aggregate=None) -> dict[str, int]
     return {("" if key is None else str(key)): int(n or 0) for key, n in db.session.execute(query)}
 
 
+def _margins(*columns, conditions) -> list[dict[str, int]]:
+    """Count rows per combination of the columns in one query; return each column's totals."""
+    query = select(*columns, func.count()).where(*conditions).group_by(*columns)
+    margins: list[dict[str, int]] = [{} for _ in columns]
+    for *keys, n in db.session.execute(query):
+        for margin, key in zip(margins, keys):
+            key = "" if key is None else str(key)
+            margin[key] = margin.get(key, 0) + int(n)
+    return margins
+
+
 def _count(query) -> int:
     return int(db.session.execute(query).scalar() or 0)
 
@@ -166,24 +177,30 @@ def count_figures(period: Period) -> dict:
         SessionParticipant.__table__, SessionParticipant.session_id == GroupSession.id)
     hours = and_(period.days(HelperHours.on), period.tagged(HelperHours.activity_id))
 
+    # One grouped query per population, its margins added up here: the clients reached are
+    # found once, the period's contacts and errands read once.
+    reached_by = _margins(Client.level, band, Client.referral_source, conditions=[in_reached])
+    contacts_by = _margins(Contact.channel, _month(Contact.on), conditions=[contacts])
+    errands_by = _margins(Errand.type, case((Errand.companion_id.is_(None), "alone"),
+                                            else_="accompanied"), conditions=[errands])
+
     figures = {
         "people": {
-            "reached": _count(select(func.count()).select_from(reached)),
+            "reached": sum(reached_by[0].values()),
             "new": _count(select(func.count(Client.id)).where(period.days(Client.start_date),
                                                               scope(Client.id))),
             "ended": _count(select(func.count(func.distinct(ClientEnding.client_id))).where(ended)),
             "anonymous_contacts": _count(select(func.count(Contact.id)).where(anonymous)),
         },
-        "level": _grouped(Client.level, in_reached),
-        "age_group": _grouped(band, in_reached),
-        "referral": _grouped(Client.referral_source, in_reached),
+        "level": reached_by[0],
+        "age_group": reached_by[1],
+        "referral": reached_by[2],
         "end_reason": _grouped(ClientEnding.reason, ended),
         "anonymous_age_group": _grouped(func.coalesce(Contact.age_group, "unknown"), anonymous),
-        "contact_channel": _grouped(Contact.channel, contacts),
-        "contact_month": _grouped(_month(Contact.on), contacts),
-        "errand_type": _grouped(Errand.type, errands),
-        "errand_accompanied": _grouped(
-            case((Errand.companion_id.is_(None), "alone"), else_="accompanied"), errands),
+        "contact_channel": contacts_by[0],
+        "contact_month": contacts_by[1],
+        "errand_type": errands_by[0],
+        "errand_accompanied": errands_by[1],
         "activity": {
             "meetings_held": _count(select(func.count(NetworkMeeting.id)).where(held)),
             "agreements_in_force": _count(select(func.count(func.distinct(
