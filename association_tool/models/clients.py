@@ -165,7 +165,9 @@ class Goal(db.Model):
 
     __tablename__ = "goal"
     __table_args__ = (Index("ix_goal_client_status", "client_id", "status"),
-                      Index("ix_goal_review_date", "review_date"))
+                      Index("ix_goal_review_date", "review_date"),
+                      # The goals set in a period (stats/figures.py).
+                      Index("ix_goal_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
@@ -232,7 +234,10 @@ class Contact(db.Model):
 
     __tablename__ = "contact"
     __table_args__ = (Index("ix_contact_client_on", "client_id", "on"),
-                      Index("ix_contact_on", "on"))
+                      Index("ix_contact_on", "on"),
+                      # A period's contacts by channel and the clients they reached, read from
+                      # the index alone (stats/figures.py).
+                      Index("ix_contact_on_channel_client", "on", "channel", "client_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))

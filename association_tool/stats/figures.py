@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, or_, select, true, union
+from sqlalchemy import and_, case, func, literal, or_, select, true
 
 from ..errands.texts import TYPE_LABELS
 from ..extensions import db
@@ -88,9 +88,11 @@ def _grouped(column, *conditions, source=None, aggregate=None) -> dict[str, int]
     return {("" if key is None else str(key)): int(n or 0) for key, n in db.session.execute(query)}
 
 
-def _margins(*columns, conditions) -> list[dict[str, int]]:
+def _margins(*columns, conditions, source=None) -> list[dict[str, int]]:
     """Count rows per combination of the columns in one query; return each column's totals."""
     query = select(*columns, func.count()).where(*conditions).group_by(*columns)
+    if source is not None:
+        query = query.select_from(source)
     margins: list[dict[str, int]] = [{} for _ in columns]
     for *keys, n in db.session.execute(query):
         for margin, key in zip(margins, keys):
@@ -103,26 +105,35 @@ def _count(query) -> int:
     return int(db.session.execute(query).scalar() or 0)
 
 
-def _reached_ids(period: Period):
-    """The ids of the clients with any recorded event in the period, as a subquery."""
+def _reached(period: Period):
+    """A condition on the client: any recorded event in the period (and the chosen activity).
+
+    Asked per client with an index probe each (EXISTS … OR EXISTS …, the likeliest first), which
+    reads far less than gathering every event of the period and removing duplicates.
+    """
+    def days(column):
+        return period.days(column)
+
     held = NetworkMeeting.status.in_(HELD_MEETINGS)
-    parts = [
-        select(Client.id.label("client_id")).where(period.days(Client.start_date)),
-        select(Contact.client_id).where(Contact.client_id.is_not(None), period.days(Contact.on)),
-        select(Errand.client_id).where(period.days(Errand.on)),
-        select(NetworkMeeting.client_id).where(held, period.days(NetworkMeeting.meeting_date)),
-        select(Goal.client_id).join(GoalReview, GoalReview.goal_id == Goal.id)
-        .where(period.days(GoalReview.on)),
-        select(Goal.client_id).join(GoalProgress, GoalProgress.goal_id == Goal.id)
-        .where(period.days(GoalProgress.on)),
-        select(ClientEnding.client_id).where(period.days(ClientEnding.end_date)),
-        select(Consent.client_id).where(period.days(Consent.given_on)),
-        select(SessionParticipant.client_id)
-        .join(GroupSession, GroupSession.id == SessionParticipant.session_id)
-        .where(period.days(GroupSession.on)),
-    ]
-    ids = union(*parts).subquery()
-    return select(ids.c.client_id).where(period.of_clients(ids.c.client_id)).subquery()
+    events = or_(
+        days(Client.start_date),
+        select(Contact.id).where(Contact.client_id == Client.id, days(Contact.on)).exists(),
+        select(SessionParticipant.id).join(GroupSession, GroupSession.id == SessionParticipant.session_id)
+        .where(SessionParticipant.client_id == Client.id, days(GroupSession.on)).exists(),
+        select(Errand.id).where(Errand.client_id == Client.id, days(Errand.on)).exists(),
+        select(NetworkMeeting.id).where(NetworkMeeting.client_id == Client.id, held,
+                                        days(NetworkMeeting.meeting_date)).exists(),
+        select(GoalReview.id).join(Goal, Goal.id == GoalReview.goal_id)
+        .where(Goal.client_id == Client.id, days(GoalReview.on)).exists(),
+        select(GoalProgress.id).join(Goal, Goal.id == GoalProgress.goal_id)
+        .where(Goal.client_id == Client.id, days(GoalProgress.on)).exists(),
+        select(ClientEnding.id).where(ClientEnding.client_id == Client.id,
+                                      days(ClientEnding.end_date)).exists(),
+        select(Consent.id).where(Consent.client_id == Client.id, days(Consent.given_on)).exists(),
+    )
+    if period.activity_id is None:
+        return events
+    return and_(Client.activity_id == period.activity_id, events)
 
 
 def _age_band(end_year: int):
@@ -134,18 +145,9 @@ def _age_band(end_year: int):
         else_="65_plus")
 
 
-def _month(column):
-    """'YYYY-MM' of a date column, on either database."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
-
-
 def count_figures(period: Period) -> dict:
     """Every figure of the report as plain counts: {table key: {row key: count}}."""
     scope = period.of_clients
-    reached = _reached_ids(period)
-    in_reached = Client.id.in_(select(reached.c.client_id))
     band = _age_band(period.end.year)
     ended = and_(period.days(ClientEnding.end_date), ClientEnding.reopened_at.is_(None),
                  scope(ClientEnding.client_id))
@@ -179,10 +181,20 @@ def count_figures(period: Period) -> dict:
 
     # One grouped query per population, its margins added up here: the clients reached are
     # found once, the period's contacts and errands read once.
-    reached_by = _margins(Client.level, band, Client.referral_source, conditions=[in_reached])
-    contacts_by = _margins(Contact.channel, _month(Contact.on), conditions=[contacts])
+    reached_by = _margins(Client.level, band, Client.referral_source,
+                          conditions=[_reached(period)])
+    # By day and channel: the index (on, channel, client_id) gives the groups in order, with no
+    # sorting; the days are added up into months here.
+    by_day = _margins(Contact.channel, Contact.on, conditions=[contacts])
+    contacts_by = [by_day[0], {}]
+    for day, n in by_day[1].items():
+        contacts_by[1][day[:7]] = contacts_by[1].get(day[:7], 0) + n
     errands_by = _margins(Errand.type, case((Errand.companion_id.is_(None), "alone"),
                                             else_="accompanied"), conditions=[errands])
+
+    goals_by = _margins(Goal.status, case((period.moments(Goal.created_at), "set"),
+                                          else_="reviewed_only"),
+                        conditions=[goals_in_period])
 
     figures = {
         "people": {
@@ -232,11 +244,10 @@ def count_figures(period: Period) -> dict:
         "helper_people": _grouped(HelperHours.kind, hours,
                                   aggregate=func.count(func.distinct(HelperHours.user_id))),
         "goals": {
-            "set": _count(select(func.count(Goal.id)).where(period.moments(Goal.created_at),
-                                                            scope(Goal.client_id))),
+            "set": goals_by[1].get("set", 0),
             "reviewed": _count(select(func.count(func.distinct(GoalReview.goal_id))).where(reviews)),
         },
-        "goal_status": _grouped(Goal.status, goals_in_period),
+        "goal_status": goals_by[0],
     }
     for question in REVIEW_QUESTIONS:
         figures[f"review_{question}"] = _grouped(getattr(GoalReview, question), reviews)

@@ -1,5 +1,6 @@
 """Funded activities, group activities with sessions and participants, the hours of peer
-supporters and volunteers, and a client's funded activity.
+supporters and volunteers, a client's funded activity, and an index that answers a period's
+contacts and goals for the statistics.
 
 Revision ID: 0018_f_stats
 Revises: 0017
@@ -83,6 +84,9 @@ def upgrade():
     op.create_index('ix_helper_hours_on', 'helper_hours', ['on'], unique=False)
     op.create_index(op.f('ix_helper_hours_session_id'), 'helper_hours', ['session_id'], unique=False)
     op.create_index(op.f('ix_helper_hours_user_id'), 'helper_hours', ['user_id'], unique=False)
+    op.create_index('ix_contact_on_channel_client', 'contact', ['on', 'channel', 'client_id'],
+                    unique=False)
+    op.create_index('ix_goal_created_at', 'goal', ['created_at'], unique=False)
     # A plain ADD COLUMN (with its reference): SQLite adds it in place, so the client table is
     # not rebuilt and keeps its triggers (migration 0010).
     if op.get_bind().dialect.name == 'sqlite':
@@ -95,6 +99,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_goal_created_at', table_name='goal')
+    op.drop_index('ix_contact_on_channel_client', table_name='contact')
     if op.get_bind().dialect.name == 'sqlite':
         op.execute('ALTER TABLE client DROP COLUMN activity_id')
     else:
