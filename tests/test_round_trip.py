@@ -304,6 +304,7 @@ def _association_cases() -> list[tuple[str, str, str]]:
             add("groups.edit_session", None, group_id=group.id, session_id=session.id)
     for activity in db.session.scalars(select(FundedActivity)):
         add("groups.edit_activity", None, activity_id=activity.id)
+    add("stats.settings", None)
     add("admin.settings", None)
     add("admin.two_factor_policy", url_for("admin.settings"))
     add("admin.errand_defaults", None)

@@ -204,3 +204,15 @@ def test_the_pdf_holds_the_figures_and_no_client_name(client, staff, association
         assert "<5" in text and " 20 " in text and " 16" not in text
         for name in NAMES:
             assert name not in text
+
+
+def test_admins_set_the_threshold_and_the_report_follows_it(client, admin, staff, association):
+    login(client, admin)
+    assert client.post("/admin/statistics", data={"threshold": "2"}).status_code == 422
+    response = client.post("/admin/statistics", data={"threshold": "abc"})
+    assert response.status_code == 422 and 'value="abc"' in response.get_data(as_text=True)
+    assert client.post("/admin/statistics", data={"threshold": "8"}).status_code == 303
+    login(client, staff)
+    assert client.get("/admin/statistics").status_code == 403
+    page = client.get("/stats?start=2025-01-01&end=2025-12-31").get_data(as_text=True)
+    assert "&lt;8" in page and "&lt;5" not in page

@@ -2,16 +2,17 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField
-from wtforms.validators import Optional, ValidationError
+from wtforms import DateField, IntegerField, SelectField
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from ..forms import AppForm, optional_id, sensible_date
+from .suppression import MAX_THRESHOLD, MIN_THRESHOLD
 
 MAX_DAYS = 5 * 366
 LANGUAGES = (("fi", "suomi"), ("sv", "svenska"), ("en", "English"))
 
 
-class PeriodForm(AppForm):
+class StatsFilterForm(AppForm):
     """Read from the address (GET): changes nothing, so no CSRF token."""
 
     class Meta(AppForm.Meta):
@@ -50,6 +51,16 @@ class PeriodForm(AppForm):
 
     def period_or_default(self, today: date) -> tuple[date, date]:
         """The chosen period, or this calendar year when nothing valid was chosen."""
-        if self.start.data and self.end.data and not self.errors:
+        if self.start.data and self.end.data and not (self.start.errors or self.end.errors):
             return self.start.data, self.end.data
         return date(today.year, 1, 1), date(today.year, 12, 31)
+
+
+class ThresholdForm(AppForm):
+    """The smallest number of people a report shows as a number."""
+
+    threshold = IntegerField(
+        _l("Smallest number shown"),
+        validators=[InputRequired(), NumberRange(min=MIN_THRESHOLD, max=MAX_THRESHOLD)],
+        description=_l("Smaller numbers of people show as <N in statistics, and a further number "
+                       "is hidden where a small one could be worked out. 5 is usual."))

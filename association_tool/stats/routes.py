@@ -3,19 +3,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Response, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from .. import audit, htmx
-from ..access import STAFF, allow
+from ..access import ADMIN, STAFF, allow
 from ..database import write_transaction
 from ..pdf import pdf_response, render_pdf
-from ..settings import letterhead, setting_value
+from ..extensions import db
+from ..settings import letterhead, setting_value, store_setting
 from ..timeutil import local_today
 from ..groups import services as groups
 from . import bp, charts, export, figures, suppression
-from .forms import LANGUAGES, PeriodForm
+from .forms import LANGUAGES, StatsFilterForm, ThresholdForm
 
 THRESHOLD_KEY = "stats_threshold"
 
@@ -25,9 +26,9 @@ def threshold() -> int:
     return suppression.clamp_threshold(setting_value(THRESHOLD_KEY) or suppression.DEFAULT_THRESHOLD)
 
 
-def _form() -> PeriodForm:
+def _form() -> StatsFilterForm:
     """The period and filter form, read from the address."""
-    return PeriodForm(request.args, activity_choices=groups.activity_choices(
+    return StatsFilterForm(request.args, activity_choices=groups.activity_choices(
         keep=_requested_activity(), blank=_("All activities")))
 
 
@@ -39,7 +40,7 @@ def _requested_activity() -> int | None:
     return value if 0 < value < 2**31 else None
 
 
-def _period(form: PeriodForm) -> figures.Period:
+def _period(form: StatsFilterForm) -> figures.Period:
     form.validate()
     start, end = form.period_or_default(local_today())
     return figures.Period(start, end, form.chosen_activity())
@@ -141,3 +142,24 @@ def report_pdf():
                           activity_name=activity_name, **letterhead())
     _logged(f"pdf {lang}", period)
     return pdf_response(document, f"tilastot-{period.start.isoformat()}-{period.end.isoformat()}.pdf")
+
+
+@bp.route("/admin/statistics", methods=["GET", "POST"])
+@allow(ADMIN)
+def settings():
+    """The suppression threshold of the statistics."""
+    if request.method == "GET":
+        form = ThresholdForm(formdata=None)
+        form.threshold.data = threshold()
+        return render_template("stats/settings.html", form=form)
+    form = ThresholdForm(request.form)
+    if form.validate_on_submit():
+        # The default is not stored: saving it unchanged changes nothing.
+        if form.threshold.data != threshold() and store_setting(THRESHOLD_KEY,
+                                                                 str(form.threshold.data)):
+            audit.record(audit.Action.UPDATE, object_type="setting", object_id=THRESHOLD_KEY,
+                         detail=str(form.threshold.data))
+        db.session.commit()
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("stats.settings"), 303)
+    return render_template("stats/settings.html", form=form), 422
