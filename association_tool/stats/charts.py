@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from .figures import Table
 
 WIDTH = 560
-LABEL_WIDTH = 220
+LABEL_WIDTH = 230
 BAR_HEIGHT = 18
 ROW_HEIGHT = 26
 BAR_COLOUR = "#2a6f97"
@@ -96,5 +96,5 @@ def chart(table: Table) -> Markup:
     return Markup("")
 
 
-def _clip(label: str, limit: int = 34) -> str:
+def _clip(label: str, limit: int = 30) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"

@@ -94,6 +94,8 @@ def index():
         lang = "fi"
     if not form.lang.data:
         form.lang.data = lang
+    if not form.errors:  # show the period used, also when none was given
+        form.start.data, form.end.data = period.start, period.end
     args = _args(period)
     activity_name = dict(form.activity.choices).get(str(period.activity_id)) if period.activity_id else None
     response = Response(render_template(
