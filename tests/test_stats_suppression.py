@@ -83,3 +83,34 @@ def test_two_cells_the_total_would_pin_hide_the_total_or_a_zero():
 def test_single_figures_and_the_threshold_setting():
     assert single(0, 5).text(5) == "0" and single(4, 5).text(5) == "<5" and single(5, 5).text(5) == "5"
     assert clamp_threshold("7") == 7 and clamp_threshold("x") == 5 and clamp_threshold(1) == 3
+
+
+def test_a_total_hidden_in_one_table_is_hidden_wherever_it_shows():
+    """Three levels of four clients each: the total 12 would pin every '<5' at 4, so it is
+    hidden; the clients reached (the same 12) and the other tables' totals are hidden with it."""
+    from datetime import date
+
+    from association_tool.stats import figures
+
+    counts = {"people": {"reached": 12, "new": 12, "ended": 0, "anonymous_contacts": 0},
+              "level": {"advice": 4, "client_guidance": 4, "intensive": 4},
+              "age_group": {"30_44": 12}, "referral": {"self": 12}, "end_reason": {},
+              "anonymous_age_group": {}, "contact_channel": {}, "contact_month": {},
+              "errand_type": {}, "errand_accompanied": {},
+              "activity": {}, "groups": {}, "group_people": {"named": 0, "anonymous": 0},
+              "group_count_estimated": 0, "group_kind_sessions": {}, "helper_minutes": {},
+              "helper_people": {}, "goals": {}, "goal_status": {},
+              **{f"review_{q}": {} for q in figures.REVIEW_QUESTIONS}}
+    period = figures.Period(date(2025, 1, 1), date(2025, 12, 31))
+    from association_tool import create_app  # labels need an app for their language
+    import os
+    os.environ.setdefault("SECRET_KEY", "test")
+    with create_app().test_request_context():
+        report = figures.build_report(counts, period, 5)
+    assert [r.text for r in report.table("level").rows] == ["<5", "<5", "<5"]
+    assert report.table("level").total.text == "×"
+    assert {r.key: r.text for r in report.table("people").rows}["reached"] == "×"
+    assert report.table("age_group").total.text == "×" and report.table("referral").total.text == "×"
+    assert all(r.share == "" for r in report.table("age_group").rows)
+    # The twelve in one age band would give the total back: they hide too.
+    assert {r.key: r.text for r in report.table("age_group").rows}["30_44"] == "×"

@@ -412,7 +412,44 @@ def build_report(counts: dict, period: Period, threshold: int) -> Report:
     for question, title in questions.items():
         results.tables.append(_breakdown(f"review_{question}", title, reviews,
                                          counts[f"review_{question}"], ANSWERS, answers, t))
-    return Report(period, t, [reached, activity, groups, results])
+    report = Report(period, t, [reached, activity, groups, results])
+    _hide_shared_totals(report)
+    return report
+
+
+# Tables that count the same population, and the figure that gives it alone: the total one of
+# them had to hide must not show in another.
+SHARED_TOTALS = (
+    (("level", "age_group", "referral"), ("people", "reached")),
+    (("end_reason",), ("people", "ended")),
+    (("anonymous_age_group",), ("people", "anonymous_contacts")),
+    (("contact_channel", "contact_month"), None),
+    (("errand_type", "errand_accompanied"), None),
+)
+
+
+def _hide_shared_totals(report: Report) -> None:
+    """Where one table hid its total, hide it in the tables and the figure that share it."""
+    for keys, single in SHARED_TOTALS:
+        tables = [report.table(key) for key in keys]
+        if all(table.total.cell.shown for table in tables):
+            continue
+        rows = [table.total for table in tables]
+        if single is not None:
+            rows += [row for row in report.table(single[0]).rows if row.key == single[1]]
+        for row in rows:
+            if row.cell.shown:
+                row.cell = Cell(row.cell.value, suppression.HIDDEN)
+                row.text, row.number, row.share = row.cell.text(report.threshold), None, ""
+        for table in tables:  # no share can be worked out of a hidden total
+            for row in table.rows:
+                row.share = ""
+            # Nor the total from cells that all show: the largest then hides too.
+            if all(row.cell.shown for row in table.rows):
+                largest = max(table.rows, key=lambda row: row.cell.value)
+                if largest.cell.value:
+                    largest.cell = Cell(largest.cell.value, suppression.HIDDEN)
+                    largest.text, largest.number = largest.cell.text(report.threshold), None
 
 
 def _errand_labels() -> dict:
