@@ -216,3 +216,31 @@ def test_admins_set_the_threshold_and_the_report_follows_it(client, admin, staff
     assert client.get("/admin/statistics").status_code == 403
     page = client.get("/stats?start=2025-01-01&end=2025-12-31").get_data(as_text=True)
     assert "&lt;8" in page and "&lt;5" not in page
+
+
+def test_the_figures_read_no_text_column_and_load_no_rows(association):
+    """Every query aggregates (COUNT/SUM with GROUP BY) and none names a free-text column."""
+    import re
+
+    from sqlalchemy import event
+
+    statements = []
+
+    def remember(conn, cursor, statement, params, context, many):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        figures.count_figures(YEAR)
+        figures.count_figures(figures.Period(YEAR.start, YEAR.end, activity_id=1))
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert statements
+    text_columns = re.compile(r"\.(display_name|full_name|search_text|note|text|about|means|"
+                              r"client_comment|final_evaluation|continuation_plan|staff_notes|"
+                              r"contact_notes|referral_note|name|email|phone)\b")
+    for statement in statements:
+        assert not text_columns.search(statement), statement
+        assert re.search(r"\b(count|sum)\(", statement, re.IGNORECASE), statement
