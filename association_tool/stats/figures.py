@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, or_, select, true
+from sqlalchemy import and_, case, func, literal, or_, select, true, union_all
 
 from ..errands.texts import TYPE_LABELS
 from ..extensions import db
@@ -108,14 +108,47 @@ def _count(query) -> int:
 def _reached(period: Period):
     """A condition on the client: any recorded event in the period (and the chosen activity).
 
-    Asked per client with an index probe each (EXISTS … OR EXISTS …, the likeliest first), which
-    reads far less than gathering every event of the period and removing duplicates.
+    SQLite asks per client with an index probe each (EXISTS … OR EXISTS …, the likeliest first),
+    which reads far less there than gathering every event of the period; PostgreSQL gathers them
+    into one hash (the bench's 100,000 clients on a busy machine: PostgreSQL 0.6 s hashed against
+    0.8 s probed; SQLite 0.7-0.9 s probed against about 3 s gathered).
     """
+    held = NetworkMeeting.status.in_(HELD_MEETINGS)
+    if db.session.get_bind().dialect.name == "postgresql":
+        events = Client.id.in_(_reached_ids(period, held))
+    else:
+        events = _reached_exists(period, held)
+    if period.activity_id is None:
+        return events
+    return and_(Client.activity_id == period.activity_id, events)
+
+
+def _reached_ids(period: Period, held):
+    """Every client id with an event in the period, duplicates and all: PostgreSQL hashes them
+    once (a hashed subplan), faster there than a probe per client."""
+    days = period.days
+    return union_all(
+        select(Client.id).where(days(Client.start_date)),
+        select(Contact.client_id).where(days(Contact.on), Contact.client_id.is_not(None)),
+        select(SessionParticipant.client_id)
+        .join(GroupSession, GroupSession.id == SessionParticipant.session_id)
+        .where(days(GroupSession.on)),
+        select(Errand.client_id).where(days(Errand.on)),
+        select(NetworkMeeting.client_id).where(held, days(NetworkMeeting.meeting_date)),
+        select(Goal.client_id).join(GoalReview, GoalReview.goal_id == Goal.id)
+        .where(days(GoalReview.on)),
+        select(Goal.client_id).join(GoalProgress, GoalProgress.goal_id == Goal.id)
+        .where(days(GoalProgress.on)),
+        select(ClientEnding.client_id).where(days(ClientEnding.end_date)),
+        select(Consent.client_id).where(days(Consent.given_on)))
+
+
+def _reached_exists(period: Period, held):
+    """Any event in the period, asked per client (SQLite: an index probe each)."""
     def days(column):
         return period.days(column)
 
-    held = NetworkMeeting.status.in_(HELD_MEETINGS)
-    events = or_(
+    return or_(
         days(Client.start_date),
         select(Contact.id).where(Contact.client_id == Client.id, days(Contact.on)).exists(),
         select(SessionParticipant.id).join(GroupSession, GroupSession.id == SessionParticipant.session_id)
@@ -131,9 +164,6 @@ def _reached(period: Period):
                                       days(ClientEnding.end_date)).exists(),
         select(Consent.id).where(Consent.client_id == Client.id, days(Consent.given_on)).exists(),
     )
-    if period.activity_id is None:
-        return events
-    return and_(Client.activity_id == period.activity_id, events)
 
 
 def _age_band(end_year: int):
