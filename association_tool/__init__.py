@@ -157,17 +157,20 @@ def register_blueprints(app: Flask) -> None:
     from .errands import bp as errands_bp
     from .feedback import bp as feedback_bp
     from .goals import bp as goals_bp
+    from .groups import bp as groups_bp
     from .health import bp as health_bp
     from .lifecycle import bp as lifecycle_bp
     from .main import bp as main_bp
     from .meetings import bp as meetings_bp
     from .network import bp as network_bp
     from .referrals import bp as referrals_bp
+    from .stats import bp as stats_bp
     from .tasks import bp as tasks_bp
 
     for blueprint in (auth_bp, main_bp, admin_bp, clients_bp, goals_bp, contacts_bp, tasks_bp,
                       directory_bp, network_bp, errands_bp, meetings_bp, consents_bp,
-                      agreements_bp, health_bp, feedback_bp, referrals_bp, lifecycle_bp):
+                      agreements_bp, health_bp, feedback_bp, referrals_bp, lifecycle_bp,
+                      groups_bp, stats_bp):
         app.register_blueprint(blueprint)
     # Static files are open to everyone; the declaration keeps the route walk honest.
     setattr(app.view_functions["static"], "access_rule", PUBLIC)

@@ -106,6 +106,13 @@ KINDS = {
     "retention review": _l("the retention review"),
     "access_log": _l("the access log"),
     "database": _l("the whole database"),
+    "group": _l("a group"),
+    "group session": _l("a group session"),
+    "group participant": _l("the group participation of %(client)s"),
+    "helper hours": _l("the hours of a peer supporter or volunteer"),
+    "funded activity": _l("a funded activity"),
+    "setting": _l("a setting"),
+    "statistics": _l("the statistics"),
     "settings": _l("the settings"),
     "backup": _l("a backup of the whole database"),
     "directory": _l("the directory"),
@@ -131,6 +138,7 @@ SPECIAL = {
     (Action.UPDATE.value, "anonymise"): _l("anonymised %(client)s"),
     (Action.UPDATE.value, "anonymous_contacts"): _l("emptied the notes of old anonymous contacts"),
     (Action.EXPORT.value, "database"): _l("copied the whole database to another server"),
+    (Action.EXPORT.value, "statistics"): _l("viewed or exported the statistics"),
     (Action.UPDATE.value, "access_log"): _l("archived old entries of the access log"),
 }
 

@@ -152,7 +152,7 @@ def _load_features(today) -> None:
     client past the retention period) when present."""
     import importlib
 
-    for name in ("consents", "errands", "meetings", "referrals", "lifecycle"):
+    for name in ("consents", "errands", "meetings", "referrals", "groups", "lifecycle"):
         try:
             module = importlib.import_module(f"{__package__}.{name}.demo")
         except ModuleNotFoundError:

@@ -28,6 +28,8 @@ from association_tool.models import (AuditEvent, Client, ClientEnding, Contact, 
 from association_tool.models.clients import CONTACT_CHANNELS, LIFE_AREAS
 from association_tool.models.consents import Consent
 from association_tool.models.errands import Errand
+from association_tool.models.groups import (FundedActivity, Group, GroupSession, HelperHours,
+                                            SessionParticipant)
 from association_tool.models.meetings import (MeetingAction, MeetingAddendum, MeetingParticipant,
                                               NetworkMeeting)
 from association_tool.timeutil import local_today, utcnow
@@ -195,6 +197,10 @@ class Scale:
         return self.clients // 5
 
     @property
+    def groups(self) -> int:
+        return max(3, self.clients // 500)
+
+    @property
     def organisations(self) -> int:
         return max(8, self.clients // 250)
 
@@ -204,6 +210,7 @@ class Scale:
                 "goals": self.goals, "follow_up_tasks (by hand)": self.tasks,
                 "network_meetings": self.meetings, "errands": self.errands,
                 "goal_progress": self.progress, "goal_reviews": self.reviews,
+                "groups": self.groups,
                 "audit_events": self.audit_events}
 
 
@@ -513,6 +520,38 @@ def _meetings_and_errands(conn, rng: random.Random, scale: Scale, *, today, now,
     return rows
 
 
+def _groups(conn, rng: random.Random, scale: Scale, *, today, now, staff_ids: list[int],
+            peer_ids: list[int]) -> dict[str, int]:
+    """Groups meeting weekly for two years, with named participants, head counts and the hours
+    of the peer supporters (and volunteers) who ran them."""
+    kinds = ("drop_in_table", "peer_group", "activity_group", "other")
+    groups = [{"id": g, "name": f"Ryhmä {g}", "kind": kinds[g % len(kinds)],
+               "activity_id": rng.choice((1, 2, 3, None)), "archived": False, "created_at": now,
+               "version": 1} for g in range(1, scale.groups + 1)]
+    sessions, participants, hours = [], [], []
+    helpers = peer_ids or staff_ids[:1]
+    for group in groups:
+        regulars = rng.sample(range(1, scale.clients + 1), min(scale.clients, 12))
+        for week in range(104):
+            sid = len(sessions) + 1
+            on = today - timedelta(days=7 * week + group["id"] % 7)
+            sessions.append({"id": sid, "group_id": group["id"], "on": on,
+                             "anonymous_count": rng.randint(0, 12),
+                             "count_basis": "estimate" if rng.random() < 0.2 else "recorded",
+                             "created_by_id": rng.choice(staff_ids), "created_at": now, "version": 1})
+            for cid in rng.sample(regulars, rng.randint(2, 8)):
+                participants.append({"id": len(participants) + 1, "session_id": sid, "client_id": cid})
+            for kind in ("peer", "volunteer"):
+                hours.append({"id": len(hours) + 1, "user_id": rng.choice(helpers), "kind": kind,
+                              "on": on, "minutes": rng.choice((60, 90, 120, 150)),
+                              "activity_id": group["activity_id"], "session_id": sid,
+                              "created_by_id": rng.choice(staff_ids), "created_at": now})
+    return {"groups": _bulk(conn, Group.__table__, groups),
+            "group_sessions": _bulk(conn, GroupSession.__table__, sessions),
+            "session_participants": _bulk(conn, SessionParticipant.__table__, participants),
+            "helper_hours": _bulk(conn, HelperHours.__table__, hours)}
+
+
 def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seeded:
     """Fill an empty, migrated database with a synthetic association."""
     started = time.perf_counter()
@@ -541,6 +580,9 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
                         password_changed_at=now, created_at=now, version=1, phone=None,
                         lock_cleared_at=None)
         rows["users"] = _bulk(conn, User.__table__, users)
+        activities = [{"id": i + 1, "name": name, "archived": False, "created_at": now, "version": 1}
+                      for i, name in enumerate(("Polku-hanke", "Kohtaamo", "Vertaisverkko"))]
+        rows["funded_activities"] = _bulk(conn, FundedActivity.__table__, activities)
         staff_ids = [u["id"] for u in users if u["role"] in ("admin", "staff")]
         peer_ids = [u["id"] for u in users if u["role"] == "peer"]
 
@@ -570,6 +612,7 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
                        "start_date": start, "referral_source": rng.choice(["self", "social", "health"]),
                        "referral_note": None, "responsible_id": rng.choice(staff_ids),
                        "backup_id": rng.choice(staff_ids) if rng.random() < 0.3 else None,
+                       "activity_id": rng.choice((1, 2, 3, None, None)),
                        "staff_notes": "Sovittu: yhteys tekstiviestillä." if rng.random() < 0.3 else None,
                        "created_at": now, "updated_at": now, "version": 1}
 
@@ -674,6 +717,9 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
             conn, rng, scale, today=today, now=now, users=users, first_task_id=scale.tasks + 1,
             clients={cid: (client_names[cid], status) for cid, status in client_status.items()}))
 
+        rows.update(_groups(conn, rng, scale, today=today, now=now, staff_ids=staff_ids,
+                            peer_ids=peer_ids))
+
         def audit_events():
             prev = GENESIS
             start = now - timedelta(days=365)
@@ -694,7 +740,8 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
             for table in ("user", "client", "client_ending", "peer_pairing", "contact", "goal",
                           "goal_progress", "goal_review", "follow_up_task", "audit_event",
                           "organisation", "contact_person", "network_member", "consent",
-                          "network_meeting", "errand"):
+                          "network_meeting", "errand", "funded_activity", "activity_group",
+                          "group_session", "session_participant", "helper_hours"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                                   f"(SELECT max(id) FROM \"{table}\"))"))
 

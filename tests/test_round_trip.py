@@ -23,6 +23,7 @@ from association_tool.models import (Client, Contact, ContactPerson, Goal, Netwo
                                      Organisation, PeerPairing, User)
 from association_tool.models.consents import ContactAgreement
 from association_tool.models.errands import Errand
+from association_tool.models.groups import FundedActivity, Group
 from association_tool.models.meetings import NetworkMeeting
 from association_tool.models.referrals import Referral
 from association_tool.timeutil import local_today
@@ -83,6 +84,10 @@ EXCLUDED = {
     "lifecycle.erase": "erases the client's data on request",
     "lifecycle.request_deletion": "asks to remove a record entered by mistake",
     "lifecycle.approve_deletion": "an action button", "lifecycle.cancel_deletion": "an action button",
+    "groups.new": "makes a new group", "groups.new_session": "records a new session",
+    "groups.add_participant": "adds a participant", "groups.remove_participant": "an action button",
+    "groups.add_session_hours": "records new hours", "groups.hours": "records new hours",
+    "groups.remove_hours": "an action button", "groups.activities": "adds a new activity",
 }
 
 # Tables and columns that record that a save happened rather than what was saved.
@@ -314,6 +319,13 @@ def _association_cases() -> list[tuple[str, str, str]]:
             person_id=person.id)
     for user in db.session.scalars(select(User)):
         add("admin.user_edit", None, user_id=user.id)
+    for group in db.session.scalars(select(Group)):
+        add("groups.edit", None, group_id=group.id)
+        for session in group.sessions:
+            add("groups.edit_session", None, group_id=group.id, session_id=session.id)
+    for activity in db.session.scalars(select(FundedActivity)):
+        add("groups.edit_activity", None, activity_id=activity.id)
+    add("stats.settings", None)
     add("admin.settings", None)
     add("admin.two_factor_policy", url_for("admin.settings"))
     add("admin.errand_defaults", None)

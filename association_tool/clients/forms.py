@@ -41,6 +41,9 @@ class ClientForm(AppForm):
     referral_source = SelectField(_l("How they came to us"), choices=[])
     referral_note = StringField(_l("Who referred them"), filters=[strip],
                                 validators=[Optional(), Length(max=300)])
+    activity_id = SelectField(_l("Funded activity"), coerce=optional_id, choices=[],
+                              description=_l("For the funder's figures, e.g. a project the "
+                                             "client takes part in."))
     responsible_id = SelectField(_l("Responsible worker"), coerce=optional_id, choices=[],
                                  validate_choice=True)
     backup_id = SelectField(_l("Backup worker"), coerce=optional_id, choices=[])
@@ -67,6 +70,8 @@ class ClientForm(AppForm):
         self.status.choices = [c for c in choices("client_status") if c[0] != "ended" or
                                (kwargs.get("obj") is not None and kwargs["obj"].status == "ended")]
         self.referral_source.choices = choices("referral")
+        self.activity_id.choices = [(None, _l("None"))] + activity_choices(
+            getattr(kwargs.get("obj"), "activity_id", None))
         people = [(None, _l("Nobody yet"))] + [(w.id, w.name) for w in workers]
         self.responsible_id.choices = people
         self.backup_id.choices = people
@@ -84,6 +89,19 @@ class ClientForm(AppForm):
         skip = {"submit", "csrf_token", "confirm_over_cap", "confirm_same_name", "form_key",
                 "version"}
         return {name: field.data for name, field in self._fields.items() if name not in skip}
+
+
+def activity_choices(keep=None) -> list[tuple[int, str]]:
+    """The funded activities in use, and the client's own even if no longer in use."""
+    from sqlalchemy import or_, select
+
+    from ..extensions import db
+    from ..models.groups import FundedActivity
+
+    rows = db.session.execute(select(FundedActivity.id, FundedActivity.name).where(
+        or_(FundedActivity.archived.is_(False), FundedActivity.id == keep))
+        .order_by(FundedActivity.name)).all()
+    return [(row.id, row.name) for row in rows]
 
 
 def peer_section_choices():

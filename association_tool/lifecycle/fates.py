@@ -58,7 +58,7 @@ class ClientTable:
 CLIENT_TABLES: dict[str, ClientTable] = {
     "client": ClientTable(
         keep="id language interpreter_needed plain_language contact_channel level status "
-             "referral_source responsible_id backup_id anonymised_at",
+             "referral_source responsible_id backup_id activity_id anonymised_at",
         month="start_date created_at updated_at",
         blank="display_name full_name search_text phone email language_other contact_notes "
               "referral_note staff_notes",
@@ -165,6 +165,9 @@ CLIENT_TABLES: dict[str, ClientTable] = {
         month="received_on created_at", blank="words",
         note="Feedback a client wanted linked to them; anonymous answers have no client and are "
              "not touched."),
+    "session_participant": ClientTable(
+        keep="id session_id client_id",
+        note="That the client took part in a group session stays, without the person."),
     "wellbeing_rating": ClientTable(
         keep="id client_id review_id area score author_id", month="on created_at"),
 }
@@ -182,6 +185,10 @@ NOT_CLIENT_DATA: dict[str, str] = {
                         "client's row id (not a link), the reason as a code and who decided",
     "audit_archive": "where the access log's chain stood after entries were archived out: "
                      "ids, a hash, counts and a file name",
+    "funded_activity": "the association's funded activities (e.g. a project)",
+    "activity_group": "the association's groups (a peer group, a drop-in table)",
+    "group_session": "a group's sessions: a date and an anonymous head count",
+    "helper_hours": "the unpaid hours of the association's peer supporters and volunteers",
     "public_submission": "keyed hashes that count the submissions of the pages without sign-in "
                          "(the rate limit), kept for a day; no address, no person",
     "partner_feedback_link": "one-time links for partners' feedback: a token's hash, a label "

@@ -8,7 +8,7 @@ from .clients import (AGE_GROUPS, ANSWERS, CONTACT_CHANNELS, DEFAULT_PEER_SECTIO
 from .directory import (MEMBER_KINDS, ORGANISATION_TYPES, RINGS, SECTORS, ContactPerson,
                         NetworkMember, Organisation)
 from .settings import Setting
-from . import consents, errands, feedback, lifecycle, meetings, referrals  # noqa: F401,E402  (feature models; import their classes from the module)
+from . import consents, errands, feedback, groups, lifecycle, meetings, referrals  # noqa: F401,E402  (feature models; import their classes from the module)
 from .users import AuthSession, LoginAttempt, Role, User
 
 __all__ = [

@@ -89,6 +89,8 @@ class Client(db.Model):
     referral_note: Mapped[str | None] = mapped_column(String(300))
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     backup_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The funded activity the client takes part in (models/groups.py), for the funder's figures.
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("funded_activity.id"))
     staff_notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -166,7 +168,9 @@ class Goal(db.Model):
 
     __tablename__ = "goal"
     __table_args__ = (Index("ix_goal_client_status", "client_id", "status"),
-                      Index("ix_goal_review_date", "review_date"))
+                      Index("ix_goal_review_date", "review_date"),
+                      # The goals set in a period (stats/figures.py).
+                      Index("ix_goal_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))
@@ -233,7 +237,10 @@ class Contact(db.Model):
 
     __tablename__ = "contact"
     __table_args__ = (Index("ix_contact_client_on", "client_id", "on"),
-                      Index("ix_contact_on", "on"))
+                      Index("ix_contact_on", "on"),
+                      # A period's contacts by channel and the clients they reached, read from
+                      # the index alone (stats/figures.py).
+                      Index("ix_contact_on_channel_client", "on", "channel", "client_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))

@@ -46,7 +46,7 @@ def test_smoke_run_measures_every_url_and_writes_the_report(tools, tmp_path):
     scale = data["scales"][0]
     assert scale["clients"] == 200
     assert set(scale["app"]) == {"home", "list", "search", "client", "goals", "meetings",
-                                 "meeting", "checklist", "minutes"}
+                                 "meeting", "checklist", "minutes", "stats"}
     assert set(scale["baseline"]) == {"list", "search"}
     assert scale["rows"]["network_meetings"] == 100 and scale["rows"]["errands"] == 40
     # The PDFs are measured with one connection per worker, and their answers were PDFs (the

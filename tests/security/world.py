@@ -110,6 +110,7 @@ def _client_side(side: str, client, staff, peer, organisation) -> dict:
         contact_person_id=person.id, reason=f"{t} ohjauksen syy", hopes=f"{t} toive",
         handover="alone", handover_note=f"{t} saattaen", sent_on=today,
         follow_up_on=today + timedelta(days=14)), actor=staff)
+    group, session, participant, hours = _group_side(side, client, staff, peer)
     draft = agreements.start_draft(client, by=staff)
     agreements.update_header(draft, dict(
         made_on=today, review_date=today + timedelta(days=60), preferred_channels=["phone"],
@@ -123,7 +124,27 @@ def _client_side(side: str, client, staff, peer, organisation) -> dict:
     return dict(client_id=client.id, goal_id=goal.id, contact_id=contact.id, task_id=task.id,
                 member_id=private.id, errand_id=errand.id, consent_id=consent.id,
                 meeting_id=meeting.id, agreement_id=draft.id, line_id=line.id,
-                referral_id=referral.id)
+                referral_id=referral.id, group_id=group.id, session_id=session.id,
+                participant_id=participant.id, hours_id=hours.id)
+
+
+def _activity(side: str):
+    from association_tool.groups import services as groups
+
+    return groups.create_activity(f"Toiminto {side}")
+
+
+def _group_side(side: str, client, staff, peer):
+    """A group of this side's own, with a session the client took part in and hours of its peer."""
+    from association_tool.groups import services as groups
+
+    group = groups.create_group(dict(name=f"Ryhma {side}", kind="peer_group", activity_id=None))
+    session = groups.create_session(group, dict(on=local_today(), anonymous_count=4,
+                                                count_basis="recorded"), actor=staff)
+    participant = groups.add_participant(session, client.id)
+    hours = groups.add_hours(dict(user_id=peer.id, kind="peer", on=local_today(), minutes=90,
+                                  activity_id=None), actor=staff, session=session)
+    return group, session, participant, hours
 
 
 def build_world() -> World:
@@ -144,7 +165,7 @@ def build_world() -> World:
         ids = _client_side(side, clients[side], staff, peer if side == "A" else other_peer,
                            organisation)
         ids.update(organisation_id=organisation.id, person_id=organisation.people[0].id,
-                   pairing_id=pairings[side].id)
+                   pairing_id=pairings[side].id, activity_id=_activity(side).id)
         world.ids[side] = ids
     # A request to remove each client's record, waiting for a second administrator.
     from association_tool.models.lifecycle import DeletionRequest
