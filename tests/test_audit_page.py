@@ -120,7 +120,7 @@ EXPECTED = {
         "Sanna Ohjaaja</strong> muutti asiakkaan {ruusu} yhteydenpitosopimuksen",
         "Sanna Ohjaaja</strong> kirjautui ulos",
         "Matti Vertainen</strong> yritti avata asiakkaan {ruusu} sivun, johon hänellä ei ole oikeutta",
-        "Matti Vertainen</strong> tilastoi nimettömän yhteydenoton",
+        "Matti Vertainen</strong> tilastoi anonyymin yhteydenoton",
         "Sanna Ohjaaja</strong> muutti käyttäjän Matti Vertainen tunnuksen",
         "Sanna Ohjaaja</strong> poisti asiakkaan {ruusu} asioinnin",
         "Sanna Ohjaaja</strong> otti varmuuskopion koko tietokannasta",

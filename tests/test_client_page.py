@@ -104,7 +104,7 @@ def test_summary_tells_who_guidance_agreement_next_due_and_consents(client, staf
     summary = _summary(client.get(f"/clients/{person.id}").get_data(as_text=True))
     assert summary["Palveluohjauksen taso"] == "Intensiivinen palveluohjaus"
     assert summary["Vastuuhenkilö"] == staff.name
-    assert summary["Varahenkilö"] == "Varma Varahenkilö"
+    assert summary["Varavastuuhenkilö"] == "Varma Varahenkilö"
     assert summary["Yhteydenpitosopimus"] == "Ei voimassa olevaa"
     assert "Soita Kelaan" in summary["Seuraavana vuorossa"]
     assert summary["Voimassa olevat suostumukset"] == "1"
