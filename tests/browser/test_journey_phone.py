@@ -86,6 +86,7 @@ def test_a_workers_journey_on_a_phone(demo_server, page, tmp_path):
     form.get_by_role("group", name="Miten").get_by_label("Puhelin").check()
     form.get_by_role("group", name="Mitä saa kertoa").get_by_label("Yleinen tilanne").check()
     assert_fits(page, "agreement line form")
+    page.screenshot(path=str(tmp_path / "agreement-editor.png"), full_page=True)
     form.get_by_role("button", name="Tallenna rivi").click()
     line = page.get_by_role("row").filter(has_text="Pekka Palvelu")
     expect(line).to_contain_text("✔")  # the consent backs the line
