@@ -344,3 +344,18 @@ def test_an_ending_without_the_clients_answer_makes_no_feedback(client, auth, st
         "client_got_help": "9", "client_words": "Sanat talteen"})
     assert response.status_code == 422 and "Sanat talteen" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Feedback.id))) == 0
+
+
+def test_swedish_pages_write_short_dates_the_finnish_way(app):
+    from datetime import date
+
+    from flask_babel import force_locale
+
+    from association_tool.i18n import date_filter
+
+    with app.test_request_context():
+        with force_locale("sv"):
+            assert date_filter(date(2026, 12, 7)) == "7.12.2026"
+            assert date_filter(date(2026, 12, 7), "full") == "måndag 7 december 2026"
+        with force_locale("fi"):
+            assert date_filter(date(2026, 12, 7)) == "7.12.2026"
