@@ -74,8 +74,9 @@ def once_per_locale(maxsize: int | None = 128):
     return decorate
 
 
-# The English pages and documents write dates and times the Finnish way, as people in Finland
-# read them (7.12.2026 and 14:30, not 12/7/26 and 2:30 PM); Finnish and Swedish keep their own.
+# The English and Swedish pages and documents write dates and times the Finnish way, as people in
+# Finland read them (7.12.2026 and 14:30, not 12/7/26, 2:30 PM or 2026-12-07, as Sweden writes);
+# Swedish keeps its own long forms (måndag 7 december 2026); Finnish keeps its own (14.30).
 FINNISH_WAY = {
     "date": {"short": "d.M.yyyy", "medium": "d.M.yyyy", "long": "d MMMM yyyy",
              "full": "EEEE d.M.yyyy"},
@@ -87,7 +88,9 @@ FINNISH_WAY = {
 def pattern(kind: str, fmt: str, locale=None) -> str:
     """The format (Babel's name or a pattern) for a date, time or datetime in a language."""
     language = str(locale if locale is not None else get_locale() or "fi").split("_")[0]
-    return FINNISH_WAY[kind].get(fmt, fmt) if language == "en" else fmt
+    if language == "en" or (language == "sv" and fmt in ("short", "medium")):
+        return FINNISH_WAY[kind].get(fmt, fmt)
+    return fmt
 
 
 def date_filter(value, fmt="short") -> str:

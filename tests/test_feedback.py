@@ -215,6 +215,10 @@ def test_the_clients_plan_holds_their_goals_and_contacts_and_nothing_staff_only(
                          staff_notes="SALAINEN TYÖNTEKIJÄN HUOMIO")
     goals.create_goal(person, text="Haluan oman asunnon", means="Haetaan yhdessä",
                       life_area="housing", created_by_id=staff.id)
+    services.record_wellbeing(person.id, local_today() - timedelta(days=60), {"housing": 3},
+                              review_id=None, author_id=staff.id)
+    services.record_wellbeing(person.id, local_today(), {"housing": 7}, review_id=None,
+                              author_id=staff.id)
     db.session.commit()
     auth.login(staff)
     response = client.get(f"/clients/{person.id}/my-plan.pdf?lang={lang}")
@@ -223,6 +227,7 @@ def test_the_clients_plan_holds_their_goals_and_contacts_and_nothing_staff_only(
     assert heading in text
     assert "Haluan oman asunnon" in text and "Haetaan yhdessä" in text
     assert "040 111 2222" in text and staff.name in text
+    assert ": 7" in text and ": 3" in text  # the client's own wellbeing, now and at first
     assert "SALAINEN" not in text
     entry = db.session.scalars(select(AuditEvent).where(
         AuditEvent.object_type == "client_plan")).one()
@@ -270,3 +275,87 @@ def test_a_client_who_declines_to_rate_leaves_no_rating(client, auth, staff):
         "matched_expectations": "yes", "matched_goals": "yes"})
     assert response.status_code in (200, 303)
     assert services.wellbeing_series(person.id) == []
+
+
+def test_feedback_shows_in_the_statistics_with_small_cells_hidden(app, admin):
+    from datetime import date
+
+    from association_tool.stats import figures
+
+    day = date(2025, 3, 4)
+    for _ in range(6):
+        services.record_feedback(source="kiosk", first=5, second=4, words="Hyvä", language="fi",
+                                 received_on=day)
+    for _ in range(2):
+        services.record_feedback(source="paper", first=2, second=None, words=None,
+                                 language="fi", received_on=day)
+    services.record_feedback(kind="partner", source="partner_link", first=4, second=None,
+                             words=None, language="fi", received_on=day)
+    services.record_feedback(source="kiosk", first=1, second=1, words=None, language="fi",
+                             received_on=date(2024, 12, 31))  # outside the period
+    db.session.commit()
+    year = figures.Period(date(2025, 1, 1), date(2025, 12, 31))
+    counts = figures.count_figures(year)
+    assert counts["feedback_source"] == {"kiosk": 6, "paper": 2}
+    assert counts["feedback_help"] == {"5": 6, "2": 2}
+    assert counts["feedback_treated"] == {"4": 6}
+    assert counts["partner_cooperation"] == {"4": 1}
+    report = figures.build_report(counts, year, 5)
+    sources = {row.key: row.text for row in report.table("feedback_source").rows}
+    assert sources["kiosk"] == "×" and sources["paper"] == "<5"  # 8 − 6 would give the 2 away
+    assert report.table("feedback_source").total.text == "8"
+    partner = {row.key: row.text for row in report.table("partner_cooperation").rows}
+    assert partner["4"] == "<5"
+    # with a funded activity chosen, feedback (which names none) is not counted
+    filtered = figures.count_figures(figures.Period(year.start, year.end, activity_id=1))
+    assert filtered["feedback_source"] == {}
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_the_clients_own_answer_at_the_ending_is_saved_as_feedback(client, auth, staff, linked):
+    from association_tool.models import ClientEnding
+
+    person = make_client(display_name="Ruusu Ranta", responsible_id=staff.id)
+    auth.login(staff)
+    data = {"end_date": local_today().isoformat(), "reason": "goals_reached",
+            "continuation_plan": "Käy torstairyhmässä", "client_got_help": "4",
+            "client_words": "Olisin halunnut tavata useammin."}
+    if linked:
+        data["client_feedback_linked"] = "y"
+    response = client.post(f"/clients/{person.id}/ending", data=data)
+    assert response.status_code in (200, 303)
+    assert db.session.scalars(select(ClientEnding)).one()
+    answer = db.session.scalars(select(Feedback)).one()
+    assert (answer.source, answer.first, answer.words) == ("ending", 4,
+                                                           "Olisin halunnut tavata useammin.")
+    assert answer.client_id == (person.id if linked else None)
+
+
+def test_an_ending_without_the_clients_answer_makes_no_feedback(client, auth, staff):
+    person = make_client(display_name="Ruusu Ranta", responsible_id=staff.id)
+    auth.login(staff)
+    response = client.post(f"/clients/{person.id}/ending", data={
+        "end_date": local_today().isoformat(), "reason": "goals_reached"})
+    assert response.status_code in (200, 303)
+    assert db.session.scalar(select(func.count(Feedback.id))) == 0
+    bad = make_client(display_name="Toinen")
+    response = client.post(f"/clients/{bad.id}/ending", data={
+        "end_date": local_today().isoformat(), "reason": "goals_reached",
+        "client_got_help": "9", "client_words": "Sanat talteen"})
+    assert response.status_code == 422 and "Sanat talteen" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Feedback.id))) == 0
+
+
+def test_swedish_pages_write_short_dates_the_finnish_way(app):
+    from datetime import date
+
+    from flask_babel import force_locale
+
+    from association_tool.i18n import date_filter
+
+    with app.test_request_context():
+        with force_locale("sv"):
+            assert date_filter(date(2026, 12, 7)) == "7.12.2026"
+            assert date_filter(date(2026, 12, 7), "full") == "måndag 7 december 2026"
+        with force_locale("fi"):
+            assert date_filter(date(2026, 12, 7)) == "7.12.2026"

@@ -2,7 +2,8 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField,
                      StringField, SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (AnyOf, DataRequired, Email, Length, NumberRange, Optional,
+                                ValidationError)
 
 from ..forms import AppForm, MultiCheckboxField, Select, optional_id, strip, version_field
 from ..i18n import once_per_locale
@@ -163,6 +164,15 @@ class EndingForm(AppForm):
     warm_handover = TextAreaField(_l("Warm handover to another service"), filters=[strip],
                                   validators=[Optional(), Length(max=2000)])
     tasks_all = RadioField(_l("Open follow-up tasks"), choices=[], validate_choice=False)
+    # The client's own answer at the ending, besides the worker's evaluation (all optional).
+    client_got_help = RadioField(_l("Did you get help? (the client's own answer)"), choices=[],
+                                 validate_choice=False, validators=[Optional(), AnyOf(
+                                     ["1", "2", "3", "4", "5"],
+                                     message=_l("Choose one of the faces."))])
+    client_words = TextAreaField(_l("What should we do differently? (the client's own words)"),
+                                 filters=[strip], validators=[Optional(), Length(max=1000)])
+    client_feedback_linked = BooleanField(
+        _l("The client wants their answer linked to them (otherwise it is saved without a name)"))
     submit = SubmitField(_l("End the client relationship"))
 
     task_ids: tuple = ()
@@ -174,6 +184,9 @@ class EndingForm(AppForm):
         self.reason.choices = choices("end_reason")
         self.tasks_all.choices = [("each", _l("Choose for each task")),
                                   ("close", _l("Close them all")), ("keep", _l("Keep them all open"))]
+        from ..feedback.forms import face_choices
+
+        self.client_got_help.choices = face_choices()
 
     def validate_follow_up_date(self, field):
         if field.data and self.end_date.data and field.data < self.end_date.data:
@@ -228,6 +241,15 @@ class EndingForm(AppForm):
     def values(self) -> dict:
         """The ending's own fields as plain values for the services."""
         return {name: self[name].data for name in ENDING_FIELDS}
+
+    def client_feedback(self) -> dict | None:
+        """The client's own answer as plain values, or None when they gave none."""
+        got_help = (self.client_got_help.data or "").strip()
+        words = self.client_words.data or ""
+        if not got_help and not words:
+            return None
+        return {"first": got_help or None, "words": words,
+                "linked": bool(self.client_feedback_linked.data)}
 
 
 def consent_reason(reason: str | None, when=None) -> str:

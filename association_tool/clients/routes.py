@@ -314,6 +314,16 @@ def end(client_id: int):
                                 task_choices=form.task_choices(),
                                 pairing_choices=form.pairing_choices(),
                                 informed=form.informed.data or [])
+            answer = form.client_feedback()
+            if answer is not None:
+                from ..feedback import services as feedback
+
+                feedback.record_feedback(
+                    source="ending", first=answer["first"], second=None, words=answer["words"],
+                    language=client.language if client.language in ("fi", "sv", "en") else "fi",
+                    received_on=form.end_date.data,
+                    client_id=client.id if answer["linked"] else None,
+                    entered_by_id=current_user.id)
         except services.EndingError as error:
             db.session.rollback()
             _ending_error(form, error)

@@ -45,6 +45,7 @@ def plan_context(client, today: date) -> dict:
                                        ClientEnding.reopened_at.is_(None))
             .order_by(ClientEnding.id.desc())).first()
     backup = who_to_call(client.backup) if client.backup_id else None
+    from .services import wellbeing_series
     return {
         "client_name": client.display_name,
         "goals": current_goals,
@@ -56,5 +57,6 @@ def plan_context(client, today: date) -> dict:
         "ending": ending,
         "call": who_to_call(client.responsible),
         "backup": backup,
+        "wellbeing": wellbeing_series(client.id),
         "today": today,
     }

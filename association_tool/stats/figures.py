@@ -22,6 +22,7 @@ from ..models import (AGE_GROUPS, ANSWERS, CONTACT_CHANNELS, Client, ClientEndin
                       GoalProgress, GoalReview, Level)
 from ..models.consents import Consent, ContactAgreement
 from ..models.errands import ERRAND_TYPES, Errand
+from ..models.feedback import FEEDBACK_SOURCES, SCALE, Feedback
 from ..models.groups import GROUP_KINDS, HELPER_KINDS, Group, GroupSession, HelperHours, SessionParticipant
 from ..models.meetings import NetworkMeeting
 from . import suppression
@@ -33,6 +34,9 @@ REFERRAL_SOURCES = ("self", "sote", "association", "other")
 END_REASONS = ("goals_reached", "moved_to_service", "client_wish", "no_contact", "moved_away",
                "deceased", "other")
 GOAL_STATUSES = ("open", "in_progress", "achieved", "changed", "dropped")
+# The words of the feedback scale, 1 to 5.
+SCALE_WORDS = (_l("not at all"), _l("a little"), _l("somewhat"), _l("quite a lot"),
+               _l("very much"))
 REVIEW_QUESTIONS = ("sufficient", "matched_needs", "matched_expectations", "matched_goals")
 HELD_MEETINGS = ("recorded", "approved")
 
@@ -208,6 +212,12 @@ def count_figures(period: Period) -> dict:
     participant_join = session_join.join(
         SessionParticipant.__table__, SessionParticipant.session_id == GroupSession.id)
     hours = and_(period.days(HelperHours.on), period.tagged(HelperHours.activity_id))
+    # Feedback names no activity (most of it no client either): counted only without a filter.
+    unfiltered = true() if period.activity_id is None else literal(False)
+    client_feedback = and_(period.days(Feedback.received_on), Feedback.kind == "client",
+                           unfiltered)
+    partner_feedback = and_(period.days(Feedback.received_on), Feedback.kind == "partner",
+                            unfiltered)
 
     # One grouped query per population, its margins added up here: the clients reached are
     # found once, the period's contacts and errands read once.
@@ -278,6 +288,12 @@ def count_figures(period: Period) -> dict:
             "reviewed": _count(select(func.count(func.distinct(GoalReview.goal_id))).where(reviews)),
         },
         "goal_status": goals_by[0],
+        "feedback_source": _grouped(Feedback.source, client_feedback),
+        "feedback_help": _grouped(Feedback.first, client_feedback, Feedback.first.is_not(None)),
+        "feedback_treated": _grouped(Feedback.second, client_feedback,
+                                     Feedback.second.is_not(None)),
+        "partner_cooperation": _grouped(Feedback.first, partner_feedback,
+                                        Feedback.first.is_not(None)),
     }
     for question in REVIEW_QUESTIONS:
         figures[f"review_{question}"] = _grouped(getattr(GoalReview, question), reviews)
@@ -442,7 +458,19 @@ def build_report(counts: dict, period: Period, threshold: int) -> Report:
     for question, title in questions.items():
         results.tables.append(_breakdown(f"review_{question}", title, reviews,
                                          counts[f"review_{question}"], ANSWERS, answers, t))
-    report = Report(period, t, [reached, activity, groups, results])
+    scale = {str(n): f"{n} – {label}" for n, label in zip(SCALE, SCALE_WORDS)}
+    answers_unit = _l("answers")
+    voice = Section("voice", str(_l("Feedback")), [
+        _breakdown("feedback_source", _l("Client feedback by where it was given"), answers_unit,
+                   counts["feedback_source"], FEEDBACK_SOURCES, labels_of("feedback_source"), t),
+        _breakdown("feedback_help", _l("Did you get help? (clients' feedback, 1–5)"),
+                   answers_unit, counts["feedback_help"], list(scale), scale, t),
+        _breakdown("feedback_treated", _l("Were you treated well? (clients' feedback, 1–5)"),
+                   answers_unit, counts["feedback_treated"], list(scale), scale, t),
+        _breakdown("partner_cooperation", _l("Did the cooperation work? (partners' feedback, 1–5)"),
+                   answers_unit, counts["partner_cooperation"], list(scale), scale, t),
+    ])
+    report = Report(period, t, [reached, activity, groups, results, voice])
     _hide_shared_totals(report)
     return report
 
