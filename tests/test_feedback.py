@@ -359,3 +359,47 @@ def test_swedish_pages_write_short_dates_the_finnish_way(app):
             assert date_filter(date(2026, 12, 7), "full") == "måndag 7 december 2026"
         with force_locale("fi"):
             assert date_filter(date(2026, 12, 7)) == "7.12.2026"
+
+
+def test_referrals_and_their_follow_ups_show_in_the_statistics(app, staff):
+    from datetime import date
+
+    from association_tool.models.referrals import Referral, ReferralFollowUp
+    from association_tool.stats import figures
+
+    person = make_client(display_name="Ruusu Ranta")
+    day = date(2025, 5, 6)
+    for state in ("accepted",) * 6 + ("declined",):
+        referral = Referral(client_id=person.id, direction="out", target_kind="public_service",
+                            party_label="Sosiaalitoimi", reason="Asunto", sent_on=day,
+                            state=state, state_on=day, created_by_id=staff.id)
+        db.session.add(referral)
+        db.session.flush()
+        db.session.add(ReferralFollowUp(referral_id=referral.id, answered_on=day,
+                                        got_service="yes", next_step="continue",
+                                        recorded_by_id=staff.id))
+    db.session.commit()
+    year = figures.Period(date(2025, 1, 1), date(2025, 12, 31))
+    counts = figures.count_figures(year)
+    assert counts["referral_state"] == {"accepted": 6, "declined": 1}
+    assert counts["referral_got_service"] == {"yes": 7}
+    report = figures.build_report(counts, year, 5)
+    shown = {row.key: row.text for row in report.table("referral_state").rows}
+    assert shown["declined"] == "<5" and shown["accepted"] == "×"
+
+
+def test_the_statistics_page_shows_the_quality_self_assessment_of_the_period(client, auth, admin):
+    from datetime import date
+
+    criteria = services.criteria()
+    services.record_assessment(start=date(2025, 1, 1), end=date(2025, 6, 30), team=True,
+                               author_id=admin.id,
+                               scores={c.id: (4 if c.dimension == "encounter" else 2, None)
+                                       for c in criteria})
+    db.session.commit()
+    assert services.dimension_averages_between(date(2025, 1, 1), date(2025, 12, 31))[
+        "encounter"] == (4.0, 1)
+    assert services.dimension_averages_between(date(2026, 1, 1), date(2026, 12, 31)) == {}
+    auth.login(admin)
+    page = client.get("/stats?start=2025-01-01&end=2025-12-31").get_data(as_text=True)
+    assert 'id="section-quality"' in page and ("4,0" in page or "4.0" in page)

@@ -98,3 +98,25 @@ def test_choosing_nothing_is_refused_and_the_text_kept(client, staff):
     data["contents"] = ["opening", "secrets"]
     assert client.post(f"/clients/{ruusu.id}/meetings/{meeting.id}/record",
                        data=data).status_code == 422
+
+
+def test_each_participant_has_their_own_words_in_the_feedback_round(client, staff):
+    """The feedback round is recorded per participant, shown on the meeting and printed."""
+    from association_tool.models.meetings import MeetingParticipant
+
+    ruusu = make_client(display_name="Ruusu", responsible_id=staff.id)
+    login(client, staff)
+    response, meeting = recorded(client, ruusu, extra_people=[{
+        "name": "Liisa Linkki", "presence": "present",
+        "feedback": "Hyvä, että kuultiin kaikkia."}])
+    assert response.status_code == 303
+    first = meeting.participants[0]
+    assert db.session.get(MeetingParticipant, first.id).feedback == "Hyvä, että kuultiin kaikkia."
+    page = client.get(f"/clients/{ruusu.id}/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Hyvä, että kuultiin kaikkia." in html.unescape(page)
+    form = client.get(f"/clients/{ruusu.id}/meetings/{meeting.id}/record").get_data(as_text=True)
+    assert "Hyvä, että kuultiin kaikkia." in html.unescape(form)  # kept when the form is opened
+    assert approve(client, meeting).status_code == 303
+    text = flat(text_of(print_pdf(client, newest_meeting()).data))
+    assert flat("Hyvä, että kuultiin kaikkia.") in text
+    assert flat(first.name) in text

@@ -325,6 +325,21 @@ def assessments() -> list[QualityAssessment]:
         QualityAssessment.period_end.desc(), QualityAssessment.id.desc())))
 
 
+def dimension_averages_between(start: date, end: date) -> dict[str, float | None]:
+    """The average score of each dimension over the assessments whose period overlaps these
+    days (for the statistics page); computed in the database."""
+    rows = db.session.execute(
+        select(QualityCriterion.dimension, func.avg(QualityScore.score),
+               func.count(func.distinct(QualityScore.assessment_id)))
+        .join(QualityCriterion, QualityCriterion.id == QualityScore.criterion_id)
+        .join(QualityAssessment, QualityAssessment.id == QualityScore.assessment_id)
+        .where(QualityAssessment.period_start <= end, QualityAssessment.period_end >= start,
+               QualityScore.score.is_not(None))
+        .group_by(QualityCriterion.dimension)).all()
+    return {dimension: (None if average is None else round(float(average), 1), assessments)
+            for dimension, average, assessments in rows}
+
+
 def dimension_averages() -> list[tuple[QualityAssessment, dict[str, float | None]]]:
     """Per assessment, the average score of each dimension (computed in the database)."""
     rows = db.session.execute(

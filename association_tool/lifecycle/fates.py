@@ -137,7 +137,7 @@ CLIENT_TABLES: dict[str, ClientTable] = {
         count_up="version"),
     "meeting_participant": ClientTable(
         keep="id meeting_id position kind member_id user_id presence",
-        blank="name role organisation concerns resources"),
+        blank="name role organisation concerns resources feedback"),
     "meeting_action": ClientTable(
         keep="id meeting_id position owner_id task_id", month="due_date",
         blank="owner_party what with_whom"),

@@ -50,7 +50,9 @@ def load(today: date) -> None:
         people.append(dict(id=participant.id, role=participant.role,
                            organisation=participant.organisation,
                            presence="absent" if participant.name == "Mirja Mielinen" else "present",
-                           concerns=worry, resources=strength))
+                           concerns=worry, resources=strength,
+                           feedback=("Hyvä, että tavattiin kaikki yhdessä."
+                                     if participant.name == "Äiti" else None)))
     actions = [dict(owner_id=sanna.id, what="Täytetään asumistukihakemus yhdessä.",
                     with_whom="Ruusu", due_date=today + timedelta(days=5))]
     if any(m.display_name == "Liisa Linkki" for m in invited):

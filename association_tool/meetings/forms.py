@@ -86,6 +86,8 @@ class ParticipantRow(RowForm):
                              validators=[Optional(), Length(max=TEXT_MAX)])
     resources = TextAreaField(_l("Resources"), filters=[strip],
                               validators=[Optional(), Length(max=TEXT_MAX)])
+    feedback = TextAreaField(_l("Their feedback on the meeting"), filters=[strip],
+                             validators=[Optional(), Length(max=TEXT_MAX)])
     remove = BooleanField(_l("Remove from the minutes"))
 
     def __init__(self, *args, **kwargs):

@@ -173,7 +173,8 @@ def _minutes_form(client, meeting, formdata=None) -> MinutesForm:
         return MinutesForm(formdata, owners=_owners(meeting))
     people = [{"id": p.id, "name": p.name, "role": p.role, "organisation": p.organisation,
                "presence": p.presence if p.presence != "invited" else "present",
-               "concerns": p.concerns, "resources": p.resources} for p in meeting.participants]
+               "concerns": p.concerns, "resources": p.resources, "feedback": p.feedback}
+              for p in meeting.participants]
     people.append({"presence": "present"})
     actions = [{"id": a.id, "owner_id": a.owner_id, "owner_party": a.owner_party, "what": a.what,
                 "with_whom": a.with_whom, "due_date": a.due_date} for a in meeting.actions]

@@ -262,13 +262,14 @@ def _check_participants(meeting: NetworkMeeting, rows: list[dict]) -> tuple[list
     kept, problems = [], []
     for where, participant, row in _rows_to_check(
             rows, {p.id: p for p in meeting.participants}, "participants", "participant", "name",
-            ("name", "role", "organisation", "concerns", "resources"), kept, problems):
+            ("name", "role", "organisation", "concerns", "resources", "feedback"), kept, problems):
         if participant is None and not row.get("name"):
             problems.append(("participant_name", f"{where}-name"))
         if row.get("presence") not in ("present", "absent"):
             problems.append(("presence", f"{where}-presence"))
         for name, limit in (("name", 200), ("role", 200), ("organisation", 200),
-                            ("concerns", TEXT_MAX), ("resources", TEXT_MAX)):
+                            ("concerns", TEXT_MAX), ("resources", TEXT_MAX),
+                            ("feedback", TEXT_MAX)):
             if _too_long(row.get(name), limit):
                 problems.append(("too_long", f"{where}-{name}"))
         kept.append((participant, row))
@@ -352,6 +353,7 @@ def record_minutes(meeting: NetworkMeeting, data: dict, *, participants: list[di
         participant.role, participant.organisation = row.get("role"), row.get("organisation")
         participant.presence = row["presence"]
         participant.concerns, participant.resources = row.get("concerns"), row.get("resources")
+        participant.feedback = row.get("feedback")
     position = 0
     for action, row in todo:
         if row is None:
@@ -523,7 +525,7 @@ def minutes_document(meeting: NetworkMeeting, *, lang: str, on: date | None = No
         organisation = p.organisation or (association if p.kind == "user" else "")
         participants.append({"name": p.name, "role": role, "organisation": organisation,
                              "presence": p.presence, "concerns": p.concerns,
-                             "resources": p.resources})
+                             "resources": p.resources, "feedback": p.feedback})
     return {
         "client_name": meeting.client.display_name,
         "status": meeting.status,
@@ -541,6 +543,7 @@ def minutes_document(meeting: NetworkMeeting, *, lang: str, on: date | None = No
         "client_present": meeting.client_present,
         "participants": participants,
         "voices": [p for p in participants if p["concerns"] or p["resources"]],
+        "feedback_voices": [p for p in participants if p["feedback"]],
         "why_gathered": meeting.why_gathered,
         "client_view": meeting.client_view,
         "actions": [{"who": a.who, "what": a.what, "with_whom": a.with_whom,

@@ -123,6 +123,8 @@ class MeetingParticipant(db.Model):
     presence: Mapped[str] = mapped_column(String(10), default="invited")
     concerns: Mapped[str | None] = mapped_column(Text)
     resources: Mapped[str | None] = mapped_column(Text)
+    # What this participant said in the feedback round at the end of the meeting.
+    feedback: Mapped[str | None] = mapped_column(Text)
 
     meeting: Mapped[NetworkMeeting] = relationship(back_populates="participants")
     member: Mapped[NetworkMember | None] = relationship()

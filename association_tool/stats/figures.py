@@ -23,6 +23,8 @@ from ..models import (AGE_GROUPS, ANSWERS, CONTACT_CHANNELS, Client, ClientEndin
 from ..models.consents import Consent, ContactAgreement
 from ..models.errands import ERRAND_TYPES, Errand
 from ..models.feedback import FEEDBACK_SOURCES, SCALE, Feedback
+from ..models.referrals import GOT_SERVICE, STATES as REFERRAL_STATES, Referral, ReferralFollowUp
+from ..referrals import texts as _referral_texts  # noqa: F401  (registers the referral labels)
 from ..models.groups import GROUP_KINDS, HELPER_KINDS, Group, GroupSession, HelperHours, SessionParticipant
 from ..models.meetings import NetworkMeeting
 from . import suppression
@@ -212,6 +214,10 @@ def count_figures(period: Period) -> dict:
     participant_join = session_join.join(
         SessionParticipant.__table__, SessionParticipant.session_id == GroupSession.id)
     hours = and_(period.days(HelperHours.on), period.tagged(HelperHours.activity_id))
+    referrals_out = and_(Referral.direction == "out", period.days(Referral.sent_on),
+                         scope(Referral.client_id))
+    follow_ups = and_(period.days(ReferralFollowUp.answered_on), ReferralFollowUp.referral_id.in_(
+        select(Referral.id).where(scope(Referral.client_id))))
     # Feedback names no activity (most of it no client either): counted only without a filter.
     unfiltered = true() if period.activity_id is None else literal(False)
     client_feedback = and_(period.days(Feedback.received_on), Feedback.kind == "client",
@@ -288,6 +294,8 @@ def count_figures(period: Period) -> dict:
             "reviewed": _count(select(func.count(func.distinct(GoalReview.goal_id))).where(reviews)),
         },
         "goal_status": goals_by[0],
+        "referral_state": _grouped(Referral.state, referrals_out),
+        "referral_got_service": _grouped(ReferralFollowUp.got_service, follow_ups),
         "feedback_source": _grouped(Feedback.source, client_feedback),
         "feedback_help": _grouped(Feedback.first, client_feedback, Feedback.first.is_not(None)),
         "feedback_treated": _grouped(Feedback.second, client_feedback,
@@ -470,7 +478,15 @@ def build_report(counts: dict, period: Period, threshold: int) -> Report:
         _breakdown("partner_cooperation", _l("Did the cooperation work? (partners' feedback, 1–5)"),
                    answers_unit, counts["partner_cooperation"], list(scale), scale, t),
     ])
-    report = Report(period, t, [reached, activity, groups, results, voice])
+    referrals = Section("referrals", str(_l("Referrals to services")), [
+        _breakdown("referral_state", _l("Referrals sent in the period, by where they stand now"),
+                   _l("referrals"), counts["referral_state"], REFERRAL_STATES,
+                   labels_of("referral_state"), t),
+        _breakdown("referral_got_service", _l("Follow-up calls: did the client get the service?"),
+                   _l("follow-up calls"), counts["referral_got_service"], GOT_SERVICE,
+                   labels_of("got_service"), t),
+    ])
+    report = Report(period, t, [reached, activity, groups, results, referrals, voice])
     _hide_shared_totals(report)
     return report
 

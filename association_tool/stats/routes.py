@@ -98,8 +98,15 @@ def index():
         form.start.data, form.end.data = period.start, period.end
     args = _args(period)
     activity_name = dict(form.activity.choices).get(str(period.activity_id)) if period.activity_id else None
+    from ..feedback import services as feedback
+    from ..labels import labels_of
+    from ..models.feedback import QUALITY_DIMENSIONS
+
+    quality = feedback.dimension_averages_between(period.start, period.end)
     response = Response(render_template(
         "stats/index.html", form=form, report=report, chart=charts.chart,
+        quality=quality, quality_dimensions=QUALITY_DIMENSIONS,
+        quality_labels=labels_of("quality_dimension"),
         presets=_presets(local_today()), args=args, activity_name=activity_name,
         csv_url=url_for("stats.report_csv", **args)))
     response.headers["Cache-Control"] = "no-store"
