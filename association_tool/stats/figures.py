@@ -470,20 +470,20 @@ def build_report(counts: dict, period: Period, threshold: int) -> Report:
     answers_unit = _l("answers")
     voice = Section("voice", str(_l("Feedback")), [
         _breakdown("feedback_source", _l("Client feedback by where it was given"), answers_unit,
-                   counts["feedback_source"], FEEDBACK_SOURCES, labels_of("feedback_source"), t),
+                   counts.get("feedback_source", {}), FEEDBACK_SOURCES, labels_of("feedback_source"), t),
         _breakdown("feedback_help", _l("Did you get help? (clients' feedback, 1–5)"),
-                   answers_unit, counts["feedback_help"], list(scale), scale, t),
+                   answers_unit, counts.get("feedback_help", {}), list(scale), scale, t),
         _breakdown("feedback_treated", _l("Were you treated well? (clients' feedback, 1–5)"),
-                   answers_unit, counts["feedback_treated"], list(scale), scale, t),
+                   answers_unit, counts.get("feedback_treated", {}), list(scale), scale, t),
         _breakdown("partner_cooperation", _l("Did the cooperation work? (partners' feedback, 1–5)"),
-                   answers_unit, counts["partner_cooperation"], list(scale), scale, t),
+                   answers_unit, counts.get("partner_cooperation", {}), list(scale), scale, t),
     ])
     referrals = Section("referrals", str(_l("Referrals to services")), [
         _breakdown("referral_state", _l("Referrals sent in the period, by where they stand now"),
-                   _l("referrals"), counts["referral_state"], REFERRAL_STATES,
+                   _l("referrals"), counts.get("referral_state", {}), REFERRAL_STATES,
                    labels_of("referral_state"), t),
         _breakdown("referral_got_service", _l("Follow-up calls: did the client get the service?"),
-                   _l("follow-up calls"), counts["referral_got_service"], GOT_SERVICE,
+                   _l("follow-up calls"), counts.get("referral_got_service", {}), GOT_SERVICE,
                    labels_of("got_service"), t),
     ])
     report = Report(period, t, [reached, activity, groups, results, referrals, voice])
