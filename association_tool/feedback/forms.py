@@ -10,14 +10,14 @@ from ..labels import label
 from ..models.feedback import FEEDBACK_TEXT_MAX, SCALE
 from ..timeutil import local_today
 
-FACES = {1: "☹", 2: "🙁", 3: "😐", 4: "🙂", 5: "😀"}
 SCALE_WORDS = {1: _l("Not at all"), 2: _l("A little"), 3: _l("Somewhat"), 4: _l("Quite a lot"),
                5: _l("Very much")}
 PAPER_SOURCES = ("paper", "ending", "meeting", "referral")
 
 
 def face_choices():
-    return [(str(n), f"{FACES[n]} {SCALE_WORDS[n]}") for n in SCALE]
+    """The scale's words; the pages draw a face beside each (templates/feedback/_face.html)."""
+    return [(str(n), SCALE_WORDS[n]) for n in SCALE]
 
 
 def scale_field(label_text):
