@@ -22,6 +22,15 @@ def _in_view(page, selector: str) -> bool:
     }""", selector)
 
 
+def _settled(page) -> None:
+    """Wait until the page reloaded after a step back has finished loading.
+
+    With no history cache, a step back reloads the page; a second step taken while that page is
+    still starting would reach a document whose script has not yet begun to listen for it.
+    """
+    page.wait_for_function("() => document.readyState === 'complete'")
+
+
 def _no_sideways_scroll(page) -> bool:
     """Whether the summary, the section links and the section itself fit the window's width."""
     return page.evaluate("""() => Array.from(document.querySelectorAll(
@@ -62,10 +71,12 @@ def test_home_link_opens_the_item_and_back_returns(demo_server, page, width, hei
     expect(page).to_have_url(base + href)
     expect(page.locator(f"#{anchor}")).to_be_visible()
     expect(_nav(page).locator("[aria-current=page]")).to_have_text("Seurantatehtävät")
+    _settled(page)
 
     # Back again: the home page; a goal review there leads to the goal itself.
     page.go_back()
     expect(page).to_have_url(base + "/")
+    expect(page.locator("#client-summary")).to_have_count(0)
     goal_link = page.locator("main a[href*='/goals#goal-']").first
     goal_href = goal_link.get_attribute("href")
     goal_anchor = goal_href.split("#")[1]
