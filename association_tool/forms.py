@@ -9,8 +9,12 @@ from wtforms import (DateField, Form, HiddenField, PasswordField, SelectField, S
 from wtforms.validators import (DataRequired, Email, EqualTo, Length, Optional, StopValidation,
                                 ValidationError)
 
+from sqlalchemy import or_, select
+
+from .extensions import db
 from .i18n import WTFORMS_TRANSLATIONS
 from .models import Role
+from .models.groups import FundedActivity
 from .passwords import MAX_LENGTH, password_problems
 
 
@@ -288,3 +292,32 @@ def save_versioned(form, save, *, current_version, stale_message, errors=(),
 def locale_field():
     """The interface language."""
     return SelectField(_l("Language"), choices=language_choices(), default="fi")
+
+
+# --- the funded activity a record is tagged to ----------------------------------------------------
+
+def activity_choices(keep=None) -> list[tuple[int, str]]:
+    """The funded activities in use, and `keep` (an id) even if no longer in use."""
+    rows = db.session.execute(select(FundedActivity.id, FundedActivity.name).where(
+        or_(FundedActivity.archived.is_(False), FundedActivity.id == keep))
+        .order_by(FundedActivity.name)).all()
+    return [(row.id, row.name) for row in rows]
+
+
+# The empty choice of a client's contact or errand: it then counts under the client's activity.
+AS_THE_CLIENT = _l("The client's activity")
+
+
+def activity_field(**kwargs) -> SelectField:
+    """The funded activity of a contact or an errand; without one, the client's counts."""
+    return SelectField(_l("Funded activity"), coerce=optional_id, choices=[],
+                       description=_l("For the funder's figures."), **kwargs)
+
+
+def offer_activities(form, keep=None, blank=_l("None")) -> None:
+    """Fill the form's activity choices, or take the field away when there is none to choose."""
+    rows = activity_choices(keep)
+    if rows:
+        form.activity_id.choices = [(None, blank)] + rows
+    else:
+        del form.activity_id

@@ -87,6 +87,39 @@ def set_required_by_association(required: bool) -> None:
                                                else "optional"))
 
 
+# --- the municipalities the association records for its clients ---------------------------------
+
+MUNICIPALITIES = "municipalities"
+MUNICIPALITY_MAX = 80
+MUNICIPALITIES_MAX = 200
+
+
+def clean_municipalities(text: str | None) -> list[str]:
+    """The names of a list typed one per line: trimmed, empty lines and repeats left out."""
+    names: dict[str, str] = {}
+    for line in (text or "").splitlines():
+        name = " ".join(line.split())
+        if name and name.casefold() not in names:
+            names[name.casefold()] = name
+    return list(names.values())
+
+
+def municipalities() -> list[str]:
+    """The municipalities a client's record may name, in the association's own order."""
+    return clean_municipalities(setting_value(MUNICIPALITIES))
+
+
+def store_municipalities(text: str | None) -> bool:
+    """Store the list of municipalities (one per line); return whether it changed.
+
+    Clients keep a municipality taken off the list: their forms still offer it.
+    """
+    value = "\n".join(clean_municipalities(text))
+    if value == (setting_value(MUNICIPALITIES) or ""):
+        return False
+    return store_setting(MUNICIPALITIES, value)
+
+
 # --- the association's contact details and whom to call -------------------------------------------
 
 # Setting keys of the association's contact details, as printed on documents for clients.

@@ -77,6 +77,8 @@ ORGANISATIONS = (  # (type, name, unit, titles of its people)
     ("other", "Asumisyksikkö Kotipesä", None, ("Asumisohjaaja", "Ohjaaja")),
 )
 TOWNS = ("Kuopio", "Joensuu", "Mikkeli", "Savonlinna", "Varkaus", "Iisalmi", "Pieksämäki", "Lieksa")
+# The municipalities the association keeps on its list (settings), for the clients' records.
+MUNICIPALITIES = TOWNS + ("Siilinjärvi", "Leppävirta", "Suonenjoki", "Tuusniemi")
 RELATIVES = (("Äiti", "äiti", "family"), ("Isä", "isä", "family"), ("Sisko", "sisko", "family"),
              ("Veli", "veli", "family"), ("Tytär", "tytär", "family"), ("Poika", "poika", "family"),
              ("Puoliso", "puoliso", "family"), ("Ystävä", "ystävä", "friends"),
@@ -498,6 +500,7 @@ def _meetings_and_errands(conn, rng: random.Random, scale: Scale, *, today, now,
             "meet_whom": whom, "companion_id": companion["id"] if companion else None,
             "interpreter_needed": rng.random() < 0.05,
             "things_to_bring": bring if rng.random() < 0.9 else "", "questions": questions,
+            "activity_id": rng.choice((1, 2, 3)) if rng.random() < 0.1 else None,
             "agreed": agreed, "outcome_recorded_at": now if agreed else None,
             "outcome_by_id": companion["id"] if agreed and companion else (staff_ids[0] if agreed else None),
             "created_by_id": rng.choice(staff_ids), "created_at": now, "updated_at": now,
@@ -566,8 +569,9 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
     with engine.begin() as conn:
         if conn.execute(select(func.count()).select_from(User.__table__)).scalar_one():
             raise SystemExit("the bench database is not empty")
-        conn.execute(insert(Setting.__table__), [{"key": "association_name",
-                                                 "value": "Penkkiyhdistys ry"}])
+        conn.execute(insert(Setting.__table__), [
+            {"key": "association_name", "value": "Penkkiyhdistys ry"},
+            {"key": "municipalities", "value": "\n".join(MUNICIPALITIES)}])
         users = [{"id": 1, "email": "admin@bench.example.org", "name": "Anna Admin", "role": "admin"}]
         users += [{"id": i + 2, "email": f"staff{i + 1:02d}@bench.example.org",
                    "name": f"{FIRST[i % len(FIRST)]} Ohjaaja {i + 1}", "role": "staff"}
@@ -613,6 +617,7 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
                        "referral_note": None, "responsible_id": rng.choice(staff_ids),
                        "backup_id": rng.choice(staff_ids) if rng.random() < 0.3 else None,
                        "activity_id": rng.choice((1, 2, 3, None, None)),
+                       "municipality": rng.choice(MUNICIPALITIES) if rng.random() < 0.7 else None,
                        "staff_notes": "Sovittu: yhteys tekstiviestillä." if rng.random() < 0.3 else None,
                        "created_at": now, "updated_at": now, "version": 1}
 
@@ -656,6 +661,7 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
                        "topics": ",".join(rng.sample(LIFE_AREAS, rng.randint(1, 3))),
                        "note": rng.choice(NOTES),
                        "age_group": rng.choice(["18_29", "30_44", "45_64"]) if anonymous else None,
+                       "activity_id": rng.choice((1, 2, 3)) if rng.random() < 0.1 else None,
                        "created_by_id": rng.choice(staff_ids), "created_at": now}
 
         rows["contacts"] = _bulk(conn, Contact.__table__, contacts())

@@ -146,7 +146,8 @@ def test_the_statistics_count_groups_and_hours_and_filter_by_activity(app, staff
     only = figures.count_figures(figures.Period(date(2025, 1, 1), date(2025, 12, 31), polku.id))
     assert only["groups"] == {"groups_met": 1, "sessions": 4, "visits": 24}
     assert only["helper_minutes"] == {"volunteer": 2400}
-    assert only["people"]["reached"] == 3  # the activity's own clients
+    # The activity's own three clients, and the three others who came to its group.
+    assert only["people"]["reached"] == 6
     assert only["people"]["anonymous_contacts"] == 0
 
 

@@ -9,7 +9,8 @@ from ..errands.services import LINE_MAX, MAX_LINES
 from ..errands.texts import TYPE_LABELS
 from ..forms import (AppForm, email_field, locale_field, name_field, new_password_fields,
                      phone_field, role_choices, strip, version_field)
-from ..settings import ASSOCIATION_ADDRESS, ASSOCIATION_HOURS, ASSOCIATION_PHONE
+from ..settings import (ASSOCIATION_ADDRESS, ASSOCIATION_HOURS, ASSOCIATION_PHONE,
+                        MUNICIPALITIES_MAX, MUNICIPALITY_MAX, clean_municipalities)
 
 
 class UserCreateForm(AppForm):
@@ -69,6 +70,15 @@ def _hours_lines(form, field):
         raise ValidationError(_l("A line can have at most %(n)d characters.", n=HOURS_LINE_MAX))
 
 
+def _municipality_lines(form, field):
+    """At most MUNICIPALITIES_MAX names of at most MUNICIPALITY_MAX characters each."""
+    names = clean_municipalities(field.data)
+    if len(names) > MUNICIPALITIES_MAX:
+        raise ValidationError(_l("At most %(n)d lines.", n=MUNICIPALITIES_MAX))
+    if any(len(name) > MUNICIPALITY_MAX for name in names):
+        raise ValidationError(_l("A line can have at most %(n)d characters.", n=MUNICIPALITY_MAX))
+
+
 class SettingsForm(AppForm):
     """The association's own details."""
 
@@ -85,6 +95,12 @@ class SettingsForm(AppForm):
         _l("Opening hours"), filters=[strip], render_kw={"rows": 3},
         description=_l("One line for each, for example “Mon–Fri 9–15”. Printed as written."),
         validators=[Optional(), Length(max=HOURS_LINES * (HOURS_LINE_MAX + 2)), _hours_lines])
+    municipalities = TextAreaField(
+        _l("Municipalities"), filters=[strip], render_kw={"rows": 4},
+        description=_l("One per line: the municipalities a client's record can name, for the "
+                       "statistics. Left empty, no municipality is asked."),
+        validators=[Optional(), Length(max=MUNICIPALITIES_MAX * (MUNICIPALITY_MAX + 2)),
+                    _municipality_lines])
     submit = SubmitField(_l("Save"))
 
     def contact_values(self) -> dict[str, str]:

@@ -14,9 +14,10 @@ from ..extensions import db
 from ..forms import save_versioned
 from ..models import User
 from ..settings import (ASSOCIATION_ADDRESS, ASSOCIATION_HOURS, ASSOCIATION_PHONE,
-                        association_contact, association_name, required_by_association,
-                        set_association_name, set_required_by_association,
-                        store_association_contact, stored_logo)
+                        association_contact, association_name, municipalities,
+                        required_by_association, set_association_name,
+                        set_required_by_association, store_association_contact,
+                        store_municipalities, stored_logo)
 from . import bp
 from . import logo as logos
 from .forms import (ActionForm, AuditFilterForm, ErrandDefaultsForm, LogoForm, PasswordResetForm,
@@ -192,6 +193,7 @@ def _settings_page(form=None, logo_form=None, policy_form=None, status=200):
         form.association_phone.data = contact[ASSOCIATION_PHONE]
         form.association_address.data = contact[ASSOCIATION_ADDRESS]
         form.association_hours.data = contact[ASSOCIATION_HOURS]
+        form.municipalities.data = "\n".join(municipalities())
     if policy_form is None:
         policy_form = TwoFactorPolicyForm(formdata=None)
         policy_form.require_two_factor.data = required_by_association()
@@ -210,6 +212,8 @@ def settings():
     form = SettingsForm()
     if form.validate_on_submit():
         changed = store_association_contact(form.contact_values())
+        if store_municipalities(form.municipalities.data):
+            changed.append("municipalities")
         if form.association_name.data != association_name():
             set_association_name(form.association_name.data)
             changed.insert(0, "association_name")

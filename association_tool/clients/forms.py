@@ -5,7 +5,8 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioFi
 from wtforms.validators import (AnyOf, DataRequired, Email, Length, NumberRange, Optional,
                                 ValidationError)
 
-from ..forms import AppForm, MultiCheckboxField, Select, optional_id, strip, version_field
+from ..forms import (AppForm, MultiCheckboxField, Select, activity_choices, optional_id, strip,
+                     version_field)
 from ..i18n import once_per_locale
 from ..labels import LABELS, choices
 from ..models.clients import PAIRING_CHOICES, STAFF_ONLY_SECTIONS
@@ -22,6 +23,8 @@ class ClientForm(AppForm):
     full_name = StringField(_l("Full name"), filters=[strip], validators=[Optional(), Length(max=200)])
     birth_year = IntegerField(_l("Year of birth"), validators=[Optional()],
                               description=_l("Only for age-group statistics."))
+    municipality = SelectField(_l("Municipality"), choices=[],
+                               description=_l("Where the client lives, for the statistics."))
     phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=40)],
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
     email = StringField(_l("E-mail"), filters=[strip],
@@ -73,6 +76,11 @@ class ClientForm(AppForm):
         self.referral_source.choices = choices("referral")
         self.activity_id.choices = [(None, _l("None"))] + activity_choices(
             getattr(kwargs.get("obj"), "activity_id", None))
+        places = municipality_choices(getattr(kwargs.get("obj"), "municipality", None))
+        if places:
+            self.municipality.choices = [("", _l("Not recorded"))] + [(p, p) for p in places]
+        else:  # the association keeps no list: nothing to ask
+            del self.municipality
         people = [(None, _l("Nobody yet"))] + [(w.id, w.name) for w in workers]
         self.responsible_id.choices = people
         self.backup_id.choices = people
@@ -92,17 +100,14 @@ class ClientForm(AppForm):
         return {name: field.data for name, field in self._fields.items() if name not in skip}
 
 
-def activity_choices(keep=None) -> list[tuple[int, str]]:
-    """The funded activities in use, and the client's own even if no longer in use."""
-    from sqlalchemy import or_, select
+def municipality_choices(keep: str | None = None) -> list[str]:
+    """The association's municipalities, and the client's own even if taken off the list."""
+    from ..settings import municipalities
 
-    from ..extensions import db
-    from ..models.groups import FundedActivity
-
-    rows = db.session.execute(select(FundedActivity.id, FundedActivity.name).where(
-        or_(FundedActivity.archived.is_(False), FundedActivity.id == keep))
-        .order_by(FundedActivity.name)).all()
-    return [(row.id, row.name) for row in rows]
+    places = municipalities()
+    if keep and keep not in places:
+        places.append(keep)
+    return places
 
 
 def peer_section_choices():

@@ -27,7 +27,7 @@ CLIENT_FIELDS = (
     "display_name", "full_name", "birth_year", "phone", "email", "language", "language_other",
     "interpreter_needed", "plain_language", "contact_channel", "contact_notes", "level", "status",
     "start_date", "referral_source", "referral_note", "responsible_id", "backup_id", "staff_notes",
-    "activity_id",
+    "activity_id", "municipality",
 )
 
 

@@ -3,7 +3,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..forms import AppForm, MultiCheckboxField, optional_id, strip, version_field
+from ..forms import (AS_THE_CLIENT, AppForm, MultiCheckboxField, activity_field,
+                     offer_activities, optional_id, strip, version_field)
 from ..labels import choices
 from ..timeutil import local_today
 from .services import MINUTES_MAX, NOTE_MAX
@@ -41,11 +42,14 @@ class ContactForm(AppForm):
     note = TextAreaField(_l("Short note"), id="contact-note", filters=[strip],
                          description=_l("Only what is needed. At most 2000 characters."),
                          validators=[Optional(), Length(max=NOTE_MAX)])
+    activity_id = activity_field(id="contact-activity")
     version = version_field()
     submit = SubmitField(_l("Record contact"))
 
-    def __init__(self, *args, workers=(), peers=(), peer_fixed=False, editing=False, **kwargs):
+    def __init__(self, *args, workers=(), peers=(), peer_fixed=False, editing=False,
+                 activity=None, **kwargs):
         super().__init__(*args, **kwargs)
+        offer_activities(self, keep=activity, blank=AS_THE_CLIENT)
         if editing:
             self.submit.label.text = _l("Save the correction")
         else:
@@ -65,6 +69,8 @@ class ContactForm(AppForm):
             contact.worker_id, contact.topic_list, contact.note)
         if self.peer_id is not None:
             self.peer_id.data = contact.peer_id
+        if self.activity_id is not None:
+            self.activity_id.data = contact.activity_id
         self.version.data = str(contact.row_version)
 
 
@@ -78,10 +84,12 @@ class AnonymousContactForm(AppForm):
     minutes = _minutes_field(id="anon-minutes")
     age_group = SelectField(_l("Age group"), id="anon-age-group", choices=[], default="unknown")
     topics = MultiCheckboxField(_l("Topics"), id="anon-topics", choices=[])
+    activity_id = activity_field(id="anon-activity")
     submit = SubmitField(_l("Count the contact"), id="anon-submit")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        offer_activities(self)
         self.channel.choices = choices("contact_channel")
         self.age_group.choices = choices("age_group")
         self.topics.choices = choices("life_area")

@@ -21,7 +21,10 @@ MAX_PAGE = 10_000
 
 
 def _contact_form(*, fresh: bool = True) -> ContactForm:
-    """Build the contact form: staff choose the people, a peer supporter records as themselves."""
+    """Build the contact form: staff choose the people, a peer supporter records as themselves.
+
+    A new contact counts under the client's funded activity unless the worker picks another.
+    """
     staff = sees_all_clients(current_user)
     staff_members = workers()
     kwargs = {"formdata": None} if fresh else {}
@@ -30,6 +33,11 @@ def _contact_form(*, fresh: bool = True) -> ContactForm:
     if fresh and staff and any(w.id == current_user.id for w in staff_members):
         form.worker_id.data = current_user.id
     return form
+
+
+def _activity(form, kept=None) -> int | None:
+    """The activity chosen on the form; without the field (none to choose), what was stored."""
+    return form.activity_id.data if form.activity_id is not None else kept
 
 
 def _page() -> int:
@@ -69,7 +77,8 @@ def create(client_id: int):
     services.create_contact(
         client, on=form.on.data, channel=form.channel.data, minutes=form.minutes.data,
         worker_id=form.worker_id.data, peer_id=form.peer_id.data if staff else current_user.id,
-        topics=form.topics.data or [], note=form.note.data, created_by_id=current_user.id)
+        topics=form.topics.data or [], note=form.note.data, activity_id=_activity(form),
+        created_by_id=current_user.id)
     db.session.commit()
     message = _("Contact recorded.")
     if is_fragment():
@@ -85,7 +94,7 @@ def _edit_form(contact, formdata=None) -> ContactForm:
     staff = sees_all_clients(current_user)
     form = ContactForm(formdata, workers=workers(keep=(contact.worker_id,)),
                        peers=peers(keep=(contact.peer_id,)) if staff else (),
-                       peer_fixed=not staff, editing=True)
+                       peer_fixed=not staff, editing=True, activity=contact.activity_id)
     if formdata is None:
         form.fill_from(contact)
     return form
@@ -119,7 +128,7 @@ def edit(client_id: int, contact_id: int):
                 worker_id=form.worker_id.data,
                 peer_id=form.peer_id.data if staff else contact.peer_id,
                 topics=form.topics.data or [], note=form.note.data, version=version,
-                by=current_user),
+                by=current_user, activity_id=_activity(form, contact.activity_id)),
             errors=services.ContactError, on_error=_fail,
             stale_message=_("Someone else corrected this contact while you were editing. "
                             "Your text is still here: check it against the contact as saved "
@@ -149,7 +158,7 @@ def anonymous_create():
     services.create_anonymous_contact(
         on=form.on.data, channel=form.channel.data, minutes=form.minutes.data,
         age_group=form.age_group.data, topics=form.topics.data or [],
-        created_by_id=current_user.id)
+        activity_id=_activity(form), created_by_id=current_user.id)
     db.session.commit()
     message = _("The anonymous contact was counted.")
     if is_fragment():

@@ -23,7 +23,8 @@ class ContactError(ValueError):
 
 
 # What a correction may change; the client and who recorded the contact stay.
-CORRECTABLE = ("on", "channel", "minutes", "worker_id", "peer_id", "topics", "note")
+CORRECTABLE = ("on", "channel", "minutes", "worker_id", "peer_id", "topics", "note",
+               "activity_id")
 
 
 def _clean(*, on: date, channel: str, minutes: int | None, topics: Iterable[str]) -> str:
@@ -43,7 +44,7 @@ def _clean(*, on: date, channel: str, minutes: int | None, topics: Iterable[str]
 def create_contact(client: Client, *, on: date, channel: str, minutes: int | None = None,
                    worker_id: int | None = None, peer_id: int | None = None,
                    topics: Iterable[str] = (), note: str | None = None,
-                   created_by_id: int | None = None) -> Contact:
+                   activity_id: int | None = None, created_by_id: int | None = None) -> Contact:
     """Record a contact with a client and log it."""
     stored_topics = _clean(on=on, channel=channel, minutes=minutes, topics=topics)
     note = (note or "").strip() or None
@@ -51,7 +52,7 @@ def create_contact(client: Client, *, on: date, channel: str, minutes: int | Non
         raise ContactError("note")
     contact = Contact(client_id=client.id, on=on, channel=channel, minutes=minutes,
                       worker_id=worker_id, peer_id=peer_id, topics=stored_topics, note=note,
-                      created_by_id=created_by_id)
+                      activity_id=activity_id, created_by_id=created_by_id)
     db.session.add(contact)
     db.session.flush()
     audit.record(audit.Action.CREATE, object_type="contact", object_id=contact.id,
@@ -61,7 +62,8 @@ def create_contact(client: Client, *, on: date, channel: str, minutes: int | Non
 
 def update_contact(contact: Contact, *, on: date, channel: str, minutes: int | None,
                    worker_id: int | None, peer_id: int | None, topics: Iterable[str],
-                   note: str | None, version: int, by) -> list[str]:
+                   note: str | None, version: int, by, activity_id: int | None = None
+                   ) -> list[str]:
     """Correct a contact; the earlier wording is kept as a version and the change logged.
 
     A save over someone else's newer correction raises StaleEdit. Saving without a change
@@ -73,7 +75,7 @@ def update_contact(contact: Contact, *, on: date, channel: str, minutes: int | N
     if note and len(note) > NOTE_MAX:
         raise ContactError("note")
     new = dict(on=on, channel=channel, minutes=minutes, worker_id=worker_id, peer_id=peer_id,
-               topics=stored_topics, note=note)
+               topics=stored_topics, note=note, activity_id=activity_id)
     changed = [field for field in CORRECTABLE if getattr(contact, field) != new[field]]
     if not changed:
         return []
@@ -109,6 +111,7 @@ def corrected_ids(contacts) -> set[int]:
 
 def create_anonymous_contact(*, on: date, channel: str, minutes: int | None = None,
                              age_group: str | None = None, topics: Iterable[str] = (),
+                             activity_id: int | None = None,
                              created_by_id: int | None = None) -> Contact:
     """Count a contact without identity: no client, no name, no note."""
     stored_topics = _clean(on=on, channel=channel, minutes=minutes, topics=topics)
@@ -116,7 +119,7 @@ def create_anonymous_contact(*, on: date, channel: str, minutes: int | None = No
         raise ContactError("age_group")
     contact = Contact(client_id=None, on=on, channel=channel, minutes=minutes,
                       age_group=age_group or "unknown", topics=stored_topics,
-                      created_by_id=created_by_id)
+                      activity_id=activity_id, created_by_id=created_by_id)
     db.session.add(contact)
     db.session.flush()
     audit.record(audit.Action.CREATE, object_type="anonymous_contact", object_id=contact.id,

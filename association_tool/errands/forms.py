@@ -4,7 +4,8 @@ from wtforms import (BooleanField, DateField, FieldList, FormField, SelectField,
                      StringField, SubmitField, TextAreaField, TimeField)
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
-from ..forms import AppForm, RowForm, language_choices, optional_id, sensible_date, strip, version_field
+from ..forms import (AS_THE_CLIENT, AppForm, RowForm, activity_field, language_choices,
+                     offer_activities, optional_id, sensible_date, strip, version_field)
 from ..labels import choices
 from ..models.errands import ERRAND_TYPES
 
@@ -69,11 +70,13 @@ class ErrandForm(AppForm):
         _l("Questions the client wants to ask"), filters=[strip],
         description=_l("One question per line, in the client's own words."),
         validators=[Optional(), Length(max=TEXT_MAX)], render_kw={"rows": 4})
+    activity_id = activity_field()
     version = version_field()
     submit = SubmitField(_l("Save"))
 
-    def __init__(self, *args, companions=(), editing=False, **kwargs):
+    def __init__(self, *args, companions=(), editing=False, activity=None, **kwargs):
         super().__init__(*args, **kwargs)
+        offer_activities(self, keep=activity, blank=AS_THE_CLIENT)
         if not editing:
             del self.version
         else:  # the usual list fills only a new errand
@@ -82,10 +85,12 @@ class ErrandForm(AppForm):
         self.companion_id.choices = _user_choices(companions, _l("Nobody, or not decided yet"))
 
     def values(self) -> dict:
-        """The errand fields as plain values."""
-        return {name: self[name].data for name in (
-            "about", "type", "on", "starts_at", "place", "address", "meet_whom", "companion_id",
-            "interpreter_needed", "things_to_bring", "questions")}
+        """The errand fields as plain values (the activity only when there was one to choose)."""
+        names = ["about", "type", "on", "starts_at", "place", "address", "meet_whom",
+                 "companion_id", "interpreter_needed", "things_to_bring", "questions"]
+        if self.activity_id is not None:
+            names.append("activity_id")
+        return {name: self[name].data for name in names}
 
 
 class StepForm(RowForm):

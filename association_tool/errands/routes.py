@@ -42,7 +42,8 @@ def time_of_day(value) -> str:
 def _errand_form(client, errand=None, formdata=None) -> ErrandForm:
     """The errand form with the users who can accompany; blank, from the errand, or as sent."""
     current = errand.companion if errand is not None else None
-    kwargs = dict(companions=services.companions(client, current), editing=errand is not None)
+    kwargs = dict(companions=services.companions(client, current), editing=errand is not None,
+                  activity=errand.activity_id if errand is not None else None)
     if formdata is not None:
         return ErrandForm(formdata, **kwargs)
     if errand is not None:

@@ -20,7 +20,8 @@ from ..timeutil import utcnow
 from . import texts
 
 ERRAND_FIELDS = ("about", "type", "on", "starts_at", "place", "address", "meet_whom",
-                 "companion_id", "interpreter_needed", "things_to_bring", "questions")
+                 "companion_id", "interpreter_needed", "things_to_bring", "questions",
+                 "activity_id")
 MAX_LINES = 40
 LINE_MAX = 200
 DEFAULTS_KEY = "errand_bring.{}"
@@ -161,8 +162,10 @@ def _check_companion(client: Client, companion_id: int | None, keep: int | None)
     return companion_id
 
 
-def _normalise(client: Client, data: dict, keep_companion: int | None = None) -> dict:
+def _normalise(client: Client, data: dict, keep_companion: int | None = None,
+               keep_activity: int | None = None) -> dict:
     clean = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in data.items()}
+    clean.setdefault("activity_id", keep_activity)  # not asked: the errand keeps its own
     if not clean.get("about"):
         raise ErrandError("about", "about")
     if clean.get("type") not in ERRAND_TYPES:
@@ -193,7 +196,8 @@ def create_errand(client: Client, data: dict, *, actor: User) -> Errand:
 def update_errand(errand: Errand, data: dict, *, version: int) -> None:
     """Change an errand; a stale version is refused."""
     check_version(errand, version)
-    clean = _normalise(errand.client, data, keep_companion=errand.companion_id)
+    clean = _normalise(errand.client, data, keep_companion=errand.companion_id,
+                       keep_activity=errand.activity_id)
     for field in ERRAND_FIELDS:
         setattr(errand, field, clean.get(field))
     db.session.flush()

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Client, User
 from ..models.groups import FundedActivity, Group, GroupSession, HelperHours, SessionParticipant
+from ..settings import MUNICIPALITIES, store_setting
 
 
 def load(today) -> None:
@@ -19,6 +20,12 @@ def load(today) -> None:
     for name in ("Ruusu", "Kalle", "Tuuli"):
         if name in clients:
             clients[name].activity_id = polku.id
+    # Where the clients live, from the association's own list (fictional, as all demo data).
+    store_setting(MUNICIPALITIES, "Kuopio\nSiilinjärvi\nLeppävirta")
+    for name, place in (("Ruusu", "Kuopio"), ("Kalle", "Kuopio"), ("Maja", "Siilinjärvi"),
+                        ("Sam", "Kuopio")):
+        if name in clients:
+            clients[name].municipality = place
     sanna = db.session.scalars(select(User).where(User.email == "ohjaaja@demo.example.org")).first()
     matti = db.session.scalars(select(User).where(User.email == "vertainen@demo.example.org")).first()
     table = Group(name="Kohtaamisten pöytä", kind="drop_in_table", activity_id=polku.id)

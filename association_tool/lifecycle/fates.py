@@ -58,7 +58,7 @@ class ClientTable:
 CLIENT_TABLES: dict[str, ClientTable] = {
     "client": ClientTable(
         keep="id language interpreter_needed plain_language contact_channel level status "
-             "referral_source responsible_id backup_id activity_id anonymised_at",
+             "referral_source responsible_id backup_id activity_id municipality anonymised_at",
         month="start_date created_at updated_at",
         blank="display_name full_name search_text phone email language_other contact_notes "
               "referral_note staff_notes",
@@ -79,10 +79,12 @@ CLIENT_TABLES: dict[str, ClientTable] = {
         keep="id goal_id sufficient matched_needs matched_expectations matched_goals author_id",
         month="on next_review_date created_at", blank="client_comment"),
     "contact": ClientTable(
-        keep="id client_id channel minutes worker_id peer_id topics age_group created_by_id",
+        keep="id client_id channel minutes worker_id peer_id topics age_group activity_id "
+             "created_by_id",
         month="on created_at", blank="note", count_up="row_version"),
     "contact_version": ClientTable(
-        keep="id contact_id version_no channel minutes worker_id peer_id topics replaced_by_id",
+        keep="id contact_id version_no channel minutes worker_id peer_id topics activity_id "
+             "replaced_by_id",
         month="on replaced_at", blank="note"),
     "follow_up_task": ClientTable(
         keep="id client_id kind owner_id status source source_id created_by_id",
@@ -124,7 +126,8 @@ CLIENT_TABLES: dict[str, ClientTable] = {
         month="made_on created_at",
         blank="concern recipient reason_without_consent note"),
     "errand": ClientTable(
-        keep="id client_id type companion_id interpreter_needed outcome_by_id created_by_id",
+        keep="id client_id type companion_id interpreter_needed activity_id outcome_by_id "
+             "created_by_id",
         month="on outcome_recorded_at created_at updated_at",
         blank="about starts_at place address meet_whom things_to_bring questions agreed",
         count_up="version"),

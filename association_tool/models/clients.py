@@ -91,6 +91,8 @@ class Client(db.Model):
     backup_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     # The funded activity the client takes part in (models/groups.py), for the funder's figures.
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("funded_activity.id"))
+    # Where the client lives, from the association's own list (settings), for the figures.
+    municipality: Mapped[str | None] = mapped_column(String(80))
     staff_notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -252,6 +254,8 @@ class Contact(db.Model):
     topics: Mapped[str] = mapped_column(String(300), default="")
     note: Mapped[str | None] = mapped_column(Text)
     age_group: Mapped[str | None] = mapped_column(String(10))
+    # The funded activity the contact belongs to; without one, the client's (stats/figures.py).
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("funded_activity.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Counts the corrections; each earlier wording is kept as a ContactVersion.
@@ -288,6 +292,7 @@ class ContactVersion(db.Model):
     peer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     topics: Mapped[str] = mapped_column(String(300), default="")
     note: Mapped[str | None] = mapped_column(Text)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("funded_activity.id"))
     # Who corrected it, and when: from then on the contact read differently.
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     replaced_at: Mapped[datetime] = mapped_column(default=utcnow)

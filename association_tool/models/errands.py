@@ -42,6 +42,8 @@ class Errand(db.Model):
     meet_whom: Mapped[str | None] = mapped_column(String(200))
     companion_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     interpreter_needed: Mapped[bool] = mapped_column(default=False)
+    # The funded activity the errand belongs to; without one, the client's (stats/figures.py).
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("funded_activity.id"))
     # One item per line, as the worker and the client wrote them.
     things_to_bring: Mapped[str] = mapped_column(Text, default="")
     questions: Mapped[str] = mapped_column(Text, default="")

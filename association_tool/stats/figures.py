@@ -61,6 +61,14 @@ class Period:
         """A condition: the record is tagged to the chosen activity (true without one)."""
         return true() if self.activity_id is None else activity_column == self.activity_id
 
+    def tagged_or_client(self, activity_column, client_id_column):
+        """A condition: a client's record (a contact, an errand) belongs to the chosen activity:
+        tagged to it, or tagged to none and its client belongs to it (true without one)."""
+        if self.activity_id is None:
+            return true()
+        return or_(activity_column == self.activity_id,
+                   and_(activity_column.is_(None), self.of_clients(client_id_column)))
+
     @property
     def after_end(self) -> date:
         return self.end + timedelta(days=1)
@@ -126,7 +134,24 @@ def _reached(period: Period):
         events = _reached_exists(period, held)
     if period.activity_id is None:
         return events
-    return and_(Client.activity_id == period.activity_id, events)
+    # Under an activity: its own clients with any event, and anyone whose contact, errand or
+    # group visit in the period was tagged to it.
+    return or_(and_(Client.activity_id == period.activity_id, events),
+               Client.id.in_(_tagged_ids(period)))
+
+
+def _tagged_ids(period: Period):
+    """The ids of the clients with a contact, an errand or a group visit tagged to the period's
+    activity in the period."""
+    days, activity = period.days, period.activity_id
+    return union_all(
+        select(Contact.client_id).where(Contact.activity_id == activity, days(Contact.on),
+                                        Contact.client_id.is_not(None)),
+        select(Errand.client_id).where(Errand.activity_id == activity, days(Errand.on)),
+        select(SessionParticipant.client_id)
+        .join(GroupSession, GroupSession.id == SessionParticipant.session_id)
+        .join(Group, Group.id == GroupSession.group_id)
+        .where(Group.activity_id == activity, days(GroupSession.on)))
 
 
 def _reached_ids(period: Period, held):
@@ -202,12 +227,15 @@ def count_figures(period: Period) -> dict:
     goals_reviewed = select(GoalReview.goal_id).where(reviews)
     goals_in_period = and_(or_(period.moments(Goal.created_at), Goal.id.in_(goals_reviewed)),
                            scope(Goal.client_id))
-    # Without a filter every contact counts; with one, only the activity's clients' contacts.
-    contacts = and_(period.days(Contact.on), scope(Contact.client_id))
-    # Anonymous contacts have no client and so no activity: counted only without a filter.
+    # Without a filter every contact counts; with one, those tagged to the activity, and those
+    # tagged to none whose client belongs to it.
+    contacts = and_(period.days(Contact.on),
+                    period.tagged_or_client(Contact.activity_id, Contact.client_id))
+    # Anonymous contacts have no client: under an activity, those tagged to it.
     anonymous = and_(period.days(Contact.on), Contact.client_id.is_(None),
-                     true() if period.activity_id is None else literal(False))
-    errands = and_(period.days(Errand.on), scope(Errand.client_id))
+                     period.tagged(Contact.activity_id))
+    errands = and_(period.days(Errand.on),
+                   period.tagged_or_client(Errand.activity_id, Errand.client_id))
     consents = scope(Consent.client_id)
     sessions = and_(period.days(GroupSession.on), period.tagged(Group.activity_id))
     session_join = (GroupSession.__table__.join(Group.__table__, Group.id == GroupSession.group_id))
@@ -227,7 +255,7 @@ def count_figures(period: Period) -> dict:
 
     # One grouped query per population, its margins added up here: the clients reached are
     # found once, the period's contacts and errands read once.
-    reached_by = _margins(Client.level, band, Client.referral_source,
+    reached_by = _margins(Client.level, band, Client.referral_source, Client.municipality,
                           conditions=[_reached(period)])
     # By day and channel: the index (on, channel, client_id) gives the groups in order, with no
     # sorting; the days are added up into months here.
@@ -253,6 +281,7 @@ def count_figures(period: Period) -> dict:
         "level": reached_by[0],
         "age_group": reached_by[1],
         "referral": reached_by[2],
+        "municipality": reached_by[3],
         "end_reason": _grouped(ClientEnding.reason, ended),
         "anonymous_age_group": _grouped(func.coalesce(Contact.age_group, "unknown"), anonymous),
         "contact_channel": contacts_by[0],
@@ -409,6 +438,7 @@ def build_report(counts: dict, period: Period, threshold: int) -> Report:
                    AGE_GROUPS, labels_of("age_group"), t),
         _breakdown("referral", _l("Clients by how they came"), people, counts["referral"],
                    REFERRAL_SOURCES, labels_of("referral"), t),
+        _municipality_table(counts.get("municipality", {}), t),
         _breakdown("end_reason", _l("Ended relationships by how they ended"), people,
                    counts["end_reason"], END_REASONS, labels_of("end_reason"), t),
         _breakdown("anonymous_age_group", _l("Anonymous contacts by age band"), contacts,
@@ -494,7 +524,7 @@ def build_report(counts: dict, period: Period, threshold: int) -> Report:
 # Tables that count the same population, and the figure that gives it alone: the total one of
 # them had to hide must not show in another.
 SHARED_TOTALS = (
-    (("level", "age_group", "referral"), ("people", "reached")),
+    (("level", "age_group", "referral", "municipality"), ("people", "reached")),
     (("end_reason",), ("people", "ended")),
     (("anonymous_age_group",), ("people", "anonymous_contacts")),
     (("contact_channel", "contact_month"), None),
@@ -524,6 +554,14 @@ def _hide_shared_totals(report: Report) -> None:
                 if largest.cell.value:
                     largest.cell = Cell(largest.cell.value, suppression.HIDDEN)
                     largest.text, largest.number = largest.cell.text(report.threshold), None
+
+
+def _municipality_table(counts: dict, threshold: int) -> Table:
+    """Clients by municipality, in alphabetical order, those with none recorded last."""
+    names = sorted((k for k in counts if k), key=str.casefold)
+    labels = {name: name for name in names} | {"": str(_l("Not recorded"))}
+    return _breakdown("municipality", _l("Clients by municipality"), _l("people"), counts,
+                      names + [""], labels, threshold)
 
 
 def _errand_labels() -> dict:
