@@ -156,10 +156,14 @@ def client_or_404(client_id: int, section: str | None = None, *, write: bool = F
     `write=True` asks to manage the record (the client's details, goals, pairings…), which is
     staff work: peers add only what they witness (contacts, progress notes) without it.
     """
+    from sqlalchemy.orm import joinedload
+
     from .extensions import db
     from .models import Client
 
-    client = db.session.get(Client, client_id) if 0 < client_id < 2**31 else None
+    # The workers named at the top of every client page come with the client, in one query.
+    client = db.session.get(Client, client_id, options=(
+        joinedload(Client.responsible), joinedload(Client.backup))) if 0 < client_id < 2**31 else None
     if client is None:
         abort(404)
     if sees_all_clients(current_user):

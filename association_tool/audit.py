@@ -39,24 +39,19 @@ class Action(str, enum.Enum):
     DENIED = "denied"
 
 
-def _digest(prev_hash: str, event: AuditEvent) -> str:
-    """Hash an entry together with the hash of the entry before it."""
-    payload = json.dumps(
-        [
-            prev_hash,
-            event.at.isoformat(timespec="microseconds"),
-            event.user_id,
-            event.actor,
-            event.action,
-            event.object_type,
-            event.object_id,
-            event.client_id,
-            event.detail,
-            event.ip,
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+# The fields of an entry its hash covers, after the previous entry's hash and the time.
+_HASHED = ("user_id", "actor", "action", "object_type", "object_id", "client_id", "detail", "ip")
+
+
+def _digest(prev_hash: str, event: AuditEvent | dict) -> str:
+    """Hash an entry (a stored row, or the values of one about to be written) together with the
+    hash of the entry before it."""
+    if isinstance(event, dict):
+        at, values = event["at"], [event[name] for name in _HASHED]
+    else:
+        at, values = event.at, [getattr(event, name) for name in _HASHED]
+    payload = json.dumps([prev_hash, at.isoformat(timespec="microseconds"), *values],
+                         ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -99,29 +94,22 @@ def _chained(entries: list[dict], user=None) -> list[dict]:
     ).scalar_one_or_none() or archive_head().hash
     if user is not None:
         acting = user.id, f"{user.name} <{user.email}>"
+    elif all("who" in entry for entry in entries):
+        acting = None  # page views name who looked (and the user may be expired by now)
     else:
         acting = _current_actor()
+    ip = request.remote_addr if has_request_context() else None
     rows = []
     for entry in entries:
         user_id, actor = entry.get("who", acting)
         action, object_id = entry["action"], entry["object_id"]
-        event = AuditEvent(
-            at=utcnow(),
-            user_id=user_id,
-            actor=actor[:300],
-            action=Action(action).value if isinstance(action, Action) else str(action),
-            object_type=entry["object_type"],
-            object_id=None if object_id is None else str(object_id)[:64],
-            client_id=entry["client_id"],
-            detail=entry["detail"],
-            ip=request.remote_addr if has_request_context() else None,
-            prev_hash=prev,
-        )
-        prev = _digest(event.prev_hash, event)
-        rows.append(dict(at=event.at, user_id=event.user_id, actor=event.actor,
-                         action=event.action, object_type=event.object_type,
-                         object_id=event.object_id, client_id=event.client_id,
-                         detail=event.detail, ip=event.ip, prev_hash=event.prev_hash, hash=prev))
+        row = dict(at=utcnow(), user_id=user_id, actor=actor[:300],
+                   action=Action(action).value if isinstance(action, Action) else str(action),
+                   object_type=entry["object_type"],
+                   object_id=None if object_id is None else str(object_id)[:64],
+                   client_id=entry["client_id"], detail=entry["detail"], ip=ip, prev_hash=prev)
+        prev = row["hash"] = _digest(row["prev_hash"], row)
+        rows.append(row)
     return rows
 
 

@@ -61,12 +61,16 @@ def once_per_locale(maxsize: int | None = 128):
     """
     def decorate(function):
         @lru_cache(maxsize=maxsize)
-        def in_locale(_locale: str, *args):
+        def in_locale(_language: str, _territory: str | None, *args):
             return function(*args)
 
         @wraps(function)
         def cached(*args):
-            return in_locale(str(get_locale()), *args)
+            # The language and territory name the locale (the app has no scripts or variants);
+            # cheaper to compare than the locale's identifier is to build.
+            locale = get_locale()
+            return in_locale(locale.language if locale else "", locale.territory if locale else None,
+                             *args)
 
         cached.cache_clear = in_locale.cache_clear
         return cached

@@ -32,13 +32,21 @@ def _every_request_query():
 
 
 def setting_value(key: str) -> str | None:
-    """Return a setting's value, or None; those every request reads come in one query."""
-    if key in _EVERY_REQUEST and has_request_context():
-        if "settings" not in g:
-            g.settings = dict(db.session.execute(_every_request_query()).all())
-        return g.settings.get(key)
-    setting = db.session.get(Setting, key)
-    return setting.value if setting else None
+    """Return a setting's value, or None; those every request reads come in one query.
+
+    In a request each setting is read once, also one that is not set (a page showing a form
+    per goal asks for the same setting for each).
+    """
+    if not has_request_context():
+        setting = db.session.get(Setting, key)
+        return setting.value if setting else None
+    if "settings" not in g:
+        g.settings = dict(db.session.execute(_every_request_query()).all())
+        g.settings.update(dict.fromkeys(k for k in _EVERY_REQUEST if k not in g.settings))
+    if key not in g.settings:
+        setting = db.session.get(Setting, key)
+        g.settings[key] = setting.value if setting else None
+    return g.settings[key]
 
 
 def store_setting(key: str, value: str) -> bool:

@@ -6,12 +6,12 @@ given scale, so two runs measure the same data. Sizes at the default scale of 10
 tasks written by hand, 5,000 network meetings (with about 25,000 participants and 11,000 agreed
 actions; most approved, and then their actions and next meetings are follow-up tasks too, as the
 app makes them), 2,000 errands with things to bring, the network maps and consents the meetings
-need, 100,000 access-log entries, 50 users.
+need, 100,000 access-log entries; a staff member for every 60 clients (an umbrella organisation's
+caseloads) and a peer supporter for every four of them, and one worker with 2,000 clients of their
+own (`HEAVY_EMAIL`), the extreme case of the home page.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 import time
 from dataclasses import dataclass, field
@@ -20,7 +20,7 @@ from datetime import time as time_of_day
 
 from sqlalchemy import create_engine, func, insert, select, text
 
-from association_tool.audit import GENESIS
+from association_tool.audit import GENESIS, _digest
 from association_tool.config import normalise_database_url
 from association_tool.models import (AuditEvent, Client, ClientEnding, Contact, ContactPerson,
                                      FollowUpTask, Goal, GoalProgress, GoalReview, NetworkMember,
@@ -36,6 +36,10 @@ from association_tool.timeutil import local_today, utcnow
 
 PASSWORD = "bench-salasana-ei-oikea-42"
 LOGIN_EMAIL = "staff01@bench.example.org"
+# The worker with an extreme caseload: responsible for HEAVY_CLIENTS clients.
+HEAVY_EMAIL = "laaja@bench.example.org"
+HEAVY_CLIENTS = 2_000
+CLIENTS_PER_WORKER = 60
 BATCH = 10_000
 
 FIRST = ("Aino", "Eino", "Helmi", "Väinö", "Ella", "Onni", "Aada", "Leo", "Sofia", "Elias",
@@ -156,10 +160,25 @@ ERRANDS = (  # (type, about, place, whom to meet, things to bring, questions)
 
 @dataclass
 class Scale:
-    """How much to seed; everything but the users grows with the clients."""
+    """How much to seed; the users grow with the clients unless `users` is given."""
 
     clients: int = 10_000
-    users: int = 50
+    users: int | None = None  # None: one staff member per CLIENTS_PER_WORKER clients
+
+    @property
+    def staff(self) -> int:
+        if self.users:
+            return max(2, self.users * 4 // 5 - 1)
+        return max(2, self.clients // CLIENTS_PER_WORKER)
+
+    @property
+    def peers(self) -> int:
+        return self.users - 1 - self.staff if self.users else max(1, self.staff // 4)
+
+    @property
+    def heavy_clients(self) -> int:
+        """The clients of the worker with an extreme caseload (a fifth of them at small scales)."""
+        return min(HEAVY_CLIENTS, self.clients // 5)
 
     @property
     def contacts(self) -> int:
@@ -208,7 +227,7 @@ class Scale:
 
     def counts(self) -> dict[str, int]:
         """The row counts asked for (what was seeded is in Seeded.rows)."""
-        return {"users": self.users, "clients": self.clients, "contacts": self.contacts,
+        return {"users": 1 + self.staff + self.peers + 1, "clients": self.clients, "contacts": self.contacts,
                 "goals": self.goals, "follow_up_tasks (by hand)": self.tasks,
                 "network_meetings": self.meetings, "errands": self.errands,
                 "goal_progress": self.progress, "goal_reviews": self.reviews,
@@ -222,6 +241,7 @@ class Seeded:
 
     login_email: str
     password: str
+    heavy_email: str = ""  # the worker with an extreme caseload
     client_ids: list[int] = field(default_factory=list)  # active clients with goals and contacts
     search_terms: list[str] = field(default_factory=list)
     # (client id, meeting id): active clients' approved meetings, whose minutes can be printed
@@ -255,15 +275,6 @@ def _bulk(conn, table, rows) -> int:
         conn.execute(insert(table), batch)
         count += len(batch)
     return count
-
-
-def _digest(prev_hash: str, row: dict) -> str:
-    """The access log's chain hash, computed exactly as association_tool.audit does."""
-    payload = json.dumps([prev_hash, row["at"].isoformat(timespec="microseconds"), row["user_id"],
-                          row["actor"], row["action"], row["object_type"], row["object_id"],
-                          row["client_id"], row["detail"], row["ip"]],
-                         ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def _clock(rng: random.Random) -> time_of_day:
@@ -564,8 +575,7 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
     now = utcnow().replace(microsecond=0)
     hashed = password_hash()
     rows: dict[str, int] = {}
-    n_staff = max(2, scale.users * 4 // 5 - 1)
-    n_peer = scale.users - 1 - n_staff
+    n_staff, n_peer = scale.staff, scale.peers
     with engine.begin() as conn:
         if conn.execute(select(func.count()).select_from(User.__table__)).scalar_one():
             raise SystemExit("the bench database is not empty")
@@ -579,6 +589,8 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
         users += [{"id": n_staff + i + 2, "email": f"peer{i + 1:02d}@bench.example.org",
                    "name": f"{FIRST[(i + 7) % len(FIRST)]} Vertainen {i + 1}", "role": "peer"}
                   for i in range(n_peer)]
+        heavy_id = n_staff + n_peer + 2
+        users.append({"id": heavy_id, "email": HEAVY_EMAIL, "name": "Laila Laaja", "role": "staff"})
         for user in users:
             user.update(password_hash=hashed, locale="fi", active=True, must_change_password=False,
                         password_changed_at=now, created_at=now, version=1, phone=None,
@@ -587,7 +599,9 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
         activities = [{"id": i + 1, "name": name, "archived": False, "created_at": now, "version": 1}
                       for i, name in enumerate(("Polku-hanke", "Kohtaamo", "Vertaisverkko"))]
         rows["funded_activities"] = _bulk(conn, FundedActivity.__table__, activities)
-        staff_ids = [u["id"] for u in users if u["role"] in ("admin", "staff")]
+        # The heavy worker's clients are theirs alone: not among the others' random choices.
+        staff_ids = [u["id"] for u in users if u["role"] in ("admin", "staff") and u["id"] != heavy_id]
+        responsible: dict[int, int] = {}
         peer_ids = [u["id"] for u in users if u["role"] == "peer"]
 
         statuses = ["active"] * 8 + ["paused", "ended"]
@@ -604,6 +618,8 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
                 client_status[cid] = status
                 client_names[cid] = display
                 start = today - timedelta(days=rng.randint(0, 6 * 365))
+                responsible[cid] = (heavy_id if cid <= scale.heavy_clients
+                                    else rng.choice(staff_ids))
                 yield {"id": cid, "display_name": display, "full_name": full,
                        "search_text": " ".join(filter(None, [display, full])).lower(),
                        "birth_year": rng.randint(1945, 2006) if rng.random() < 0.6 else None,
@@ -614,7 +630,7 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
                        "contact_channel": rng.choice(["phone", "message", None]),
                        "contact_notes": None, "level": rng.choice(levels), "status": status,
                        "start_date": start, "referral_source": rng.choice(["self", "social", "health"]),
-                       "referral_note": None, "responsible_id": rng.choice(staff_ids),
+                       "referral_note": None, "responsible_id": responsible[cid],
                        "backup_id": rng.choice(staff_ids) if rng.random() < 0.3 else None,
                        "activity_id": rng.choice((1, 2, 3, None, None)),
                        "municipality": rng.choice(MUNICIPALITIES) if rng.random() < 0.7 else None,
@@ -709,9 +725,13 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
         def tasks():
             for i in range(1, scale.tasks + 1):
                 status = rng.choice(task_statuses)
-                yield {"id": i, "client_id": rng.randint(1, scale.clients),
+                cid = rng.randint(1, scale.clients)
+                # Most tasks are the client's own worker's; some someone else's or an outside party's.
+                owner = rng.random()
+                yield {"id": i, "client_id": cid,
                        "title": rng.choice(TASK_TITLES), "details": None,
-                       "owner_id": rng.choice(staff_ids) if rng.random() < 0.9 else None,
+                       "owner_id": (responsible[cid] if owner < 0.7 else
+                                    rng.choice(staff_ids) if owner < 0.9 else None),
                        "owner_party": None, "due_date": today + timedelta(days=rng.randint(-30, 60))
                        if rng.random() < 0.9 else None,
                        "status": status, "source": rng.choice(["manual", "goal_review", "worker_change"]),
@@ -779,6 +799,7 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
             conn.execute(text("VACUUM ANALYZE"))
     engine.dispose()
     return Seeded(login_email=LOGIN_EMAIL, password=PASSWORD, client_ids=list(sample),
+                  heavy_email=HEAVY_EMAIL,
                   search_terms=["ain", "kor", "mik", "vir", "ell", "laa", "nen", "sal"],
                   approved_meetings=[tuple(r) for r in approved], meeting_clients=list(several),
                   errands=[tuple(r) for r in upcoming],

@@ -113,7 +113,22 @@ def check_line(client: Client, line: AgreementLine, on: date | None = None) -> L
 
 
 def line_checks(client: Client, agreement: ContactAgreement, on: date | None = None) -> list[LineCheck]:
-    return [check_line(client, line, on) for line in agreement.lines]
+    """`check_line` for every line, the lines' consents asked of the consent service at once."""
+    lines = list(agreement.lines)
+    asked = [i for i, line in enumerate(lines) if line.user_id is None and line.member is not None]
+    answers = consents.check_parties(client, [lines[i].member for i in asked], on=on,
+                                     scopes_each=[line_scopes(lines[i]) for i in asked],
+                                     disclosure=consents.AGREEMENT_LINE)
+    found = dict(zip(asked, answers))
+    checks = []
+    for i, line in enumerate(lines):
+        if i not in found:
+            checks.append(check_line(client, line, on))  # internal or removed: no consent asked
+        elif found[i].consent is not None:
+            checks.append(LineCheck(line, found[i].consent))
+        else:
+            checks.append(LineCheck(line, None, found[i].reason, found[i].nearest))
+    return checks
 
 
 # --- changing a draft ---------------------------------------------------------------------------

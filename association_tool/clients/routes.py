@@ -7,6 +7,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import audit, users
 from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404, visible_sections
@@ -214,7 +215,8 @@ def show(client_id: int):
 
 def _peers_section(client, form=None, status=200):
     pairings = db.session.scalars(
-        select(PeerPairing).where(PeerPairing.client_id == client.id).order_by(PeerPairing.id)).all()
+        select(PeerPairing).options(joinedload(PeerPairing.peer))
+        .where(PeerPairing.client_id == client.id).order_by(PeerPairing.id)).all()
     if form is None:
         form = PairingForm(peers=users.peers())
         if request.method == "GET":

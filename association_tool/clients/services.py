@@ -377,14 +377,14 @@ def ending_parties(client: Client, on: date) -> list[PartyCheck]:
     from ..network.services import members
 
     checks = []
-    for member in members(client):
-        consent = consents.active_consent(client, member, ENDING_NOTICE_SCOPES, on=on,
-                                          disclosure=consents.ENDING_NOTICE)
-        if consent is not None:
-            checks.append(PartyCheck(member, consent))
+    network = members(client)
+    found = consents.check_parties(client, network, ENDING_NOTICE_SCOPES, on=on,
+                                   disclosure=consents.ENDING_NOTICE)
+    for member, check in zip(network, found):
+        if check.consent is not None:
+            checks.append(PartyCheck(member, check.consent))
             continue
-        reason, nearest = consents.why_not(client, member, ENDING_NOTICE_SCOPES, on=on,
-                                           disclosure=consents.ENDING_NOTICE)
+        reason, nearest = check.reason, check.nearest
         when = None
         if nearest is not None:
             when = {"withdrawn": nearest.withdrawn_on, "superseded": nearest.superseded_on,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, literal_column, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from .. import audit
@@ -188,6 +188,55 @@ def _party_condition(client: Client, party: Party):
     raise TypeError(f"not a party: {party!r}")
 
 
+def _consents_of(client: Client, parties: list[Party], kind: str) -> list[list[Consent]]:
+    """Each party's consents of the kind, newest first, asked of the database in one statement
+    for all the parties (each named by `_party_condition`)."""
+    found: list[list[Consent]] = [[] for _ in parties]
+    asked = [(i, party) for i, party in enumerate(parties) if party is not None]
+    for start in range(0, len(asked), _PARTIES_PER_STATEMENT):
+        chunk = asked[start:start + _PARTIES_PER_STATEMENT]
+        tagged = union_all(*[
+            select(Consent.id.label("consent_id"), literal_column(str(int(i))).label("party"))
+            .where(Consent.client_id == client.id, Consent.kind == kind,
+                   _party_condition(client, party))
+            for i, party in chunk]).subquery()
+        rows = db.session.execute(
+            select(tagged.c.party, Consent).join(Consent, Consent.id == tagged.c.consent_id)
+            .order_by(tagged.c.party, Consent.given_on.desc(), Consent.id.desc())).all()
+        for i, consent in rows:
+            found[i].append(consent)
+    return found
+
+
+# Parties asked in one statement (SQLite allows 500 parts in a compound select).
+_PARTIES_PER_STATEMENT = 200
+
+
+def _covering(consents: list[Consent], scope, *, kind: str, on: date,
+              disclosure: str) -> Consent | None:
+    """The newest of a party's consents given by `on` that covers the scope and disclosure."""
+    for consent in consents:
+        if consent.given_on <= on and covers(consent, scope, disclosure=disclosure, kind=kind,
+                                             on=on):
+            return consent
+    return None
+
+
+def _reason(consents: list[Consent], needed: set[str], forms, on: date
+            ) -> tuple[str, Consent | None]:
+    """Why none of a party's consents (newest first) lets the information go (`why_not`)."""
+    for consent in consents:
+        state = status(consent, on)
+        if state in ("active", "expiring"):
+            if consent.form not in forms:
+                return ("oral" if consent.form == "oral" else "form"), consent
+            if not needed <= set(consent.scopes):
+                return "scope", consent
+        else:
+            return state, consent
+    return "none", None
+
+
 def active_consent(client: Client, party: Party, scope: str | Iterable[str] = (), *,
                    kind: str = "share", on: date | None = None,
                    disclosure: str = DOCUMENT) -> Consent | None:
@@ -201,19 +250,8 @@ def active_consent(client: Client, party: Party, scope: str | Iterable[str] = ()
     count (`FORMS_COVERING`). Left out, it is a document, the strictest: a caller that forgets
     to say never lets a one-matter oral consent through.
     """
-    _scopes(scope), _disclosure(disclosure)  # refuse unknown names even when there is no party
-    if party is None:
-        return None
-    on = on or local_today()
-    candidates = db.session.scalars(
-        select(Consent)
-        .where(Consent.client_id == client.id, Consent.kind == kind,
-               _party_condition(client, party), Consent.given_on <= on)
-        .order_by(Consent.given_on.desc(), Consent.id.desc())).all()
-    for consent in candidates:
-        if covers(consent, scope, disclosure=disclosure, kind=kind, on=on):
-            return consent
-    return None
+    return check_parties(client, [party], scope, kind=kind, on=on,
+                         disclosure=disclosure)[0].consent
 
 
 def why_not(client: Client, party: Party, scope: str | Iterable[str], *, kind: str = "share",
@@ -225,24 +263,45 @@ def why_not(client: Client, party: Party, scope: str | Iterable[str], *, kind: s
     another form). Ask it with the same `disclosure` as `active_consent`.
     """
     forms = FORMS_COVERING[_disclosure(disclosure)]
-    on = on or local_today()
     needed = _scopes(scope)
     if party is None:
         return "none", None
-    consents = db.session.scalars(
-        select(Consent).where(Consent.client_id == client.id, Consent.kind == kind,
-                              _party_condition(client, party))
-        .order_by(Consent.given_on.desc(), Consent.id.desc())).all()
-    for consent in consents:
-        state = status(consent, on)
-        if state in ("active", "expiring"):
-            if consent.form not in forms:
-                return ("oral" if consent.form == "oral" else "form"), consent
-            if not needed <= set(consent.scopes):
-                return "scope", consent
+    return _reason(_consents_of(client, [party], kind)[0], needed, forms, on or local_today())
+
+
+@dataclass(frozen=True)
+class PartyCheck:
+    """The answer for one party: the consent that lets the information go, or why none does
+    (`reason`, as `why_not` gives it, with the nearest consent)."""
+
+    consent: Consent | None
+    reason: str | None = None
+    nearest: Consent | None = None
+
+
+def check_parties(client: Client, parties: list[Party], scope: str | Iterable[str] = (), *,
+                  kind: str = "share", on: date | None = None, disclosure: str = DOCUMENT,
+                  scopes_each: list | None = None) -> list[PartyCheck]:
+    """`active_consent`, and `why_not` where it gives none, for each party, in order: the same
+    rules, with the parties' consents read in one statement for a page that checks many.
+
+    `scopes_each`, when given, names the information for each party in turn instead of `scope`.
+    """
+    forms = FORMS_COVERING[_disclosure(disclosure)]
+    scopes = list(scopes_each) if scopes_each is not None else [scope] * len(parties)
+    on = on or local_today()
+    checks = []
+    for party, wanted, consents in zip(parties, scopes, _consents_of(client, list(parties), kind)):
+        needed = _scopes(wanted)
+        if party is None:
+            checks.append(PartyCheck(None, "none"))
+            continue
+        consent = _covering(consents, wanted, kind=kind, on=on, disclosure=disclosure)
+        if consent is not None:
+            checks.append(PartyCheck(consent))
         else:
-            return state, consent
-    return "none", None
+            checks.append(PartyCheck(None, *_reason(consents, needed, forms, on)))
+    return checks
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import audit
 from ..access import may_see_section
 from ..consents import labels as _consent_labels  # noqa: F401  (the info_scope labels)
-from ..consents.services import DOCUMENT, active_consent, ends_on, why_not
+from ..consents.services import DOCUMENT, check_parties, ends_on
 from ..extensions import db
 from ..forms import check_version, role_choices
 from ..i18n import time_of_day
@@ -483,7 +483,13 @@ def distribution(meeting: NetworkMeeting, on: date | None = None) -> tuple[list[
     scopes = minutes_scopes(meeting)
     listed = [Recipient(client.display_name, "", "client")]
     left_out: list[LeftOut] = []
-    for participant in meeting.participants:
+    # The network members' consents, asked of the consent service for all of them at once.
+    members = [p.member if p.kind == "member" and p.member is not None
+               and p.member.client_id == client.id else None for p in meeting.participants]
+    answers = iter(check_parties(client, [m for m in members if m is not None], scopes, on=on,
+                                 disclosure=DOCUMENT))
+    checks = [next(answers) if m is not None else None for m in members]
+    for participant, check in zip(meeting.participants, checks):
         if participant.kind == "user" and participant.user_id is not None:
             user = participant.user
             detail = participant.role or _user_role_label(user)
@@ -498,10 +504,10 @@ def distribution(meeting: NetworkMeeting, on: date | None = None) -> tuple[list[
         if member is None or member.client_id != client.id:
             left_out.append(LeftOut(participant.name, detail, "unlinked"))
             continue
-        if active_consent(client, member, scopes, on=on, disclosure=DOCUMENT) is not None:
+        if check.consent is not None:
             listed.append(Recipient(participant.name, detail, "member"))
             continue
-        reason, consent = why_not(client, member, scopes, on=on, disclosure=DOCUMENT)
+        reason, consent = check.reason, check.nearest
         missing = [s for s in scopes if consent is None or s not in consent.scopes]
         when = None
         if consent is not None:

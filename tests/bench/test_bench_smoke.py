@@ -45,8 +45,8 @@ def test_smoke_run_measures_every_url_and_writes_the_report(tools, tmp_path):
     data = json.loads(reports[0].with_suffix(".json").read_text(encoding="utf-8"))
     scale = data["scales"][0]
     assert scale["clients"] == 200
-    assert set(scale["app"]) == {"home", "list", "search", "client", "goals", "meetings",
-                                 "meeting", "checklist", "minutes", "stats"}
+    assert set(scale["app"]) == {"home", "home_heavy", "list", "search", "client", "goals",
+                                 "meetings", "meeting", "checklist", "minutes", "stats"}
     assert set(scale["baseline"]) == {"list", "search"}
     assert scale["rows"]["network_meetings"] == 100 and scale["rows"]["errands"] == 40
     # The PDFs are measured with one connection per worker, and their answers were PDFs (the
@@ -113,6 +113,11 @@ def test_seeded_meetings_and_errands_keep_the_app_rules(tmp_path):
             return conn.execute(text(sql)).scalar_one()
 
         today = local_today().isoformat()
+        # Caseloads: one worker has the extreme one (a fifth of the clients at this scale);
+        # the others share the rest.
+        heavy = count("SELECT id FROM \"user\" WHERE email = 'laaja@bench.example.org'")
+        assert count(f"SELECT count(*) FROM client WHERE responsible_id = {heavy}") == 40
+        assert count("SELECT count(*) FROM \"user\" WHERE role = 'staff'") == Scale(200).staff + 1
         assert count("SELECT count(*) FROM network_meeting") == 100
         # Approved minutes: approved on or after the meeting day, never in the future; each
         # action is a follow-up task of the meeting's client, made from the meeting.
