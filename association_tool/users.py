@@ -22,9 +22,16 @@ def workers(keep=()) -> list[User]:
         .order_by(User.name)).all(), keep)
 
 
-def worker_names() -> list:
-    """Return (id, name) of the workers, for filter lists that need no more of them."""
-    return db.session.execute(_worker_names_query()).all()
+# A filter lists the workers by name up to this many; more are found by typing part of a name.
+WORKERS_LISTED = 100
+
+
+def worker_names() -> list | None:
+    """Return (id, name) of the workers, for filter lists that need no more of them; None when
+    there are more than WORKERS_LISTED of them (an umbrella organisation's hundreds), too many
+    to choose from a list."""
+    rows = db.session.execute(_worker_names_query()).all()
+    return rows if len(rows) <= WORKERS_LISTED else None
 
 
 @lru_cache(maxsize=None)
@@ -32,7 +39,7 @@ def _worker_names_query():
     """Built once: the client list's worker filter asks it on every page."""
     return (select(User.id, User.name)
             .where(User.active.is_(True), User.role.in_(WORKER_ROLES))
-            .order_by(User.name))
+            .order_by(User.name).limit(WORKERS_LISTED + 1))
 
 
 def _with_kept(users, keep) -> list[User]:

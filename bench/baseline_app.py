@@ -106,7 +106,8 @@ PAGE = """<!doctype html>
   <input aria-describedby="q-help" id="q" maxlength="100" name="q" type="text" value="{{ q }}"><small id="q-help">Vapaaehtoinen. </small></div>
   {% for name, label, options in selects %}
   <div><label for="{{ name }}">{{ label }}</label>
-  <select id="{{ name }}" name="{{ name }}">{% for value, text in options %}<option {% if value == chosen.get(name, '') %}selected {% endif %}value="{{ value }}">{{ text }}</option>{% endfor %}</select></div>
+  {% if options is none %}<input aria-describedby="{{ name }}-help" id="{{ name }}" maxlength="120" name="{{ name }}_name" type="text" value="{{ chosen.get(name ~ '_name', '') }}"><small id="{{ name }}-help">Osa työntekijän nimestä.</small>
+  {% else %}<select id="{{ name }}" name="{{ name }}">{% for value, text in options %}<option {% if value == chosen.get(name, '') %}selected {% endif %}value="{{ value }}">{{ text }}</option>{% endfor %}</select>{% endif %}</div>
   {% endfor %}
   <div><label for="mine"><input id="mine" name="mine" type="checkbox" value="y"> Vain omat asiakkaani</label></div>
   <div class="no-js-only"><button type="submit">Hae</button></div>
@@ -145,11 +146,12 @@ def clients():
                              .where(client.c.status == "ended").scalar_subquery())
     fragment = request.headers.get("HX-Request") and request.headers.get("HX-Target") == "client-results"
     with engine.connect() as conn:
-        workers = [] if fragment else [("", "Kaikki työntekijät")] + [
-            (str(i), name) for i, name in conn.execute(
-                select(user.c.id, user.c.name)
-                .where(user.c.active.is_(True), user.c.role.in_(("staff", "admin")))
-                .order_by(user.c.name))]
+        # As the app: the workers listed up to 100, a part of a name typed when there are more.
+        named = [] if fragment else [(str(i), name) for i, name in conn.execute(
+            select(user.c.id, user.c.name)
+            .where(user.c.active.is_(True), user.c.role.in_(("staff", "admin")))
+            .order_by(user.c.name).limit(101))]
+        workers = None if len(named) > 100 else [("", "Kaikki työntekijät")] + named
         ids = conn.execute(ids_query.order_by(client.c.display_name, client.c.id)
                            .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).scalars().all()
         total = conn.execute(count_query).scalar_one()

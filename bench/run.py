@@ -69,6 +69,9 @@ class Scenario:
     content_type: str = "text/html"  # what every answer must be (else counted as non-200)
     pdf: bool = False  # rendered by the PDF engine: measured with fewer connections
     user: str = ""  # signed in as this user (an e-mail address) instead of the usual one
+    # A report made by one request: measured, as the PDFs, with one request per worker at a time,
+    # so that its latency is the making of one report, not a queue of eight.
+    one_at_a_time: bool = False
 
 
 def scenarios(client_ids: list[int], terms: list[str], *, meeting_clients: list[int] = (),
@@ -108,8 +111,9 @@ def scenarios(client_ids: list[int], terms: list[str], *, meeting_clients: list[
     year_ago = date.today() - timedelta(days=364)
     plan.append(Scenario(
         "stats", "statistics of the last year `/stats?start=…&end=…` (counted in the database, "
-        "suppressed, with SVG charts; logs the view)",
-        [f"/stats?{urlencode({'start': year_ago.isoformat(), 'end': date.today().isoformat()})}"]))
+        "suppressed, with SVG charts; logs the view; one request per worker at a time)",
+        [f"/stats?{urlencode({'start': year_ago.isoformat(), 'end': date.today().isoformat()})}"],
+        one_at_a_time=True))
     if approved_meetings:
         plan.append(Scenario(
             "minutes", "meeting minutes PDF `POST /clients/<id>/meetings/<id>/minutes.pdf` "
@@ -595,7 +599,8 @@ class ScaleResult:
 def load_once(server: "Server", port: int, scenario: Scenario, cookie: str | None,
               opts: Options, duration: int, csrf_token: str | None = None) -> dict:
     """Warm up, wait for a quiet machine, then load one scenario and return wrk's numbers."""
-    connections = opts.pdf_connections if scenario.pdf else opts.connections
+    connections = (opts.pdf_connections if scenario.pdf or scenario.one_at_a_time
+                   else opts.connections)
     if opts.warmup:
         run_wrk(port, scenario, cookie=cookie, duration=opts.warmup, connections=connections,
                 csrf_token=csrf_token)

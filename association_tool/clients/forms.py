@@ -311,6 +311,9 @@ class ClientSearchForm(AppForm):
     level = SelectField(_l("Level"), choices=[], validators=[Optional()], widget=Select())
     status = SelectField(_l("Status"), choices=[], validators=[Optional()], widget=Select())
     worker = SelectField(_l("Worker"), choices=[], validators=[Optional()], widget=Select())
+    worker_name = StringField(_l("Worker"), filters=[strip],
+                              validators=[Optional(), Length(max=120)],
+                              description=_l("Part of the worker's name."))
     sort = SelectField(_l("Sort by"), choices=[], validators=[Optional()], widget=Select())
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)])
 
@@ -319,7 +322,11 @@ class ClientSearchForm(AppForm):
         fixed = _filter_choices()
         self.level.choices, self.status.choices, self.sort.choices = (
             fixed["level"], fixed["status"], fixed["sort"])
-        self.worker.choices = fixed["worker"] + [(str(w.id), w.name) for w in workers]
+        if workers is None:  # too many workers to list: a part of the name is typed instead
+            del self.worker
+        else:
+            del self.worker_name
+            self.worker.choices = fixed["worker"] + [(str(w.id), w.name) for w in workers]
 
 
 @once_per_locale(maxsize=8)

@@ -104,6 +104,7 @@ from ..access import visible_clients_filter
 from ..database import is_sqlite
 from ..extensions import db
 from ..models import Client, ClientStatus, ClientStatusCount, User
+from ..users import WORKER_ROLES
 
 
 @dataclass
@@ -115,6 +116,7 @@ class ClientFilters:
     level: str = ""
     status: str = ""  # "" = active and paused; "all"; or one status
     worker_id: int | None = None
+    worker_name: str = ""  # part of a worker's name, where the workers are too many to list
     sort: str = "name"
     page: int = 1
 
@@ -292,6 +294,11 @@ def list_clients(user: User, filters: ClientFilters) -> ClientPage:
     if filters.worker_id:
         conditions.append(or_(Client.responsible_id == filters.worker_id,
                               Client.backup_id == filters.worker_id))
+    if filters.worker_name:
+        like = filters.worker_name.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        named = select(User.id).where(User.role.in_(WORKER_ROLES),
+                                      User.name.ilike(f"%{like}%", escape="/"))
+        conditions.append(or_(Client.responsible_id.in_(named), Client.backup_id.in_(named)))
     status = _status_filter(filters.status)
     sort = filters.sort if filters.sort in SORTS else "name"
     order = SORTS[sort]

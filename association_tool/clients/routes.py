@@ -88,8 +88,9 @@ def _filters(form: ClientSearchForm) -> listing.ClientFilters:
     def ok(field):
         return field.data if (valid or not field.errors) and field.data else ""
 
-    worker = ok(form.worker)
+    worker = ok(form.worker) if form.worker is not None else ""
     return listing.ClientFilters(
+        worker_name=ok(form.worker_name) if form.worker_name is not None else "",
         q=ok(form.q), mine=bool(form.mine.data), level=ok(form.level)
         if form.level.data in dict(form.level.choices) else "",
         status=ok(form.status) if form.status.data in dict(form.status.choices) else "",
