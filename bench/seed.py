@@ -655,7 +655,9 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
 
         def pairings():
             pid = 0
-            per_peer = max(1, scale.clients // 300)
+            # A peer supporter walks beside a handful of clients (about 30 at 10,000 clients with
+            # the old fixed 50 users; as many now that the peers grow with the clients).
+            per_peer = min(30, max(1, scale.clients // 300))
             for peer in peer_ids:
                 for cid in rng.sample(range(1, scale.clients + 1), per_peer):
                     pid += 1
@@ -694,8 +696,10 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
                        "target_date": today + timedelta(days=rng.randint(-100, 300)) if rng.random() < 0.5 else None,
                        "review_date": today + timedelta(days=rng.randint(-60, 120))
                        if status in ("open", "in_progress") else None,
-                       "created_by_id": rng.choice(staff_ids), "created_at": now, "updated_at": now,
-                       "version": 1}
+                       "created_by_id": rng.choice(staff_ids),
+                       # Set over the last three years, so that a year's report holds a third.
+                       "created_at": now - timedelta(days=rng.randint(0, 3 * 365)),
+                       "updated_at": now, "version": 1}
 
         rows["goals"] = _bulk(conn, Goal.__table__, goals())
 

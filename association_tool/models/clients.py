@@ -169,10 +169,14 @@ class Goal(db.Model):
     """A goal in the client's own words, with means and a review date."""
 
     __tablename__ = "goal"
-    __table_args__ = (Index("ix_goal_client_status", "client_id", "status"),
+    # A client's goals by status, and with their review dates: the home page picks the reviews
+    # due of a worker's clients from the index alone (clients/services.py, reviews_due).
+    __table_args__ = (Index("ix_goal_client_status_review", "client_id", "status", "review_date"),
                       Index("ix_goal_review_date", "review_date"),
-                      # The goals set in a period (stats/figures.py).
-                      Index("ix_goal_created_at", "created_at"))
+                      # The goals set in a period by where they stand, and whose they are,
+                      # counted from the index alone (stats/figures.py).
+                      Index("ix_goal_created_status_client", "created_at", "status",
+                            "client_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))

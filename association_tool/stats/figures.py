@@ -225,8 +225,12 @@ def count_figures(period: Period) -> dict:
     reviews = and_(period.days(GoalReview.on), true() if period.activity_id is None else
                    GoalReview.goal_id.in_(select(Goal.id).where(scope(Goal.client_id))))
     goals_reviewed = select(GoalReview.goal_id).where(reviews)
-    goals_in_period = and_(or_(period.moments(Goal.created_at), Goal.id.in_(goals_reviewed)),
-                           scope(Goal.client_id))
+    # Goals set in the period, by status: from one index (created_at, status, client_id).
+    goals_set = and_(period.moments(Goal.created_at), scope(Goal.client_id))
+    # Goals reviewed in the period but set before it (few): looked up by id.
+    goals_reviewed_only = and_(Goal.id.in_(goals_reviewed),
+                               Goal.created_at < datetime.combine(period.start, time()),
+                               scope(Goal.client_id))
     # Without a filter every contact counts; with one, those tagged to the activity, and those
     # tagged to none whose client belongs to it.
     contacts = and_(period.days(Contact.on),
@@ -266,9 +270,10 @@ def count_figures(period: Period) -> dict:
     errands_by = _margins(Errand.type, case((Errand.companion_id.is_(None), "alone"),
                                             else_="accompanied"), conditions=[errands])
 
-    goals_by = _margins(Goal.status, case((period.moments(Goal.created_at), "set"),
-                                          else_="reviewed_only"),
-                        conditions=[goals_in_period])
+    set_by_status = _grouped(Goal.status, goals_set)
+    goal_status = dict(set_by_status)
+    for status, n in _grouped(Goal.status, goals_reviewed_only).items():
+        goal_status[status] = goal_status.get(status, 0) + n
 
     figures = {
         "people": {
@@ -319,10 +324,10 @@ def count_figures(period: Period) -> dict:
         "helper_people": _grouped(HelperHours.kind, hours,
                                   aggregate=func.count(func.distinct(HelperHours.user_id))),
         "goals": {
-            "set": goals_by[1].get("set", 0),
+            "set": sum(set_by_status.values()),
             "reviewed": _count(select(func.count(func.distinct(GoalReview.goal_id))).where(reviews)),
         },
-        "goal_status": goals_by[0],
+        "goal_status": goal_status,
         "referral_state": _grouped(Referral.state, referrals_out),
         "referral_got_service": _grouped(ReferralFollowUp.got_service, follow_ups),
         "feedback_source": _grouped(Feedback.source, client_feedback),
