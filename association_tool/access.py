@@ -108,12 +108,18 @@ def _active_pairing(client_id: int, user, on=None):
 
     from .extensions import db
     from .models import PeerPairing
-    from .timeutil import local_today
 
     pairing = db.session.execute(
         select(PeerPairing).where(PeerPairing.client_id == client_id,
                                   PeerPairing.peer_id == user.id)
     ).scalar_one_or_none()
+    return _in_force(pairing, on)
+
+
+def _in_force(pairing, on=None):
+    """The pairing if it is in force on `on` (default today), else None."""
+    from .timeutil import local_today
+
     if pairing is None or not pairing.active_on(on or local_today()):
         return None
     return pairing
@@ -126,16 +132,22 @@ def sees_all_clients(user) -> bool:
 
 def visible_sections(client, user, on=None) -> list[str]:
     """Return the sections of this client's record the user may see (on a date, default today)."""
+    if sees_all_clients(user):
+        return _sections_in(user, None)
+    pairing = _active_pairing(client.id, user, on) if user.is_authenticated else None
+    return _sections_in(user, pairing)
+
+
+def _sections_in(user, pairing) -> list[str]:
+    """The sections a user sees of a client, given their pairing in force with it (or None)."""
     from .models import Section
+    from .models.clients import STAFF_ONLY_SECTIONS
 
     if sees_all_clients(user):
         return [s.value for s in Section] + ["consents", "notifications", "staff_notes",
                                              "ending", "peers"]
-    pairing = _active_pairing(client.id, user, on) if user.is_authenticated else None
     if pairing is None:
         return []
-    from .models.clients import STAFF_ONLY_SECTIONS
-
     return [s for s in pairing.section_list if s not in STAFF_ONLY_SECTIONS]
 
 
@@ -146,7 +158,24 @@ def may_see_section(client, user, section: str, on=None) -> bool:
     list): staff and admins see every section, a peer supporter only the sections the client
     allows them in a pairing in force on `on`; a disabled account sees nothing.
     """
-    return bool(user is not None and user.is_active and section in visible_sections(client, user, on))
+    return may_see_section_each(client, [user], section, on)[0]
+
+
+def may_see_section_each(client, users, section: str, on=None) -> list[bool]:
+    """`may_see_section` for each of several users, the client's pairings with them read in one
+    query (a list of possible companions, a meeting's participants)."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import PeerPairing
+
+    peer_ids = [u.id for u in users if u is not None and u.is_active and not sees_all_clients(u)]
+    pairings = {p.peer_id: p for p in db.session.scalars(
+        select(PeerPairing).where(PeerPairing.client_id == client.id,
+                                  PeerPairing.peer_id.in_(peer_ids)))} if peer_ids else {}
+    return [bool(user is not None and user.is_active and section in _sections_in(
+        user, None if sees_all_clients(user) else _in_force(pairings.get(user.id), on)))
+        for user in users]
 
 
 def client_or_404(client_id: int, section: str | None = None, *, write: bool = False):

@@ -81,3 +81,23 @@ def test_the_home_and_client_pages_do_not_grow_with_the_caseload(client, seeded)
     login(client, _User(HEAVY_EMAIL), PASSWORD)
     assert _statements(client, "/") == usual
     assert len(page) == 1, f"the client page took {sorted(page)} statements"
+
+
+def test_an_approved_meeting_asks_as_many_statements_whoever_took_part(client, seeded):
+    """The distribution list checks every participant: the network members' consents and the
+    peer supporters' pairings, each in one statement however many take part (a meeting without
+    a peer supporter has no pairing to read)."""
+    login(client, _User(LOGIN_EMAIL), PASSWORD)
+    counts = defaultdict(lambda: defaultdict(list))
+    for client_id, meeting_id in seeded.approved_meetings[:20]:
+        participants, peers = db.session.execute(text(
+            "SELECT count(*), count(u.id) FROM meeting_participant p LEFT JOIN \"user\" u "
+            "ON u.id = p.user_id AND u.role = 'peer' WHERE p.meeting_id = :m"),
+            {"m": meeting_id}).one()
+        db.session.remove()
+        statements = _statements(client, f"/clients/{client_id}/meetings/{meeting_id}")
+        counts[bool(peers)][statements].append(participants)
+    for with_peers, by_count in counts.items():
+        assert len(by_count) == 1, (
+            f"{'with' if with_peers else 'without'} peer supporters, statements: "
+            f"[participants of the meetings]: {dict(by_count)}")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import audit
-from ..access import may_see_section
+from ..access import may_see_section, may_see_section_each
 from ..extensions import db
 from ..forms import check_version
 from ..i18n import time_of_day
@@ -70,7 +70,7 @@ def companions(client: Client | None = None, current: User | None = None) -> lis
     users = list(db.session.scalars(
         select(User).where(User.active.is_(True)).order_by(User.name)).all())
     if client is not None:
-        users = [u for u in users if may_see_section(client, u, "errands")]
+        users = [u for u, may in zip(users, may_see_section_each(client, users, "errands")) if may]
         own = (client.responsible_id, client.backup_id)
         users = [u for u in users if u.id in own] + [u for u in users if u.id not in own]
     if current is not None and current.id not in {u.id for u in users}:

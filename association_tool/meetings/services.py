@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
-from ..access import may_see_section
+from ..access import may_see_section_each
 from ..consents import labels as _consent_labels  # noqa: F401  (the info_scope labels)
 from ..consents.services import DOCUMENT, check_parties, ends_on
 from ..extensions import db
@@ -489,11 +489,15 @@ def distribution(meeting: NetworkMeeting, on: date | None = None) -> tuple[list[
     answers = iter(check_parties(client, [m for m in members if m is not None], scopes, on=on,
                                  disclosure=DOCUMENT))
     checks = [next(answers) if m is not None else None for m in members]
+    # And whether each of the association's own people may see the meetings (access.py).
+    people = [p.user for p in meeting.participants if p.kind == "user" and p.user_id is not None]
+    may_see = dict(zip((u.id for u in people),
+                       may_see_section_each(client, people, "meetings", on)))
     for participant, check in zip(meeting.participants, checks):
         if participant.kind == "user" and participant.user_id is not None:
             user = participant.user
             detail = participant.role or _user_role_label(user)
-            if may_see_section(client, user, "meetings", on):
+            if may_see[user.id]:
                 listed.append(Recipient(participant.name, detail, "user"))
             else:
                 left_out.append(LeftOut(participant.name, detail,
