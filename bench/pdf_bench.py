@@ -5,9 +5,12 @@
     .venv/bin/python -m bench.pdf_bench > bench/results/<date>-pdf.md
 
 `render_pdf` (Jinja, the render process, the restricted fetcher, PDF/UA) renders the sample
-document (templates/pdf/_sample.html) and the errand checklist (templates/pdf/
-errand_checklist.html, normal and large print, from a fictional errand that is never stored);
-bare WeasyPrint renders the same HTML string with the same print CSS and the same fonts read
+document (templates/pdf/_sample.html), the errand checklist (templates/pdf/
+errand_checklist.html, normal and large print, from a fictional errand that is never stored), the
+network meeting minutes (bench/minutes_sample.py), and, from a small association seeded the way
+the page benchmark seeds one (`--clients`, 2,000 by default), a client's own plan (templates/pdf/
+client_plan.html, the seeded client with the most open goals) and a year's statistics report
+(templates/pdf/statistics.html, counted from the seeded records); bare WeasyPrint renders the same HTML string with the same print CSS and the same fonts read
 from disk by its default fetcher, in this process, with the same PDF/UA variant. The two
 alternate so that both see the same machine. Targets: the app adds at most 15 % over bare
 WeasyPrint, and a one-page document takes at most 400 ms (median).
@@ -27,19 +30,61 @@ ERRAND_CHECKLIST = "pdf/errand_checklist.html"
 CONTEXT = {"title": "Muistilista – Äänekoski", "lang": "fi", "association": "Toivon Tupa ry"}
 
 
-def build_app(instance: str):
-    """An app on a throwaway instance folder, with empty tables (the errand checklist reads the
-    association's contact details from the settings; nothing is stored)."""
+def build_app(instance: str, clients: int = 2000):
+    """An app on a throwaway instance folder, its database migrated and seeded with `clients`
+    clients by the page benchmark's seed (the plan and the statistics report are read from it;
+    the errand checklist and the minutes are built from fictional values, never stored)."""
+    from pathlib import Path
+
+    from bench.run import app_env, migrate
+    from bench.seed import Scale, seed
+
+    url = f"sqlite:///{instance}/bench.db"
+    migrate(app_env(url, Path(instance)))
+    seed(url, Scale(clients=clients))
     os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production")
     os.environ["INSTANCE_PATH"] = instance
-    os.environ["DATABASE_URL"] = f"sqlite:///{instance}/bench.db"
+    os.environ["DATABASE_URL"] = url
     from association_tool import create_app
-    from association_tool.extensions import db
 
-    app = create_app()
-    with app.app_context():
-        db.create_all()
-    return app
+    return create_app()
+
+
+def plan_context(lang: str = "fi") -> dict:
+    """"My plan" of the seeded client with the most open goals, as the route builds it."""
+    from sqlalchemy import func, select
+
+    from association_tool.extensions import db
+    from association_tool.feedback import plan
+    from association_tool.models.clients import OPEN_GOAL_STATUSES
+    from association_tool.models import Client, Goal
+    from association_tool.timeutil import local_today
+
+    client_id = db.session.scalar(
+        select(Goal.client_id).join(Client, Client.id == Goal.client_id)
+        .where(Goal.status.in_(OPEN_GOAL_STATUSES), Client.status != "ended")
+        .group_by(Goal.client_id).order_by(func.count().desc(), Goal.client_id).limit(1))
+    client = db.session.get(Client, client_id)
+    return dict(plan.plan_context(client, local_today()), title="Minun suunnitelmani", lang=lang,
+                association=CONTEXT["association"])
+
+
+def statistics_context(lang: str = "fi") -> dict:
+    """The statistics report of the last twelve months, counted from the seeded records."""
+    from datetime import timedelta
+
+    from flask_babel import force_locale
+
+    from association_tool.stats import figures
+    from association_tool.stats.routes import threshold
+    from association_tool.timeutil import local_today
+
+    end = local_today()
+    period = figures.Period(end - timedelta(days=364), end)
+    with force_locale(lang):
+        report = figures.build_report(figures.count_figures(period), period, threshold())
+    return {"title": "Tilastot", "lang": lang, "association": CONTEXT["association"],
+            "report": report, "activity_name": None}
 
 
 def bare_renderer(html: str):
@@ -156,11 +201,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.pdf_bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=30, help="documents each way (default 30)")
+    parser.add_argument("--clients", type=int, default=2000,
+                        help="clients to seed for the plan and the statistics (default 2000)")
     parser.add_argument("--timeout-check", action="store_true",
                         help="also time a 1 s limit on a slow document, and the recovery")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="assoc-pdf-bench-") as instance:
-        return measure(build_app(instance), args)
+        return measure(build_app(instance, args.clients), args)
 
 
 def measure(app, args) -> int:
@@ -190,6 +237,14 @@ def measure(app, args) -> int:
                        doc=minutes_document("fi"))
         figures = compare(app, TEMPLATE, minutes, args.n)
         report("Network meeting minutes (templates/pdf/meeting_minutes.html)", figures, args.n,
+               one_page_target=figures["pages"][0] == 1)
+        plan = plan_context("fi")
+        figures = compare(app, "pdf/client_plan.html", plan, args.n)
+        report(f"The client's own plan (templates/pdf/client_plan.html, {len(plan['goals'])} "
+               f"goals)", figures, args.n, one_page_target=figures["pages"][0] == 1)
+        figures = compare(app, "pdf/statistics.html", statistics_context("fi"), args.n)
+        report(f"Statistics report of a year, {args.clients} clients seeded "
+               f"(templates/pdf/statistics.html)", figures, args.n,
                one_page_target=figures["pages"][0] == 1)
         print(f"- render process start (once per app process, before the first document): "
               f"{ms(start_s)} ms")
