@@ -314,7 +314,9 @@ def register_template_helpers(app: Flask) -> None:
     from .labels import label, labels_of
     from .settings import association_name
     from .timeutil import local_today
+    from .urls import record_url
 
+    app.jinja_env.globals["record_url"] = record_url
     app.jinja_env.filters["date"] = date_filter
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["datetime"] = datetime_filter
