@@ -314,9 +314,7 @@ def register_template_helpers(app: Flask) -> None:
     from .labels import label, labels_of
     from .settings import association_name
     from .timeutil import local_today
-    from .urls import record_url
-
-    app.jinja_env.globals["record_url"] = record_url
+    from .urls import RecordUrls
     app.jinja_env.filters["date"] = date_filter
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["datetime"] = datetime_filter
@@ -341,6 +339,7 @@ def register_template_helpers(app: Flask) -> None:
             "labels_of": labels_of,
             "today": local_today,
             "config_endpoints": app.view_functions,
+            "record_url": RecordUrls(),
         }
 
 
