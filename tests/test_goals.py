@@ -1,4 +1,5 @@
 """The client's goals: staff add and change them; whoever may see them notes progress and reviews."""
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -344,11 +345,32 @@ def test_a_review_sets_the_next_review_date(client, staff, asiakas):
 
 
 def test_review_questions_are_radio_groups_in_fieldsets(client, staff, asiakas):
-    make_goal(asiakas)
+    """The review form comes when its goal's "Record a review" is opened (htmx), and as the
+    section with that form open for a plain link."""
+    goal = make_goal(asiakas)
     login(client, staff)
-    html = client.get(f"/clients/{asiakas.id}/goals").get_data(as_text=True)
-    assert html.count("<legend>") >= 4
-    assert 'type="radio"' in html and 'name="matched_expectations"' in html
+    section = client.get(f"/clients/{asiakas.id}/goals").get_data(as_text=True)
+    address = f"/clients/{asiakas.id}/goals/{goal.id}/review"
+    assert f'hx-get="{address}"' in section and f'href="{address}#goal-{goal.id}"' in section
+    assert 'name="matched_expectations"' not in section
+    for headers in (HX, {}):
+        response = client.get(address, headers=headers)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert html.count("<legend>") >= 4
+        assert 'type="radio"' in html and 'name="matched_expectations"' in html
+        assert f'hx-post="{address}"' in html
+    # The plain page is the section, the goal's review opened.
+    assert "Tavoitteet" in html and f'id="goal-{goal.id}"' in html
+    assert re.search(r"<details open>\s*<summary[^>]*>Kirjaa arviointi", html)
+
+
+def test_a_goal_of_another_client_has_no_review_form(client, staff, asiakas):
+    other = make_client(display_name="Toinen", responsible_id=staff.id)
+    goal = make_goal(other)
+    login(client, staff)
+    assert client.get(f"/clients/{asiakas.id}/goals/{goal.id}/review", headers=HX
+                      ).status_code == 404
 
 
 @pytest.mark.parametrize("overrides", [

@@ -23,19 +23,32 @@ from .forms import GoalEditForm, GoalForm, ProgressForm, review_form, scope_ids
 
 @dataclass
 class GoalForms:
-    """The forms shown under one goal, and which of them is open (after an error)."""
+    """The forms shown under one goal, and which of them is open (after an error).
+
+    The review form (four questions and the wellbeing scales) is built only when it is shown
+    open; closed, the goal carries a link that fetches it (`review_form_page`): built under every
+    goal, it was half the work of the Goals section.
+    """
 
     progress: ProgressForm
-    review: ReviewForm
+    review: ReviewForm | None = None
     open: str | None = None
     message: str | None = None
 
 
+def _blank_review(goal) -> ReviewForm:
+    """An empty review form for a goal, never filled from this request."""
+    return scope_ids(review_form(wellbeing_areas(), formdata=None), f"goal-{goal.id}-review")
+
+
 def _blank_forms(goal, **kwargs) -> GoalForms:
-    """Return empty progress and review forms for a goal, never filled from this request."""
+    """Return an empty progress form for a goal (and the review form when it is to be shown
+    open), never filled from this request."""
     progress = scope_ids(ProgressForm(formdata=None), f"goal-{goal.id}-progress")
-    review = scope_ids(review_form(wellbeing_areas(), formdata=None), f"goal-{goal.id}-review")
-    return GoalForms(progress=progress, review=review, **kwargs)
+    forms = GoalForms(progress=progress, **kwargs)
+    if forms.open == "review" and forms.review is None:
+        forms.review = _blank_review(goal)
+    return forms
 
 
 def _edit_form(goal, formdata=None) -> GoalEditForm:
@@ -163,6 +176,20 @@ def add_progress(client_id: int, goal_id: int):
     return _done(client, goal, _("Progress saved."))
 
 
+@bp.route("/clients/<int:client_id>/goals/<int:goal_id>/review")
+@allow(SIGNED_IN)
+def review_form_page(client_id: int, goal_id: int):
+    """The review form of one goal: alone for htmx (opened under the goal), or the section
+    with the form open under its goal for a plain request."""
+    client = client_or_404(client_id, "goals")
+    goal = owned_or_404(Goal, goal_id, client, options=services.WITH_HISTORY)
+    forms = _blank_forms(goal, open="review")
+    if not is_fragment():
+        return _section(client, forms={goal.id: forms})
+    return render_section(client, "goals/_review_form.html", goal=goal,
+                          goal_forms={goal.id: forms})
+
+
 @bp.route("/clients/<int:client_id>/goals/<int:goal_id>/review", methods=["POST"])
 @allow(SIGNED_IN)
 def add_review(client_id: int, goal_id: int):
@@ -171,9 +198,7 @@ def add_review(client_id: int, goal_id: int):
     goal = owned_or_404(Goal, goal_id, client, options=services.WITH_HISTORY)
     form = scope_ids(review_form(wellbeing_areas()), f"goal-{goal.id}-review")
     if not form.validate_on_submit():
-        forms = _blank_forms(goal, open="review")
-        forms.review = form
-        return _goal(client, goal, 422, forms=forms)
+        return _goal(client, goal, 422, forms=_blank_forms(goal, open="review", review=form))
     review = services.add_review(goal, on=form.on.data, sufficient=form.sufficient.data,
                         matched_needs=form.matched_needs.data,
                         matched_expectations=form.matched_expectations.data,
