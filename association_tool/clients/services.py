@@ -544,11 +544,11 @@ def my_clients(user: User, limit: int = 50) -> list:
     Rows of id, display_name and status, what the home page shows: a worker with 2,000 clients
     gets 50 rows without 50 client objects built.
     """
-    query = select(Client.id, Client.display_name, Client.status) \
-        .where(Client.status != ClientStatus.ENDED.value)
+    query = select(Client.id, Client.display_name, Client.status)
     if user.role == Role.PEER.value:
-        query = query.where(visible_clients_filter(user))
-    else:
+        query = query.where(Client.status != ClientStatus.ENDED.value,
+                            visible_clients_filter(user))
+    else:  # own_client_ids are of clients not ended
         query = query.where(Client.id.in_(own_client_ids(user)))
     return db.session.execute(query.order_by(Client.display_name).limit(limit)).all()
 
@@ -560,13 +560,16 @@ def reviews_due(user: User, today: date, *, days: int = 7, limit: int = 50) -> l
     status and review date), and only those goals are then loaded: a worker with 2,000 clients
     has hundreds due.
     """
-    chosen = (select(Goal.id).join(Client, Goal.client_id == Client.id)
-              .where(Goal.status.in_(OPEN_GOAL_STATUSES), Goal.review_date.is_not(None),
-                     Goal.review_date <= today + timedelta(days=days),
-                     Client.status != ClientStatus.ENDED.value))
+    chosen = select(Goal.id).where(Goal.status.in_(OPEN_GOAL_STATUSES),
+                                   Goal.review_date.is_not(None),
+                                   Goal.review_date <= today + timedelta(days=days))
     if user.role == Role.PEER.value:
-        chosen = chosen.where(visible_clients_filter(user, section="goals"))
+        chosen = chosen.join(Client, Goal.client_id == Client.id).where(
+            Client.status != ClientStatus.ENDED.value,
+            visible_clients_filter(user, section="goals"))
     else:
+        # The worker's clients not ended, from the indexes of responsible and backup workers:
+        # no join to the whole client table (PostgreSQL read all of it to check the status).
         chosen = chosen.where(Goal.client_id.in_(own_client_ids(user)))
     ids = db.session.scalars(chosen.order_by(Goal.review_date, Goal.id).limit(limit)).all()
     if not ids:
