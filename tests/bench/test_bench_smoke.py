@@ -46,7 +46,13 @@ def test_smoke_run_measures_every_url_and_writes_the_report(tools, tmp_path):
     scale = data["scales"][0]
     assert scale["clients"] == 200
     assert set(scale["app"]) == {"home", "home_heavy", "list", "search", "client", "goals",
-                                 "meetings", "meeting", "checklist", "minutes", "stats"}
+                                 "meetings", "meeting", "checklist", "minutes", "stats",
+                                 *run.SECTIONS}
+    # Every page is held to the CPU ratio against the bare baseline's list.
+    ratios = {c["target"].split(":")[0] for c in json.loads(
+        reports[0].with_suffix(".json").read_text(encoding="utf-8"))["targets"]
+        if "server CPU per request" in c["target"]}
+    assert ratios == set(scale["app"]) - set(run.NOT_PAGES)
     assert set(scale["baseline"]) == {"list", "search"}
     assert scale["rows"]["network_meetings"] == 100 and scale["rows"]["errands"] == 40
     # The PDFs are measured with one connection per worker, and their answers were PDFs (the
