@@ -317,6 +317,38 @@ def test_peers_see_referrals_only_when_allowed_and_never_consents(client, staff,
     assert client.post(f"/clients/{target.id}/referrals/out", data=out_data(kela)).status_code == 403
 
 
+def test_the_referral_forms_come_when_opened(client, staff, peer, kela):
+    """The section carries links to its two forms, not the forms (each with the directory and
+    the workers); htmx fetches one when its summary is opened, and a plain link opens the
+    section with that form open. Peer supporters get neither."""
+    target = make_client()
+    login(client, staff)
+    section = client.get(f"/clients/{target.id}/referrals").get_data(as_text=True)
+    for direction in ("out", "in"):
+        address = f"/clients/{target.id}/referrals/{direction}"
+        assert f'hx-get="{address}"' in section
+        assert f'href="{address}#referral-form-{direction}"' in section
+    assert 'name="reason"' not in section and 'name="hopes"' not in section
+    fragment = client.get(f"/clients/{target.id}/referrals/out", headers={"HX-Request": "true"})
+    html = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and 'id="referral-form-out"' in html
+    assert kela.name in html and 'hx-post="/clients/%d/referrals/out"' % target.id in html
+    assert "<section" not in html
+    page = client.get(f"/clients/{target.id}/referrals/in").get_data(as_text=True)
+    assert 'id="referral-form-in"' in page and 'id="referral-form-out"' not in page
+    assert "<details open>" in page and "<html" in page
+    # What a failed save typed stays in its form, open, and the other form stays a link.
+    answer = client.post(f"/clients/{target.id}/referrals/out",
+                         data=out_data(kela, reason="", hopes="Rytmiä päiviin."))
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert "Rytmiä päiviin." in html and 'id="referral-form-in"' not in html
+    pair(peer, target, sections=("goals", "referrals"))
+    login(client, peer)
+    for direction in ("out", "in"):
+        assert client.get(f"/clients/{target.id}/referrals/{direction}").status_code == 403
+
+
 def test_another_clients_referral_is_not_found(client, staff, kela):
     target, other = make_client(), make_client()
     login(client, staff)

@@ -8,7 +8,7 @@ from ..access import SIGNED_IN, STAFF, allow, client_or_404, owned_or_404, sees_
 from ..database import write_transaction
 from ..extensions import db
 from ..forms import save_versioned
-from ..htmx import render_section, see_other
+from ..htmx import is_fragment, render_section, see_other
 from ..models.referrals import Referral
 from ..pdf import pdf_response, render_pdf
 from ..settings import letterhead, who_to_call
@@ -32,13 +32,17 @@ def _fail(form, error: services.ReferralError) -> None:
         form.form_errors.append(message)
 
 
-def _referral_form(direction, referral=None, formdata=None) -> ReferralForm:
-    keep = [referral.worker_id] if referral is not None else []
-    kwargs = dict(direction=direction,
-                  organisations=services.organisations(referral and referral.organisation_id),
-                  people=services.people(referral and referral.contact_person_id),
-                  workers=workers(keep=keep),
-                  editing=referral is not None)
+def _lists(referral=None) -> dict:
+    """The directory's organisations and people and the workers a referral form offers (and
+    those the referral names, even if archived or gone): read once for all a page's forms."""
+    return dict(organisations=services.organisations(referral and referral.organisation_id),
+                people=services.people(referral and referral.contact_person_id),
+                workers=workers(keep=[referral.worker_id] if referral is not None else []))
+
+
+def _referral_form(direction, referral=None, formdata=None, lists=None) -> ReferralForm:
+    kwargs = dict(direction=direction, editing=referral is not None,
+                  **(lists if lists is not None else _lists(referral)))
     if formdata is not None:
         return ReferralForm(formdata, **kwargs)
     if referral is not None:
@@ -48,14 +52,22 @@ def _referral_form(direction, referral=None, formdata=None) -> ReferralForm:
     return ReferralForm(formdata=None, **kwargs)
 
 
-def _observation_form(formdata=None) -> ObservationForm:
+def _observation_form(formdata=None, organisations=None) -> ObservationForm:
+    if organisations is None:
+        organisations = services.organisations()
     if formdata is not None:
-        return ObservationForm(formdata, organisations=services.organisations())
-    return ObservationForm(formdata=None, organisations=services.organisations())
+        return ObservationForm(formdata, organisations=organisations)
+    return ObservationForm(formdata=None, organisations=organisations)
 
 
-def _section(client, status=200, out_form=None, in_form=None, observation_form=None):
-    """Render the referrals list with the path picture, and (for staff) the forms."""
+def _section(client, status=200, out_form=None, in_form=None, observation_form=None,
+             open_form=None):
+    """Render the referrals list with the path picture, and (for staff) the forms.
+
+    The two referral forms (each with the directory's organisations and people and the
+    workers) are built only when shown open: after an error, or `open_form` ("out" or "in")
+    for a plain link to one of them. Closed, each is fetched when opened (`new_form`).
+    """
     audit.log_view(client.id, "referrals")
     staff = sees_all_clients(current_user)
     referrals = services.referrals_of(client)
@@ -63,8 +75,11 @@ def _section(client, status=200, out_form=None, in_form=None, observation_form=N
                    attention={r.id: services.attention(r) for r in referrals},
                    timeline=client_timeline(client, current_user))
     if staff:
-        context.update(out_form=out_form or _referral_form("out"),
-                       in_form=in_form or _referral_form("in"),
+        if open_form == "out" and out_form is None:
+            out_form = _referral_form("out")
+        if open_form == "in" and in_form is None:
+            in_form = _referral_form("in")
+        context.update(out_form=out_form, in_form=in_form,
                        observation_form=observation_form or _observation_form(),
                        observations=services.observations_of(client))
     return render_section(client, "referrals/_section.html", status=status, **context)
@@ -99,6 +114,19 @@ def _show(client, referral, status=200, step_form=None, follow_up_form=None):
 def section(client_id: int):
     """Show the client's referrals, both ways, and the path as a picture."""
     return _section(client_or_404(client_id, "referrals"))
+
+
+@bp.route("/clients/<int:client_id>/referrals/out", defaults={"direction": "out"})
+@bp.route("/clients/<int:client_id>/referrals/in", defaults={"direction": "in"})
+@allow(STAFF)
+def new_form(client_id: int, direction: str):
+    """An empty referral form: alone for htmx (opened in the section), or the section with
+    that form open for a plain request."""
+    client = client_or_404(client_id, "referrals", write=True)
+    if not is_fragment():
+        return _section(client, open_form=direction)
+    return render_section(client, "referrals/_referral_form.html",
+                          form=_referral_form(direction), direction=direction)
 
 
 @bp.route("/clients/<int:client_id>/referrals/out", methods=["POST"], defaults={"direction": "out"})
