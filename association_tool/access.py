@@ -304,6 +304,25 @@ def own_client_ids(user):
                  select(Client.id).where(Client.backup_id == user.id, not_ended))
 
 
+def among_own_clients(client_id_column, user):
+    """A condition: the record's client (the column, a client id) is one of the staff member's
+    own clients not ended (`own_client_ids`).
+
+    SQLite answers `IN (their ids)` by probing the record's index for each of the worker's
+    clients. PostgreSQL planned the same IN as a hash join over every matching record of the
+    association (a worker with 2,000 clients at 100,000 clients: the goals due read 79,000 rows,
+    61 ms); given the ids as one array (`= ANY(ARRAY(…))`) it probes the index too (11 ms).
+    """
+    from sqlalchemy import any_, func
+
+    from .extensions import db
+
+    ids = own_client_ids(user)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return client_id_column == any_(func.array(ids.scalar_subquery()))
+    return client_id_column.in_(ids)
+
+
 # --- follow-up tasks ----------------------------------------------------------------------------
 
 # The section of the client's record a task comes from, by the task's source. A task tells what

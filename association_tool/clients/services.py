@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from .. import audit
-from ..access import own_client_ids, visible_clients_filter
+from ..access import among_own_clients, visible_clients_filter
 from ..extensions import db
 from ..forms import check_version
 from ..models import (OPEN_GOAL_STATUSES, Client, ClientEnding, ClientStatus,
@@ -548,8 +548,8 @@ def my_clients(user: User, limit: int = 50) -> list:
     if user.role == Role.PEER.value:
         query = query.where(Client.status != ClientStatus.ENDED.value,
                             visible_clients_filter(user))
-    else:  # own_client_ids are of clients not ended
-        query = query.where(Client.id.in_(own_client_ids(user)))
+    else:  # the worker's own clients are those not ended
+        query = query.where(among_own_clients(Client.id, user))
     return db.session.execute(query.order_by(Client.display_name).limit(limit)).all()
 
 
@@ -570,7 +570,7 @@ def reviews_due(user: User, today: date, *, days: int = 7, limit: int = 50) -> l
     else:
         # The worker's clients not ended, from the indexes of responsible and backup workers:
         # no join to the whole client table (PostgreSQL read all of it to check the status).
-        chosen = chosen.where(Goal.client_id.in_(own_client_ids(user)))
+        chosen = chosen.where(among_own_clients(Goal.client_id, user))
     ids = db.session.scalars(chosen.order_by(Goal.review_date, Goal.id).limit(limit)).all()
     if not ids:
         return []

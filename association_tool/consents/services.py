@@ -349,7 +349,7 @@ def expiring_for(user: User, today: date | None = None, *, days: int = EXPIRING_
 
     Admins and staff see their own clients' consents; peer supporters none (consents are staff work).
     """
-    from ..access import own_client_ids, sees_all_clients
+    from ..access import among_own_clients, sees_all_clients
 
     if not sees_all_clients(user):
         return []
@@ -358,7 +358,7 @@ def expiring_for(user: User, today: date | None = None, *, days: int = EXPIRING_
     rows = db.session.scalars(
         select(Consent)
         .options(joinedload(Consent.client))
-        .where(Consent.client_id.in_(own_client_ids(user)),
+        .where(among_own_clients(Consent.client_id, user),
                Consent.withdrawn_on.is_(None), Consent.superseded_on.is_(None),
                Consent.valid_until.is_not(None), Consent.valid_until >= today,
                Consent.valid_until <= today + timedelta(days=days))
