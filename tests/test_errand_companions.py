@@ -28,7 +28,16 @@ def test_only_staff_and_peers_let_see_the_errands_are_offered(client, staff):
     pair(goals_only, target, sections=("goals",))
     pair(ended, target, ends_on=local_today() - timedelta(days=1))
     login(client, staff)
-    page = client.get(f"/clients/{target.id}/errands").get_data(as_text=True)
+    # The add form comes when "Add an errand" is opened (htmx), or open in the section for a
+    # plain link: the same people either way.
+    section = client.get(f"/clients/{target.id}/errands").get_data(as_text=True)
+    assert 'name="companion_id"' not in section
+    assert f'hx-get="/clients/{target.id}/errands/new"' in section
+    page = client.get(f"/clients/{target.id}/errands/new", headers={"HX-Request": "true"}
+                      ).get_data(as_text=True)
+    plain = client.get(f"/clients/{target.id}/errands/new").get_data(as_text=True)
+    assert "<html" in plain and "<details open>" in plain and "<html" not in page
+    assert offered(plain) == offered(page)
     ids = offered(page)
     assert {staff.id, colleague.id, allowed.id} <= ids
     assert not ids & {gone.id, goals_only.id, stranger.id, ended.id}
@@ -67,3 +76,14 @@ def test_a_companion_who_lost_access_stays_on_their_errand_when_saved_unchanged(
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Errand, errand.id).companion_id == peer.id
+
+
+def test_a_peer_supporter_gets_no_add_form(client, staff):
+    peer = make_user(role="peer", name="Vertais Veera")
+    target = make_client(display_name="Ruusu", responsible_id=staff.id)
+    pair(peer, target, sections=("goals", "errands"))
+    login(client, peer)
+    section = client.get(f"/clients/{target.id}/errands").get_data(as_text=True)
+    assert "/errands/new" not in section
+    assert client.get(f"/clients/{target.id}/errands/new", headers={"HX-Request": "true"}
+                      ).status_code == 403

@@ -35,7 +35,7 @@ class CheckedTimeField(TimeField):
 def _user_choices(users, blank):
     from ..forms import role_choices
 
-    roles = dict(role_choices())
+    roles = {role: str(name) for role, name in role_choices()}  # translated once, not per user
     return [(None, blank)] + [(u.id, f"{u.name} ({roles.get(u.role, u.role)})") for u in users]
 
 

@@ -82,13 +82,18 @@ def _fail(form, error: services.ErrandError) -> None:
 
 
 
-def _section(client, form=None, status=200, editing=None, edit_form=None):
-    """Render the errands list (upcoming first, then past) with the add or edit form."""
+def _section(client, form=None, status=200, editing=None, edit_form=None, open_form=False):
+    """Render the errands list (upcoming first, then past) with the add or edit form.
+
+    The add form (with everyone who may accompany the client) is built only when shown open:
+    after an error, or `open_form` for a plain link to it; closed, it is fetched when opened
+    (`new_form`).
+    """
     audit.log_view(client.id, "errands")
     today = local_today()
     upcoming, past = services.errands_of(client, today)
     staff = sees_all_clients(current_user)
-    if staff and form is None and editing is None:
+    if staff and form is None and editing is None and open_form:
         form = _errand_form(client)
     return render_section(client, "errands/_section.html", status=status, upcoming=upcoming,
                           past=past, form=form, editing=editing, edit_form=edit_form,
@@ -130,6 +135,17 @@ def _show(client, errand, status=200, outcome_form=None, message=None, fragment=
 def section(client_id: int):
     """Show the client's errands: upcoming ones first, soonest first; then past ones."""
     return _section(client_or_404(client_id, "errands"))
+
+
+@bp.route("/clients/<int:client_id>/errands/new")
+@allow(STAFF)
+def new_form(client_id: int):
+    """An empty errand form: alone for htmx (opened in the section), or the section with the
+    form open for a plain request."""
+    client = client_or_404(client_id, "errands", write=True)
+    if not is_fragment():
+        return _section(client, open_form=True)
+    return render_section(client, "errands/_errand_form.html", form=_errand_form(client), e=None)
 
 
 @bp.route("/clients/<int:client_id>/errands", methods=["POST"])
