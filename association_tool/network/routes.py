@@ -38,12 +38,17 @@ def _form(member=None, formdata=None):
     return MemberForm(**kwargs) if formdata is None else MemberForm(formdata, **kwargs)
 
 
-def _section(client, form=None, status=200, editing=None):
+def _section(client, form=None, status=200, editing=None, open_form=False):
+    """Render the network as a map and a list. The add form (with the directory's people and
+    organisations) is built only when shown open: after an error, or `open_form` for a plain
+    link to it; closed, it is fetched when opened (`new_form`)."""
     network = services.members(client)
     nodes, lines = services.layout(network)
     audit.log_view(client.id, "network")
+    if form is None and open_form:
+        form = _form()
     return render_section(client, "network/_section.html", status=status, members=network,
-                          nodes=nodes, lines=lines, form=form or _form(), editing=editing,
+                          nodes=nodes, lines=lines, form=form, editing=editing,
                           can_edit=current_user.role in STAFF.roles)
 
 
@@ -70,6 +75,17 @@ def _done(client, message):
 def section(client_id: int):
     """Show the client's network as a map and as a list."""
     return _section(client_or_404(client_id, "network"))
+
+
+@bp.route("/clients/<int:client_id>/network/new")
+@allow(STAFF)
+def new_form(client_id: int):
+    """An empty form to add someone: alone for htmx (opened in the section), or the section
+    with the form open for a plain request."""
+    client = client_or_404(client_id, "network")
+    if not is_fragment():
+        return _section(client, open_form=True)
+    return render_section(client, "network/_member_form.html", form=_form(), m=None)
 
 
 @bp.route("/clients/<int:client_id>/network", methods=["POST"])

@@ -44,13 +44,17 @@ def _context() -> dict:
     return dict(staff=sees_all_clients(current_user), may_change=_may_change)
 
 
-def _section(client, form=None, status=200, message=None, error=None):
-    """Render the client's tasks with the form, and log the view."""
+def _section(client, form=None, status=200, message=None, error=None, open_form=False):
+    """Render the client's tasks, and log the view. The add form (with everyone a task can be
+    given to) is built only when shown open: after an error, or `open_form` for a plain link to
+    it; closed, it is fetched when opened (`new_form`)."""
     open_tasks = services.open_tasks(client, current_user)
     closed_tasks = services.recently_closed_tasks(client, current_user)
     audit.log_view(client.id, "tasks")
+    if form is None and open_form:
+        form = _task_form()
     return render_section(client, "tasks/_section.html", status=status,
-                          form=form if form is not None else _task_form(), open_tasks=open_tasks,
+                          form=form, open_tasks=open_tasks,
                           closed_tasks=closed_tasks, message=message, error=error, **_context())
 
 
@@ -60,6 +64,17 @@ def section(client_id: int):
     """Show the client's open tasks, by due date, and the recently closed ones."""
     client = client_or_404(client_id, "tasks")
     return _section(client)
+
+
+@bp.route("/clients/<int:client_id>/tasks/new")
+@allow(SIGNED_IN)
+def new_form(client_id: int):
+    """An empty task form: alone for htmx (opened in the section), or the section with the form
+    open for a plain request."""
+    client = client_or_404(client_id, "tasks")
+    if not is_fragment():
+        return _section(client, open_form=True)
+    return render_section(client, "tasks/_task_form.html", form=_task_form(), **_context())
 
 
 @bp.route("/clients/<int:client_id>/tasks", methods=["POST"])
