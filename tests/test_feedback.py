@@ -241,8 +241,10 @@ def test_wellbeing_rated_at_a_review_shows_as_a_chart_with_its_numbers(client, a
     goal = goals.create_goal(person, text="Arki sujuu", created_by_id=staff.id)
     db.session.commit()
     auth.login(staff)
-    form = client.get(f"/clients/{person.id}/goals").get_data(as_text=True)
-    assert f'name="wellbeing_housing"' in form
+    # The review form, with the wellbeing scales, comes when "Record a review" is opened.
+    form = client.get(f"/clients/{person.id}/goals/{goal.id}/review",
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'name="wellbeing_housing"' in form
     base = {"on": (local_today() - timedelta(days=30)).isoformat(), "sufficient": "yes",
             "matched_needs": "yes", "matched_expectations": "partly", "matched_goals": "yes"}
     bad = client.post(f"/clients/{person.id}/goals/{goal.id}/review",
