@@ -133,8 +133,8 @@ def run_concurrently(connections: int, duration: float, processes: int, setup, o
 
     Each thread calls `setup()` (opening its connection) before the common start and
     `teardown(state)` after; each process calls `finish()` when its threads are done. A thread
-    starts no operation after the deadline; one still running then is finished and stored (its
-    latency counted) but not counted in the throughput.
+    does at least one operation and starts none after the deadline; one still running then is
+    finished and stored (its latency counted) but not counted in the throughput.
     """
     ctx = multiprocessing.get_context("fork")
     ready = ctx.Barrier(connections + 1)
@@ -150,12 +150,14 @@ def run_concurrently(connections: int, duration: float, processes: int, setup, o
             go.wait(timeout=120)
             stop = start_at.value + duration
             in_window = 0
-            while time.monotonic() < stop:
+            while True:  # at least one operation, even for a thread that woke after the stop
                 began = time.monotonic()
                 operation(state)
                 ended = time.monotonic()
                 latencies.append(ended - began)
                 in_window += ended <= stop
+                if ended >= stop:
+                    break
             if teardown:
                 teardown(state)
             results.put((index, latencies, in_window, None))

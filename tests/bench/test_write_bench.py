@@ -36,8 +36,10 @@ def test_every_chained_page_view_is_stored_and_the_chain_verifies(scratch):
     for entries in (1, 7):
         before = wb.audit_rows(app)
         measured = wb.measure_audit(app, "sqlite", "chain", 2, entries, DURATION)
-        assert measured.ops > 0 and len(measured.latencies) == measured.ops
-        assert 0 < measured.in_window <= measured.ops
+        # Every connection writes at least once; on a machine busy with the rest of the suite
+        # a write may end after the short window, so none need end within it.
+        assert measured.ops >= 2 and len(measured.latencies) == measured.ops
+        assert 0 <= measured.in_window <= measured.ops
         assert wb.audit_rows(app) - before == measured.ops * entries == measured.rows
     report = wb.verify(app)
     assert report.ok, report
