@@ -100,6 +100,10 @@ def open_details(page, summary_text: str):
     if details.get_attribute("open") is None:
         summary.click()
     expect(details).to_have_attribute("open", "")
+    # A form fetched when the details open (fetched_when_opened): wait until it has arrived and
+    # htmx has set it up, as a person would before choosing or typing in it.
+    expect(details.locator("[hx-trigger^='toggle once']")).to_have_count(0)
+    details.page.wait_for_load_state("networkidle")
     return details
 
 
