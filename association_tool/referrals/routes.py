@@ -32,17 +32,13 @@ def _fail(form, error: services.ReferralError) -> None:
         form.form_errors.append(message)
 
 
-def _lists(referral=None) -> dict:
-    """The directory's organisations and people and the workers a referral form offers (and
-    those the referral names, even if archived or gone): read once for all a page's forms."""
-    return dict(organisations=services.organisations(referral and referral.organisation_id),
-                people=services.people(referral and referral.contact_person_id),
-                workers=workers(keep=[referral.worker_id] if referral is not None else []))
-
-
-def _referral_form(direction, referral=None, formdata=None, lists=None) -> ReferralForm:
-    kwargs = dict(direction=direction, editing=referral is not None,
-                  **(lists if lists is not None else _lists(referral)))
+def _referral_form(direction, referral=None, formdata=None) -> ReferralForm:
+    keep = [referral.worker_id] if referral is not None else []
+    kwargs = dict(direction=direction,
+                  organisations=services.organisations(referral and referral.organisation_id),
+                  people=services.people(referral and referral.contact_person_id),
+                  workers=workers(keep=keep),
+                  editing=referral is not None)
     if formdata is not None:
         return ReferralForm(formdata, **kwargs)
     if referral is not None:
@@ -52,12 +48,10 @@ def _referral_form(direction, referral=None, formdata=None, lists=None) -> Refer
     return ReferralForm(formdata=None, **kwargs)
 
 
-def _observation_form(formdata=None, organisations=None) -> ObservationForm:
-    if organisations is None:
-        organisations = services.organisations()
+def _observation_form(formdata=None) -> ObservationForm:
     if formdata is not None:
-        return ObservationForm(formdata, organisations=organisations)
-    return ObservationForm(formdata=None, organisations=organisations)
+        return ObservationForm(formdata, organisations=services.organisations())
+    return ObservationForm(formdata=None, organisations=services.organisations())
 
 
 def _section(client, status=200, out_form=None, in_form=None, observation_form=None,
