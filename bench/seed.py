@@ -686,10 +686,13 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
 
         goal_statuses = ["open"] * 4 + ["in_progress"] * 3 + ["achieved"] * 2 + ["dropped"]
 
+        goal_clients = [0] * (scale.goals + 1)  # the client of each goal, by id
+
         def goals():
             for i in range(1, scale.goals + 1):
                 status = rng.choice(goal_statuses)
-                yield {"id": i, "client_id": rng.randint(1, scale.clients),
+                goal_clients[i] = rng.randint(1, scale.clients)
+                yield {"id": i, "client_id": goal_clients[i],
                        "text": rng.choice(GOAL_TEXTS), "term": rng.choice(["short", "long"]),
                        "life_area": rng.choice(LIFE_AREAS), "means": rng.choice(MEANS),
                        "status": status,
@@ -705,7 +708,8 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
 
         def progress():
             for i in range(1, scale.progress + 1):
-                yield {"id": i, "goal_id": rng.randint(1, scale.goals),
+                goal_id = rng.randint(1, scale.goals)
+                yield {"id": i, "goal_id": goal_id, "client_id": goal_clients[goal_id],
                        "on": today - timedelta(days=rng.randint(0, 400)),
                        "note": "Pieni askel eteenpäin.", "author_id": rng.choice(staff_ids),
                        "created_at": now}
@@ -715,7 +719,8 @@ def seed(database_url: str, scale: Scale, *, seed_value: int = 20251123) -> Seed
         def reviews():
             answers = ("yes", "partly", "no")
             for i in range(1, scale.reviews + 1):
-                yield {"id": i, "goal_id": rng.randint(1, scale.goals),
+                goal_id = rng.randint(1, scale.goals)
+                yield {"id": i, "goal_id": goal_id, "client_id": goal_clients[goal_id],
                        "on": today - timedelta(days=rng.randint(0, 400)),
                        "sufficient": rng.choice(answers), "matched_needs": rng.choice(answers),
                        "matched_expectations": rng.choice(answers), "matched_goals": rng.choice(answers),

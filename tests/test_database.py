@@ -136,6 +136,37 @@ def test_the_status_counters_start_from_the_clients_there(app):
         "SELECT clients FROM client_status_count WHERE status = 'paused'")).scalar() == 2
 
 
+def test_goal_entries_name_their_goals_client_after_the_upgrade(app):
+    """Migration 0027 gives the progress entries and reviews already there their goal's client."""
+    from datetime import date
+
+    from flask_migrate import downgrade, upgrade
+
+    from association_tool.models import Goal, GoalProgress, GoalReview
+
+    from .factories import make_client
+
+    first, second = make_client(), make_client()
+    goals = [Goal(client_id=first.id, text="Yksi"), Goal(client_id=second.id, text="Kaksi")]
+    db.session.add_all(goals)
+    db.session.flush()
+    for goal in goals:
+        db.session.add(GoalProgress(goal_id=goal.id, on=date(2025, 3, 1), note="Askel"))
+        db.session.add(GoalReview(goal_id=goal.id, on=date(2025, 4, 1), sufficient="yes",
+                                  matched_needs="yes", matched_expectations="yes",
+                                  matched_goals="yes"))
+    db.session.commit()
+    ids = (first.id, second.id)
+    db.session.close()
+    downgrade(revision="0026")
+    upgrade()
+    for table in ("goal_progress", "goal_review"):
+        rows = db.session.execute(text(
+            f"SELECT e.client_id, g.client_id FROM {table} e JOIN goal g ON g.id = e.goal_id "
+            "ORDER BY e.id")).all()
+        assert [tuple(r) for r in rows] == [(ids[0], ids[0]), (ids[1], ids[1])]
+
+
 def _begins(client, method, path, **kwargs):
     """Return the BEGIN statements SQLite received while serving one request."""
     seen = []

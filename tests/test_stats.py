@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from association_tool.extensions import db
-from association_tool.models import (AuditEvent, ClientEnding, Contact, Goal, GoalReview)
+from association_tool.models import (AuditEvent, ClientEnding, Contact, Goal, GoalProgress,
+                                     GoalReview)
 from association_tool.models.errands import Errand
 from association_tool.stats import export, figures
 from association_tool.stats.export import neutralise
@@ -90,6 +91,32 @@ def test_figures_match_the_hand_count(association):
     assert counts["goal_status"] == {"achieved": 5, "open": 2}
     assert counts["review_sufficient"] == {"yes": 6, "partly": 1}
     assert counts["review_matched_goals"] == {"no": 7}
+
+
+@pytest.mark.parametrize("entry", ["progress", "review"])
+def test_a_goal_entry_alone_reaches_its_client(app, entry):
+    """A step noted or a review in the period reaches the client even with nothing else; the entry
+    names its goal's client without being told (kept beside the goal for counting)."""
+    someone = make_client(display_name="Vain Tavoite", start_date=date(2023, 1, 1),
+                          level="intensive")
+    make_client(display_name="Ei Mitään", start_date=date(2023, 1, 1))
+    goal = Goal(client_id=someone.id, text="Oma tavoite", created_at=datetime(2023, 2, 1))
+    db.session.add(goal)
+    db.session.flush()
+    if entry == "progress":
+        db.session.add(GoalProgress(goal_id=goal.id, on=date(2025, 6, 1), note="Askel"))
+    else:
+        _review(goal, "yes")
+    db.session.commit()
+    row = db.session.scalars(select(GoalProgress if entry == "progress" else GoalReview)).one()
+    assert row.client_id == someone.id
+    counts = figures.count_figures(YEAR)
+    assert counts["people"]["reached"] == 1
+    assert counts["level"] == {"intensive": 1}
+    assert counts["goals"] == {"set": 0, "reviewed": 1 if entry == "review" else 0}
+    assert counts["goal_status"] == ({"open": 1} if entry == "review" else {})
+    assert figures.count_figures(figures.Period(date(2024, 1, 1), date(2024, 12, 31)))[
+        "people"]["reached"] == 0
 
 
 def test_a_period_outside_the_records_counts_nothing(association):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -205,9 +205,15 @@ class GoalProgress(db.Model):
     """A step along the way; small successes count."""
 
     __tablename__ = "goal_progress"
+    # A period's progress entries and whose they are, from the index alone (stats/figures.py).
+    __table_args__ = (Index("ix_goal_progress_on_client", "on", "client_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), index=True)
+    # The goal's client, copied beside the goal so that counting the clients reached in a period
+    # does not join every goal (filled from the goal on insert: _fill_client_id below). No
+    # foreign key of its own: the row goes with its goal, and the goal with the client.
+    client_id: Mapped[int | None]
     on: Mapped[date]
     note: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -224,6 +230,7 @@ class GoalReview(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[int | None]  # the goal's client, as in GoalProgress
     on: Mapped[date]
     sufficient: Mapped[str] = mapped_column(String(8))
     matched_needs: Mapped[str] = mapped_column(String(8))
@@ -238,11 +245,22 @@ class GoalReview(db.Model):
     author: Mapped[User | None] = relationship()
 
 
+@event.listens_for(GoalProgress, "before_insert")
+@event.listens_for(GoalReview, "before_insert")
+def _fill_client_id(mapper, connection, target) -> None:
+    """A progress entry or a review belongs to its goal's client, whoever made it."""
+    if target.client_id is None:
+        target.client_id = (target.goal.client_id if target.goal is not None else connection.scalar(
+            select(Goal.client_id).where(Goal.id == target.goal_id)))
+
+
 class Contact(db.Model):
     """A meeting, call, message, visit or accompanied errand; anonymous when it has no client."""
 
     __tablename__ = "contact"
-    __table_args__ = (Index("ix_contact_client_on", "client_id", "on"),
+    # A client's contacts by date; with no client, the anonymous contacts of a period by age
+    # band, read from the index alone (stats/figures.py).
+    __table_args__ = (Index("ix_contact_client_on_age", "client_id", "on", "age_group"),
                       Index("ix_contact_on", "on"),
                       # A period's contacts by channel and the clients they reached, read from
                       # the index alone (stats/figures.py).

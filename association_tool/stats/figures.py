@@ -166,10 +166,9 @@ def _reached_ids(period: Period, held):
         .where(days(GroupSession.on)),
         select(Errand.client_id).where(days(Errand.on)),
         select(NetworkMeeting.client_id).where(held, days(NetworkMeeting.meeting_date)),
-        select(Goal.client_id).join(GoalReview, GoalReview.goal_id == Goal.id)
-        .where(days(GoalReview.on)),
-        select(Goal.client_id).join(GoalProgress, GoalProgress.goal_id == Goal.id)
-        .where(days(GoalProgress.on)),
+        # A goal's entries name its client (ix_goal_*_on_client): no goal is joined.
+        select(GoalReview.client_id).where(days(GoalReview.on)),
+        select(GoalProgress.client_id).where(days(GoalProgress.on)),
         select(ClientEnding.client_id).where(days(ClientEnding.end_date)),
         select(Consent.client_id).where(days(Consent.given_on)))
 
@@ -222,15 +221,9 @@ def count_figures(period: Period) -> dict:
             ContactAgreement.superseded_at >= datetime.combine(period.start, time())),
         or_(ContactAgreement.ended_on.is_(None), ContactAgreement.ended_on >= period.start),
         scope(ContactAgreement.client_id))
-    reviews = and_(period.days(GoalReview.on), true() if period.activity_id is None else
-                   GoalReview.goal_id.in_(select(Goal.id).where(scope(Goal.client_id))))
-    goals_reviewed = select(GoalReview.goal_id).where(reviews)
+    reviews = and_(period.days(GoalReview.on), scope(GoalReview.client_id))
     # Goals set in the period, by status: from one index (created_at, status, client_id).
     goals_set = and_(period.moments(Goal.created_at), scope(Goal.client_id))
-    # Goals reviewed in the period but set before it (few): looked up by id.
-    goals_reviewed_only = and_(Goal.id.in_(goals_reviewed),
-                               Goal.created_at < datetime.combine(period.start, time()),
-                               scope(Goal.client_id))
     # Without a filter every contact counts; with one, those tagged to the activity, and those
     # tagged to none whose client belongs to it.
     contacts = and_(period.days(Contact.on),
@@ -272,8 +265,35 @@ def count_figures(period: Period) -> dict:
 
     set_by_status = _grouped(Goal.status, goals_set)
     goal_status = dict(set_by_status)
-    for status, n in _grouped(Goal.status, goals_reviewed_only).items():
+    # Goals reviewed in the period but set before it: looked up by id.
+    reviewed_before = _grouped(Goal.status, Goal.id.in_(select(GoalReview.goal_id).where(reviews)),
+                               Goal.created_at < datetime.combine(period.start, time()))
+    for status, n in reviewed_before.items():
         goal_status[status] = goal_status.get(status, 0) + n
+    answers = _margins(*(getattr(GoalReview, question) for question in REVIEW_QUESTIONS),
+                       conditions=[reviews])
+    anonymous_by_age = _grouped(func.coalesce(Contact.age_group, "unknown"), anonymous)
+    consents_given, consents_withdrawn = db.session.execute(
+        select(func.count().filter(period.days(Consent.given_on)),
+               func.count().filter(period.days(Consent.withdrawn_on)))
+        .where(or_(period.days(Consent.given_on), period.days(Consent.withdrawn_on)),
+               consents)).one()
+    # The period's sessions by kind of group, with what the group figures add up from them (a
+    # group has one kind: its groups per kind add up to the groups that met).
+    by_kind = {kind: (int(n), int(groups_met), int(anonymous_count or 0), int(estimated))
+               for kind, n, groups_met, anonymous_count, estimated in db.session.execute(
+                   select(Group.kind, func.count(), func.count(func.distinct(GroupSession.group_id)),
+                          func.sum(GroupSession.anonymous_count),
+                          func.count().filter(GroupSession.count_basis == "estimate",
+                                              GroupSession.anonymous_count > 0))
+                   .select_from(session_join).where(sessions).group_by(Group.kind))}
+    visits, named = db.session.execute(
+        select(func.count(), func.count(func.distinct(SessionParticipant.client_id)))
+        .select_from(participant_join).where(sessions)).one()
+    helpers = {kind: (int(minutes or 0), int(people)) for kind, minutes, people in db.session.execute(
+        select(HelperHours.kind, func.sum(HelperHours.minutes),
+               func.count(func.distinct(HelperHours.user_id)))
+        .where(hours).group_by(HelperHours.kind))}
 
     figures = {
         "people": {
@@ -281,14 +301,14 @@ def count_figures(period: Period) -> dict:
             "new": _count(select(func.count(Client.id)).where(period.days(Client.start_date),
                                                               scope(Client.id))),
             "ended": _count(select(func.count(func.distinct(ClientEnding.client_id))).where(ended)),
-            "anonymous_contacts": _count(select(func.count(Contact.id)).where(anonymous)),
+            "anonymous_contacts": sum(anonymous_by_age.values()),
         },
         "level": reached_by[0],
         "age_group": reached_by[1],
         "referral": reached_by[2],
         "municipality": reached_by[3],
         "end_reason": _grouped(ClientEnding.reason, ended),
-        "anonymous_age_group": _grouped(func.coalesce(Contact.age_group, "unknown"), anonymous),
+        "anonymous_age_group": anonymous_by_age,
         "contact_channel": contacts_by[0],
         "contact_month": contacts_by[1],
         "errand_type": errands_by[0],
@@ -297,35 +317,26 @@ def count_figures(period: Period) -> dict:
             "meetings_held": _count(select(func.count(NetworkMeeting.id)).where(held)),
             "agreements_in_force": _count(select(func.count(func.distinct(
                 ContactAgreement.client_id))).where(agreement_in_force)),
-            "consents_given": _count(select(func.count(Consent.id)).where(
-                period.days(Consent.given_on), consents)),
-            "consents_withdrawn": _count(select(func.count(Consent.id)).where(
-                period.days(Consent.withdrawn_on), consents)),
+            "consents_given": int(consents_given),
+            "consents_withdrawn": int(consents_withdrawn),
         },
         "groups": {
-            "groups_met": _count(select(func.count(func.distinct(GroupSession.group_id)))
-                                 .select_from(session_join).where(sessions)),
-            "sessions": _count(select(func.count(GroupSession.id)).select_from(session_join)
-                               .where(sessions)),
-            "visits": _count(select(func.count(SessionParticipant.id))
-                             .select_from(participant_join).where(sessions)),
+            "groups_met": sum(n[1] for n in by_kind.values()),
+            "sessions": sum(n[0] for n in by_kind.values()),
+            "visits": int(visits),
         },
         "group_people": {
-            "named": _count(select(func.count(func.distinct(SessionParticipant.client_id)))
-                            .select_from(participant_join).where(sessions)),
-            "anonymous": _count(select(func.coalesce(func.sum(GroupSession.anonymous_count), 0))
-                                .select_from(session_join).where(sessions)),
+            "named": int(named),
+            "anonymous": sum(n[2] for n in by_kind.values()),
         },
-        "group_count_estimated": _count(
-            select(func.count(GroupSession.id)).select_from(session_join)
-            .where(sessions, GroupSession.count_basis == "estimate", GroupSession.anonymous_count > 0)),
-        "group_kind_sessions": _grouped(Group.kind, sessions, source=session_join),
-        "helper_minutes": _grouped(HelperHours.kind, hours, aggregate=func.sum(HelperHours.minutes)),
-        "helper_people": _grouped(HelperHours.kind, hours,
-                                  aggregate=func.count(func.distinct(HelperHours.user_id))),
+        "group_count_estimated": sum(n[3] for n in by_kind.values()),
+        "group_kind_sessions": {kind: n[0] for kind, n in by_kind.items()},
+        "helper_minutes": {kind: n[0] for kind, n in helpers.items()},
+        "helper_people": {kind: n[1] for kind, n in helpers.items()},
         "goals": {
             "set": sum(set_by_status.values()),
-            "reviewed": _count(select(func.count(func.distinct(GoalReview.goal_id))).where(reviews)),
+            "reviewed": _count(select(func.count(func.distinct(GoalReview.goal_id)))
+                               .where(reviews)),
         },
         "goal_status": goal_status,
         "referral_state": _grouped(Referral.state, referrals_out),
@@ -337,8 +348,8 @@ def count_figures(period: Period) -> dict:
         "partner_cooperation": _grouped(Feedback.first, partner_feedback,
                                         Feedback.first.is_not(None)),
     }
-    for question in REVIEW_QUESTIONS:
-        figures[f"review_{question}"] = _grouped(getattr(GoalReview, question), reviews)
+    for question, margin in zip(REVIEW_QUESTIONS, answers):
+        figures[f"review_{question}"] = margin
     return figures
 
 
