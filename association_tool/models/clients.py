@@ -5,6 +5,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -264,7 +265,11 @@ class Contact(db.Model):
                       Index("ix_contact_on", "on"),
                       # A period's contacts by channel and the clients they reached, read from
                       # the index alone (stats/figures.py).
-                      Index("ix_contact_on_channel_client", "on", "channel", "client_id"))
+                      Index("ix_contact_on_channel_client", "on", "channel", "client_id"),
+                      # The few contacts tagged to a funded activity, by activity and date.
+                      Index("ix_contact_activity_on", "activity_id", "on", "client_id",
+                            sqlite_where=sql_text("activity_id IS NOT NULL"),
+                            postgresql_where=sql_text("activity_id IS NOT NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id", ondelete="CASCADE"))

@@ -129,29 +129,36 @@ def _reached(period: Period):
     """
     held = NetworkMeeting.status.in_(HELD_MEETINGS)
     if db.session.get_bind().dialect.name == "postgresql":
-        events = Client.id.in_(_reached_ids(period, held))
-    else:
-        events = _reached_exists(period, held)
+        ids = _reached_ids(period, held)
+        if period.activity_id is not None:
+            # One set of ids, so that PostgreSQL joins it once: a set under OR is asked again
+            # for every client once it outgrows the memory for hashing (minutes at 100,000).
+            every = ids.subquery()
+            ids = union_all(select(every.c.id).where(every.c.id.in_(
+                select(Client.id).where(Client.activity_id == period.activity_id))),
+                *_tagged_ids(period))
+        return Client.id.in_(ids)
+    events = _reached_exists(period, held)
     if period.activity_id is None:
         return events
     # Under an activity: its own clients with any event, and anyone whose contact, errand or
     # group visit in the period was tagged to it.
     return or_(and_(Client.activity_id == period.activity_id, events),
-               Client.id.in_(_tagged_ids(period)))
+               Client.id.in_(union_all(*_tagged_ids(period))))
 
 
-def _tagged_ids(period: Period):
+def _tagged_ids(period: Period) -> list:
     """The ids of the clients with a contact, an errand or a group visit tagged to the period's
-    activity in the period."""
+    activity in the period (a query for each)."""
     days, activity = period.days, period.activity_id
-    return union_all(
+    return [
         select(Contact.client_id).where(Contact.activity_id == activity, days(Contact.on),
                                         Contact.client_id.is_not(None)),
         select(Errand.client_id).where(Errand.activity_id == activity, days(Errand.on)),
         select(SessionParticipant.client_id)
         .join(GroupSession, GroupSession.id == SessionParticipant.session_id)
         .join(Group, Group.id == GroupSession.group_id)
-        .where(Group.activity_id == activity, days(GroupSession.on)))
+        .where(Group.activity_id == activity, days(GroupSession.on))]
 
 
 def _reached_ids(period: Period, held):

@@ -1,7 +1,8 @@
 """Goal progress entries and reviews name their goal's client, so that the clients reached in a
 period are counted without joining every goal; a period's progress entries are read from an
 index of their own, and its anonymous contacts by age band from the index of a client's
-contacts (client_id, on, age_group in place of client_id, on).
+contacts (client_id, on, age_group in place of client_id, on); the contacts tagged to a funded
+activity have an index of their own.
 
 Revision ID: 0027
 Revises: 0026
@@ -34,10 +35,14 @@ def upgrade():
     op.create_index('ix_contact_client_on_age', 'contact', ['client_id', 'on', 'age_group'],
                     unique=False)
     op.drop_index('ix_contact_client_on', table_name='contact')
+    op.create_index('ix_contact_activity_on', 'contact', ['activity_id', 'on', 'client_id'],
+                    unique=False, sqlite_where=sa.text('activity_id IS NOT NULL'),
+                    postgresql_where=sa.text('activity_id IS NOT NULL'))
 
 
 def downgrade():
     sqlite = op.get_bind().dialect.name == 'sqlite'
+    op.drop_index('ix_contact_activity_on', table_name='contact')
     op.create_index('ix_contact_client_on', 'contact', ['client_id', 'on'], unique=False)
     op.drop_index('ix_contact_client_on_age', table_name='contact')
     op.drop_index('ix_goal_progress_on_client', table_name='goal_progress')

@@ -47,6 +47,7 @@ def test_smoke_run_measures_every_url_and_writes_the_report(tools, tmp_path):
     assert scale["clients"] == 200
     assert set(scale["app"]) == {"home", "home_heavy", "list", "search", "client", "goals",
                                  "meetings", "meeting", "checklist", "minutes", "stats",
+                                 "stats_activity",
                                  *run.SECTIONS}
     # Every page is held to the CPU ratio against the bare baseline's list.
     ratios = {c["target"].split(":")[0] for c in json.loads(
