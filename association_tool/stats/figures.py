@@ -124,8 +124,8 @@ def _reached(period: Period):
 
     SQLite asks per client with an index probe each (EXISTS … OR EXISTS …, the likeliest first),
     which reads far less there than gathering every event of the period; PostgreSQL gathers them
-    into one hash (the bench's 100,000 clients on a busy machine: PostgreSQL 0.6 s hashed against
-    0.8 s probed; SQLite 0.7-0.9 s probed against about 3 s gathered).
+    into one hash (the bench's 100,000 clients: PostgreSQL 0.3-0.4 s hashed against 1.5 s probed;
+    SQLite 0.2 s probed against about 3 s gathered; bench/results/2026-12-07-changes-3.md).
     """
     held = NetworkMeeting.status.in_(HELD_MEETINGS)
     if db.session.get_bind().dialect.name == "postgresql":
