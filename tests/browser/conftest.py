@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import TIMEZONE
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -134,7 +136,8 @@ def browser():
 def page(browser, request, tmp_path):
     """A fresh browser tab with its own cookies; on failure it prints where it was and what the
     server logged (pytest shows it under "Captured stdout teardown")."""
-    context = browser.new_context(locale="fi-FI", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(locale="fi-FI", timezone_id=TIMEZONE,
+                                  viewport={"width": 1280, "height": 900})
     console = []
     tab = context.new_page()
     tab.on("console", lambda message: console.append(f"{message.type}: {message.text}")

@@ -12,6 +12,9 @@ from playwright.sync_api import expect
 DEMO_PASSWORD = "kokeile-demoa-rauhassa"
 STAFF = "ohjaaja@demo.example.org"
 PEER = "vertainen@demo.example.org"
+# The browser keeps Finnish time, as the people who use the app do: the app's "today" is
+# Helsinki's, and a date picked in a browser on another clock is a day off near midnight.
+TIMEZONE = "Europe/Helsinki"
 AXE = Path(__file__).with_name("vendor") / "axe-core" / "axe.min.js"
 # WCAG 2.1 A and AA plus axe's best practices; only serious and critical findings fail a test.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]

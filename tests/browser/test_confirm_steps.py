@@ -6,13 +6,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import STAFF, check_a11y, sign_in
+from .helpers import STAFF, TIMEZONE, check_a11y, sign_in
 from .test_journeys_staff import today_iso
 
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(locale="fi-FI", viewport={"width": 390, "height": 844})
+    context = browser.new_context(locale="fi-FI", timezone_id=TIMEZONE,
+                                  viewport={"width": 390, "height": 844})
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     expect.set_options(timeout=15_000)

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import _serve
-from .helpers import PEER, STAFF, _axe_source, sign_in
+from .helpers import PEER, STAFF, TIMEZONE, _axe_source, sign_in
 
 ADMIN = "paakayttaja@demo.example.org"
 ROLES = {"admin": ADMIN, "staff": STAFF, "peer": PEER}
@@ -173,7 +173,7 @@ def same_origin_links(page, base: str) -> list[str]:
 @pytest.mark.parametrize("role", ROLES)
 def test_every_reachable_page_fits_and_passes(sweep_server, browser, role, width):
     base = sweep_server
-    context = browser.new_context(locale="fi-FI", viewport=WIDTHS[width])
+    context = browser.new_context(locale="fi-FI", timezone_id=TIMEZONE, viewport=WIDTHS[width])
     page = context.new_page()
     page.set_default_timeout(15_000)
     expect.set_options(timeout=15_000)
@@ -243,7 +243,8 @@ def test_every_reachable_page_fits_and_passes(sweep_server, browser, role, width
 
 def test_the_menu_opens_without_javascript_on_a_phone_and_stays_open_on_a_laptop(sweep_server, browser):
     base = sweep_server
-    phone = browser.new_context(locale="fi-FI", viewport=WIDTHS["phone"], java_script_enabled=False)
+    phone = browser.new_context(locale="fi-FI", timezone_id=TIMEZONE,
+                                viewport=WIDTHS["phone"], java_script_enabled=False)
     try:
         page = phone.new_page()
         page.set_default_timeout(15_000)
@@ -265,7 +266,8 @@ def test_the_menu_opens_without_javascript_on_a_phone_and_stays_open_on_a_laptop
     finally:
         phone.close()
 
-    with_script = browser.new_context(locale="fi-FI", viewport=WIDTHS["phone"])
+    with_script = browser.new_context(locale="fi-FI", timezone_id=TIMEZONE,
+                                      viewport=WIDTHS["phone"])
     try:
         page = with_script.new_page()
         page.set_default_timeout(15_000)
@@ -284,7 +286,8 @@ def test_the_menu_opens_without_javascript_on_a_phone_and_stays_open_on_a_laptop
     finally:
         with_script.close()
 
-    laptop = browser.new_context(locale="fi-FI", viewport=WIDTHS["laptop"], java_script_enabled=False)
+    laptop = browser.new_context(locale="fi-FI", timezone_id=TIMEZONE,
+                                 viewport=WIDTHS["laptop"], java_script_enabled=False)
     try:
         page = laptop.new_page()
         page.set_default_timeout(15_000)
