@@ -104,9 +104,9 @@ def test_a_goal_entry_alone_reaches_its_client(app, entry):
     db.session.add(goal)
     db.session.flush()
     if entry == "progress":
-        db.session.add(GoalProgress(goal_id=goal.id, on=date(2025, 6, 1), note="Askel"))
+        db.session.add(GoalProgress(goal=goal, on=date(2025, 6, 1), note="Askel"))  # by object
     else:
-        _review(goal, "yes")
+        _review(goal, "yes")  # by the goal's id
     db.session.commit()
     row = db.session.scalars(select(GoalProgress if entry == "progress" else GoalReview)).one()
     assert row.client_id == someone.id

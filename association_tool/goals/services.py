@@ -96,7 +96,7 @@ def add_progress(goal: Goal, *, on: date, note: str, author_id: int | None = Non
     note = _clean(note)
     if not note or on is None:
         raise ValueError("a progress entry needs a date and a note")
-    entry = GoalProgress(goal_id=goal.id, client_id=goal.client_id, on=on, note=note, author_id=author_id)
+    entry = GoalProgress(goal_id=goal.id, on=on, note=note, author_id=author_id)
     db.session.add(entry)
     db.session.flush()
     db.session.refresh(goal, ["progress"])
@@ -120,7 +120,7 @@ def add_review(goal: Goal, *, on: date, sufficient: str, matched_needs: str,
             raise ValueError(f"unknown answer {answer!r} for {name}")
     if on is None:
         raise ValueError("a review needs a date")
-    review = GoalReview(goal_id=goal.id, client_id=goal.client_id, on=on, client_comment=_clean(client_comment),
+    review = GoalReview(goal_id=goal.id, on=on, client_comment=_clean(client_comment),
                         next_review_date=next_review_date, author_id=author_id, **answers)
     db.session.add(review)
     goal.review_date = next_review_date

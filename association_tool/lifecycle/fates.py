@@ -76,7 +76,8 @@ CLIENT_TABLES: dict[str, ClientTable] = {
     "goal_progress": ClientTable(
         keep="id goal_id client_id author_id", month="on created_at", blank="note"),
     "goal_review": ClientTable(
-        keep="id goal_id client_id sufficient matched_needs matched_expectations matched_goals author_id",
+        keep="id goal_id client_id sufficient matched_needs matched_expectations matched_goals "
+             "author_id",
         month="on next_review_date created_at", blank="client_comment"),
     "contact": ClientTable(
         keep="id client_id channel minutes worker_id peer_id topics age_group activity_id "

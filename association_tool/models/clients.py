@@ -251,7 +251,8 @@ class GoalReview(db.Model):
 def _fill_client_id(mapper, connection, target) -> None:
     """A progress entry or a review belongs to its goal's client, whoever made it."""
     if target.client_id is None:
-        target.client_id = (target.goal.client_id if target.goal is not None else connection.scalar(
+        goal = target.__dict__.get("goal")  # only if already there: nothing is loaded in a flush
+        target.client_id = (goal.client_id if goal is not None else connection.scalar(
             select(Goal.client_id).where(Goal.id == target.goal_id)))
 
 

@@ -93,20 +93,15 @@ class Period:
 
 # --- counting in the database -------------------------------------------------------------------
 
-def _grouped(column, *conditions, source=None, aggregate=None) -> dict[str, int]:
-    """Count rows (or another aggregate) per value of a column: {value: number}."""
-    query = select(column, aggregate if aggregate is not None else func.count()
-                   ).where(*conditions).group_by(column)
-    if source is not None:
-        query = query.select_from(source)
+def _grouped(column, *conditions) -> dict[str, int]:
+    """Count rows per value of a column: {value: number}."""
+    query = select(column, func.count()).where(*conditions).group_by(column)
     return {("" if key is None else str(key)): int(n or 0) for key, n in db.session.execute(query)}
 
 
-def _margins(*columns, conditions, source=None) -> list[dict[str, int]]:
+def _margins(*columns, conditions) -> list[dict[str, int]]:
     """Count rows per combination of the columns in one query; return each column's totals."""
     query = select(*columns, func.count()).where(*conditions).group_by(*columns)
-    if source is not None:
-        query = query.select_from(source)
     margins: list[dict[str, int]] = [{} for _ in columns]
     for *keys, n in db.session.execute(query):
         for margin, key in zip(margins, keys):
@@ -173,7 +168,8 @@ def _reached_ids(period: Period, held):
         .where(days(GroupSession.on)),
         select(Errand.client_id).where(days(Errand.on)),
         select(NetworkMeeting.client_id).where(held, days(NetworkMeeting.meeting_date)),
-        # A goal's entries name its client (ix_goal_*_on_client): no goal is joined.
+        # A goal's entries name its client: no goal is joined (progress entries from
+        # ix_goal_progress_on_client, the fewer reviews from the table).
         select(GoalReview.client_id).where(days(GoalReview.on)),
         select(GoalProgress.client_id).where(days(GoalProgress.on)),
         select(ClientEnding.client_id).where(days(ClientEnding.end_date)),
@@ -289,7 +285,8 @@ def count_figures(period: Period) -> dict:
     # group has one kind: its groups per kind add up to the groups that met).
     by_kind = {kind: (int(n), int(groups_met), int(anonymous_count or 0), int(estimated))
                for kind, n, groups_met, anonymous_count, estimated in db.session.execute(
-                   select(Group.kind, func.count(), func.count(func.distinct(GroupSession.group_id)),
+                   select(Group.kind, func.count(),
+                          func.count(func.distinct(GroupSession.group_id)),
                           func.sum(GroupSession.anonymous_count),
                           func.count().filter(GroupSession.count_basis == "estimate",
                                               GroupSession.anonymous_count > 0))
@@ -297,10 +294,11 @@ def count_figures(period: Period) -> dict:
     visits, named = db.session.execute(
         select(func.count(), func.count(func.distinct(SessionParticipant.client_id)))
         .select_from(participant_join).where(sessions)).one()
-    helpers = {kind: (int(minutes or 0), int(people)) for kind, minutes, people in db.session.execute(
-        select(HelperHours.kind, func.sum(HelperHours.minutes),
-               func.count(func.distinct(HelperHours.user_id)))
-        .where(hours).group_by(HelperHours.kind))}
+    helpers = {kind: (int(minutes or 0), int(people))
+               for kind, minutes, people in db.session.execute(
+                   select(HelperHours.kind, func.sum(HelperHours.minutes),
+                          func.count(func.distinct(HelperHours.user_id)))
+                   .where(hours).group_by(HelperHours.kind))}
 
     figures = {
         "people": {
@@ -342,8 +340,7 @@ def count_figures(period: Period) -> dict:
         "helper_people": {kind: n[1] for kind, n in helpers.items()},
         "goals": {
             "set": sum(set_by_status.values()),
-            "reviewed": _count(select(func.count(func.distinct(GoalReview.goal_id)))
-                               .where(reviews)),
+            "reviewed": _count(select(func.count(func.distinct(GoalReview.goal_id))).where(reviews)),
         },
         "goal_status": goal_status,
         "referral_state": _grouped(Referral.state, referrals_out),
