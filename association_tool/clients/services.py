@@ -553,12 +553,13 @@ def my_clients(user: User, limit: int = 50) -> list:
     return db.session.execute(query.order_by(Client.display_name).limit(limit)).all()
 
 
-def reviews_due(user: User, today: date, *, days: int = 7, limit: int = 50) -> list[Goal]:
+def reviews_due(user: User, today: date, *, days: int = 7, limit: int = 50) -> list:
     """Return open goals of the user's clients whose review is overdue or due soon.
 
     The first `limit` are chosen by id and date alone (from the index of a client's goals by
-    status and review date), and only those goals are then loaded: a worker with 2,000 clients
-    has hundreds due.
+    status and review date): a worker with 2,000 clients has hundreds due. Only what the home
+    page shows of those is then read, as rows (id, client_id, review_date, text and the client's
+    display_name), not as goal and client objects.
     """
     chosen = select(Goal.id).where(Goal.status.in_(OPEN_GOAL_STATUSES),
                                    Goal.review_date.is_not(None),
@@ -574,5 +575,7 @@ def reviews_due(user: User, today: date, *, days: int = 7, limit: int = 50) -> l
     ids = db.session.scalars(chosen.order_by(Goal.review_date, Goal.id).limit(limit)).all()
     if not ids:
         return []
-    return db.session.scalars(select(Goal).options(joinedload(Goal.client))
-                              .where(Goal.id.in_(ids)).order_by(Goal.review_date, Goal.id)).all()
+    return db.session.execute(
+        select(Goal.id, Goal.client_id, Goal.review_date, Goal.text, Client.display_name)
+        .join(Client, Client.id == Goal.client_id)
+        .where(Goal.id.in_(ids)).order_by(Goal.review_date, Goal.id)).all()

@@ -146,6 +146,17 @@ def _anonymous_counts():
     return services.anonymous_counts(local_today())
 
 
+@bp.route("/contacts/anonymous")
+@allow(SIGNED_IN)
+def anonymous_form():
+    """An empty anonymous contact form: alone for htmx (opened on the home page), or a page of
+    its own for a plain request."""
+    if is_fragment():
+        return render_template("contacts/_anonymous_fields.html", anon_form=AnonymousContactForm())
+    return render_template("contacts/anonymous_page.html", anon_form=AnonymousContactForm(),
+                           anon_counts=_anonymous_counts())
+
+
 @bp.route("/contacts/anonymous", methods=["POST"])
 @allow(SIGNED_IN)
 def anonymous_create():

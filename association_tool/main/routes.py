@@ -11,15 +11,6 @@ from ..timeutil import local_today
 from . import bp
 
 
-def _anonymous_form():
-    """The quick form for an anonymous contact, when that feature is present."""
-    try:
-        from ..contacts.forms import AnonymousContactForm
-    except ImportError:
-        return None
-    return AnonymousContactForm()
-
-
 def _anonymous_counts(today):
     """This week's and this month's anonymous contacts, for staff, when that feature is present."""
     if not sees_all_clients(current_user):
@@ -48,6 +39,5 @@ def home():
         tasks=tasks,
         reviews=reviews,
         expiring=expiring_for(current_user, today) if sees_all_clients(current_user) else None,
-        anon_form=_anonymous_form(),
         anon_counts=_anonymous_counts(today),
     )

@@ -90,16 +90,20 @@ def _visible_to(query, viewer):
     return query if condition is None else query.where(condition)
 
 
+# What the home page shows of a task due (`task_title` reads the kind, title and params).
+_DUE_COLUMNS = (FollowUpTask.id, FollowUpTask.client_id, FollowUpTask.due_date, FollowUpTask.kind,
+                FollowUpTask.title, FollowUpTask.params, FollowUpTask.source,
+                FollowUpTask.source_id, Client.display_name)
+
+
 def due_tasks_for(user, today: date, *, days: int = 7, limit: int = 50):
     """Return the user's open tasks that are overdue or due within `days`, earliest first.
 
     A peer supporter gets only those of clients who let them see where the task came from.
+    Rows of what the home page shows (`_DUE_COLUMNS`), not task and client objects.
     """
-    from sqlalchemy.orm import joinedload
-
-    return db.session.scalars(_visible_to(
-        select(FollowUpTask)
-        .options(joinedload(FollowUpTask.client))
+    return db.session.execute(_visible_to(
+        select(*_DUE_COLUMNS).join(Client, Client.id == FollowUpTask.client_id)
         .where(FollowUpTask.owner_id == user.id, FollowUpTask.status == TaskStatus.OPEN.value,
                FollowUpTask.due_date.is_not(None),
                FollowUpTask.due_date <= today + timedelta(days=days)), user)
