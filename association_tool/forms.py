@@ -51,6 +51,10 @@ class AppMeta:
     """
 
     def bind_field(self, form, unbound_field, options):
+        field_class = unbound_field.field_class
+        if (issubclass(field_class, SelectField) and field_class.widget is SelectField.widget
+                and "widget" not in unbound_field.kwargs):
+            options = dict(options, widget=_SELECT)  # options written in one step (Select)
         if issubclass(unbound_field.field_class, DateField):
             kwargs = unbound_field.kwargs
             if "format" not in kwargs:
@@ -90,7 +94,8 @@ class RowForm(Form):
 
 
 class Select(widgets.Select):
-    """WTForms' select, writing a plain option in one step (the worker filter lists them all)."""
+    """WTForms' select, writing a plain option in one step: the widget of every SelectField of
+    the app's forms (AppMeta), where pickers list dozens of workers or organisations."""
 
     @classmethod
     def render_option(cls, value, label, selected, **kwargs):
@@ -101,6 +106,8 @@ class Select(widgets.Select):
         selected = "selected " if selected else ""
         return Markup(f'<option {selected}value="{escape(value)}">{escape(label)}</option>')
 
+
+_SELECT = Select()
 
 _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
 

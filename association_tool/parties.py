@@ -11,7 +11,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectField
-from wtforms.widgets import Select, html_params
+from wtforms.widgets import html_params
+
+from .forms import Select
 
 PARTY_KINDS = ("member", "user", "organisation", "person")
 
@@ -65,7 +67,8 @@ def party_choices(*, members=(), users=(), organisations=(), people=(),
 
 class GroupedSelect(Select):
     """A select whose unlabelled group is plain options (the blank) and whose empty groups are
-    left out, so that a screen reader announces no empty group."""
+    left out, so that a screen reader announces no empty group; options written in one step as
+    the app's `Select` writes them."""
 
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)

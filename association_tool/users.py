@@ -11,15 +11,14 @@ from .models import Role, User
 WORKER_ROLES = (Role.STAFF.value, Role.ADMIN.value)
 
 
-def workers(keep=()) -> list[User]:
+def workers(keep=()) -> list:
     """Return the active staff members and admins who can be responsible for clients.
 
     `keep` are the ids of the workers a record already names: they stay on the list after they
     leave, so that saving the record unchanged does not drop them.
+    Rows of id, name and role (what a form's choices need), not user objects.
     """
-    return _with_kept(db.session.scalars(
-        select(User).where(User.active.is_(True), User.role.in_(WORKER_ROLES))
-        .order_by(User.name)).all(), keep)
+    return _people(User.role.in_(WORKER_ROLES), keep)
 
 
 # A filter lists the workers by name up to this many; more are found by typing part of a name.
@@ -42,19 +41,26 @@ def _worker_names_query():
             .order_by(User.name).limit(WORKERS_LISTED + 1))
 
 
-def _with_kept(users, keep) -> list[User]:
-    """The users, after those of `keep` (ids a record already names) that are not among them."""
-    listed = {user.id for user in users}
-    kept = [db.session.get(User, user_id) for user_id in dict.fromkeys(keep)
-            if user_id and user_id not in listed]
-    return [user for user in kept if user is not None] + list(users)
+_PERSON = (User.id, User.name, User.role)
 
 
-def peers(keep=()) -> list[User]:
-    """Return the active peer supporters (and those of `keep`, as for `workers`)."""
-    return _with_kept(db.session.scalars(
-        select(User).where(User.active.is_(True), User.role == Role.PEER.value).order_by(User.name)
-    ).all(), keep)
+def _people(condition, keep) -> list:
+    """The active users meeting the condition by name, after those of `keep` (ids a record
+    already names) that are not among them, in keep's order; rows of `_PERSON`."""
+    rows = db.session.execute(select(*_PERSON).where(User.active.is_(True), condition)
+                              .order_by(User.name)).all()
+    listed = {row.id for row in rows}
+    missing = [user_id for user_id in dict.fromkeys(keep) if user_id and user_id not in listed]
+    if not missing:
+        return rows
+    found = {row.id: row for row in db.session.execute(
+        select(*_PERSON).where(User.id.in_(missing))).all()}
+    return [found[user_id] for user_id in missing if user_id in found] + list(rows)
+
+
+def peers(keep=()) -> list:
+    """Return the active peer supporters (and those of `keep`, as for `workers`), as rows."""
+    return _people(User.role == Role.PEER.value, keep)
 
 
 def active_users() -> list[User]:

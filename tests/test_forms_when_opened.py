@@ -11,7 +11,7 @@ from .factories import login, make_client, make_user, pair
 HX = {"HX-Request": "true"}
 # section, the form's own field, the address it posts to
 FORMS = [("tasks", 'name="title"', "/tasks"), ("network", 'name="relation"', "/network"),
-         ("errands", 'name="about"', "/errands")]
+         ("errands", 'name="about"', "/errands"), ("consents", 'name="purpose"', "/consents")]
 
 
 @pytest.mark.parametrize("section, field, posts_to", FORMS)
@@ -41,7 +41,7 @@ def test_a_peer_supporter_adds_tasks_only_for_themselves(client, staff):
     html = client.get(f"/clients/{person.id}/tasks/new", headers=HX).get_data(as_text=True)
     owners = re.search(r'<select[^>]*name="owner_id".*?</select>', html, re.S).group(0)
     assert re.findall(r'value="(\d+)"', owners) == [str(peer.id)]
-    for section in ("network", "errands"):
+    for section in ("network", "errands", "consents"):
         assert client.get(f"/clients/{person.id}/{section}/new", headers=HX).status_code in (403, 404)
 
 

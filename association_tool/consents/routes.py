@@ -8,6 +8,7 @@ from ..access import STAFF, allow, client_or_404, owned_or_404
 from ..directory.services import active_organisations, active_people
 from ..extensions import db
 from ..htmx import is_fragment, render_section
+from ..models import User
 from ..models.consents import Consent
 from ..network.services import members as network_members
 from ..timeutil import local_today
@@ -90,6 +91,9 @@ def consent_form(client, formdata=None, *, keep=None, **kwargs) -> ConsentForm:
 
 
 def _section(client, form=None, status=200, open_form=False):
+    """Render the client's consents, and log the view. The form to record one (with the network
+    and the directory to choose from) is built only when shown open: after an error, or
+    `open_form` for a plain link to it; closed, it is fetched when opened (`new_form`)."""
     consents = services.client_consents(client)
     today = local_today()
     rows = [(c, services.status(c, today), services.ends_on(c)) for c in consents]
@@ -98,7 +102,7 @@ def _section(client, form=None, status=200, open_form=False):
         client, "consents/_section.html", status=status,
         current=[r for r in rows if r[1] in ("active", "expiring", "pending")],
         ended=[r for r in rows if r[1] not in ("active", "expiring", "pending")],
-        form=form or consent_form(client), open_form=open_form or form is not None)
+        form=form if form is not None or not open_form else consent_form(client))
 
 
 def _done(client, message):
@@ -113,6 +117,17 @@ def _done(client, message):
 def section(client_id: int):
     """The client's consents: in force first, then the ended ones with their history."""
     return _section(client_or_404(client_id, "consents"))
+
+
+@bp.route("/clients/<int:client_id>/consents/new")
+@allow(STAFF)
+def new_form(client_id: int):
+    """An empty consent form: alone for htmx (opened in the section), or the section with the
+    form open for a plain request."""
+    client = client_or_404(client_id, "consents")
+    if not is_fragment():
+        return _section(client, open_form=True)
+    return render_section(client, "consents/_new_form.html", form=consent_form(client))
 
 
 @bp.route("/clients/<int:client_id>/consents", methods=["POST"])
@@ -160,7 +175,8 @@ def withdraw(client_id: int, consent_id: int):
     if request.method == "GET":
         form.heard_by_id.data = current_user.id
     elif form.validate_on_submit():
-        heard_by = next((u for u in workers() if u.id == form.heard_by_id.data), None)
+        heard_by = (db.session.get(User, form.heard_by_id.data)
+                    if any(u.id == form.heard_by_id.data for u in workers()) else None)
         try:
             if heard_by is None:
                 raise services.ConsentError("heard_by", "heard_by_id")

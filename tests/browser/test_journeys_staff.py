@@ -72,11 +72,11 @@ def test_new_client_goal_network_consents_and_agreement(demo_server, page, tmp_p
     network = section(page, "Verkosto")
     expect(network.get_by_role("listitem").filter(has_text="Sisko Sari")).to_be_visible()
 
-    # A consent to share with the social worker: the consents section has caught up with the
-    # network by itself (it reloads when the network changes), so she is among the choices.
+    # A consent to share with the social worker: the consent form is fetched when it is opened,
+    # so it names the network as it is now: the sister just added is among the choices.
     consents = section(page, "Suostumukset")
-    expect(consents.locator("option", has_text="Sisko Sari")).to_have_count(1)
     form = open_details(consents, "Kirjaa suostumus")
+    expect(form.locator("option", has_text="Sisko Sari")).to_have_count(1)
     choose(form.get_by_role("combobox", name="Vastaanottaja", exact=True), "Liisa Linkki")
     form.get_by_label("Yleinen tilanne").check()
     form.get_by_label("Käyttötarkoitus").fill("Asumisen tuen suunnittelu.")
