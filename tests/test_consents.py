@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from association_tool.consents import services
 from association_tool.extensions import db
-from association_tool.models import AuditEvent, ContactPerson, NetworkMember
+from association_tool.models import AuditEvent, ClientEnding, ContactPerson, NetworkMember
 from association_tool.models.consents import Consent, SocialServicesNotification
 from association_tool.network import services as network
 from association_tool.timeutil import local_today
@@ -255,6 +255,33 @@ def test_until_the_relationship_ends_means_the_end_date(app):
     db.session.commit()
     assert services.active_consent(target, sister, "general", on=end) == consent
     assert services.active_consent(target, sister, "general", on=end + timedelta(days=1)) is None
+
+
+def test_the_count_in_force_follows_each_consents_status_on_every_day(app):
+    from association_tool.clients import services as clients
+
+    make_user(role="staff")
+    target = make_client()
+    sister = add_member(target)
+    give(target, sister, given_on=TODAY - timedelta(days=30), valid_until=TODAY + timedelta(days=5))
+    withdrawn = give(target, sister, given_on=TODAY - timedelta(days=20))
+    services.withdraw(withdrawn, on=TODAY - timedelta(days=2), how="phone", heard_by=_first_user())
+    give(target, sister, given_on=TODAY - timedelta(days=40), valid_until=None,
+         until_relationship_ends=True)
+    # The relationship ended once before (the consent above was given after it) and ends today.
+    db.session.add(ClientEnding(client_id=target.id, end_date=TODAY - timedelta(days=50),
+                                reason="other", recorded_by_id=_first_user().id))
+    clients.end_client(target, dict(end_date=TODAY, reason="goals_reached"), actor=_first_user())
+    db.session.commit()
+    counted = []
+    for days in range(-45, 12):  # before a consent was given, it is pending
+        on = TODAY + timedelta(days=days)
+        expected = sum(1 for consent in services.client_consents(target)
+                       if services.is_active(consent, on))
+        assert services.count_in_force(target, on) == expected, on
+        counted.append(expected)
+    assert len(set(counted)) >= 3  # the days tried saw the count change
+    assert services.count_in_force(make_client()) == 0
 
 
 def test_scope_kind_oral_and_party_rules(app):

@@ -65,6 +65,12 @@ def active_agreement(client: Client) -> ContactAgreement | None:
                                              ContactAgreement.status == "active")).unique().first()
 
 
+def active_version(client: Client) -> int | None:
+    """The version number of the client's agreement in force, None when there is none."""
+    return db.session.scalar(select(ContactAgreement.version_no).where(
+        ContactAgreement.client_id == client.id, ContactAgreement.status == "active").limit(1))
+
+
 def draft_of(client: Client) -> ContactAgreement | None:
     return db.session.scalars(_query().where(ContactAgreement.client_id == client.id,
                                              ContactAgreement.status == "draft")).unique().first()

@@ -260,7 +260,7 @@ class Summary:
     next_item: DueItem | None
     next_section: str | None  # where the next due item lives: "tasks" or "goals"
     overdue: bool
-    agreement: object | None  # the contact agreement in force (None: none, or not shown)
+    agreement_version: int | None  # the contact agreement in force (None: none, or not shown)
     shows_agreement: bool
     consents_in_force: int | None
 
@@ -271,8 +271,8 @@ def summary(client: Client, sections: list[str], viewer=None) -> Summary:
     The next due task or goal review is the one the viewer may see; the contact agreement only
     with the agreement section, the count of consents in force only with the consents section.
     """
-    from ..agreements.services import active_agreement
-    from ..consents.services import client_consents, is_active
+    from ..agreements.services import active_version
+    from ..consents.services import count_in_force
 
     allowed = set(sections)
     due = next_due([client.id], viewer).get(client.id) if allowed & {"goals", "tasks"} else None
@@ -282,9 +282,8 @@ def summary(client: Client, sections: list[str], viewer=None) -> Summary:
         if where not in allowed:
             where = None
     shows_agreement = "agreement" in allowed
-    agreement = active_agreement(client) if shows_agreement else None
-    consents = (sum(1 for c in client_consents(client) if is_active(c))
-                if "consents" in allowed else None)
+    agreement = active_version(client) if shows_agreement else None
+    consents = count_in_force(client) if "consents" in allowed else None
     overdue = due is not None and due.on < local_today()
     return Summary(due, where, overdue, agreement, shows_agreement, consents)
 
