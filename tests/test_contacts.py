@@ -62,6 +62,25 @@ def test_staff_sees_the_section_with_form_defaults_and_the_view_is_logged(app, c
     assert events(action="view", object_type="contacts", client_id=person.id, user_id=staff.id)
 
 
+def test_the_form_is_open_for_a_first_contact_and_fetched_when_opened_after(client, staff, peer):
+    person = make_client(display_name="Tiina")
+    pair(peer, person, sections=("contacts",))
+    login(client, staff)
+    first = client.get(f"/clients/{person.id}/contacts", headers=HTMX).get_data(as_text=True)
+    assert "<details open>" in first and 'name="minutes"' in first
+    saved = client.post(f"/clients/{person.id}/contacts", data=valid_contact(), headers=HTMX)
+    after = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "notice-success" in after
+    assert 'name="minutes"' not in after and f'hx-get="/clients/{person.id}/contacts/new"' in after
+    fresh = client.get(f"/clients/{person.id}/contacts/new", headers=HTMX).get_data(as_text=True)
+    assert f'<option selected value="{staff.id}">' in fresh and 'value="45"' not in fresh
+    # A peer supporter's form records them as the peer, as in the section.
+    login(client, peer)
+    own = client.get(f"/clients/{person.id}/contacts/new", headers=HTMX).get_data(as_text=True)
+    assert 'name="minutes"' in own and 'name="peer_id"' not in own
+    assert "kokemusasiantuntijaksi" in own  # "you are recorded as the peer supporter"
+
+
 def test_htmx_gets_the_section_alone(client, staff):
     person = make_client()
     login(client, staff)

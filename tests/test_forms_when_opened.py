@@ -6,17 +6,29 @@ import re
 
 import pytest
 
+from association_tool.contacts.services import create_contact
+from association_tool.extensions import db
+from association_tool.models import Goal
+from association_tool.timeutil import local_today
+
 from .factories import login, make_client, make_user, pair
 
 HX = {"HX-Request": "true"}
 # section, the form's own field, the address it posts to
 FORMS = [("tasks", 'name="title"', "/tasks"), ("network", 'name="relation"', "/network"),
-         ("errands", 'name="about"', "/errands"), ("consents", 'name="purpose"', "/consents")]
+         ("errands", 'name="about"', "/errands"), ("consents", 'name="purpose"', "/consents"),
+         ("contacts", 'name="minutes"', "/contacts"), ("goals", 'name="means"', "/goals")]
 
 
 @pytest.mark.parametrize("section, field, posts_to", FORMS)
 def test_the_form_comes_when_opened(client, staff, section, field, posts_to):
     person = make_client(display_name="Ruusu", responsible_id=staff.id)
+    # Without contacts or goals yet, their form is shown open at once.
+    if section == "contacts":
+        create_contact(person, on=local_today(), channel="phone")
+    if section == "goals":
+        db.session.add(Goal(client_id=person.id, text="Oma asunto"))
+    db.session.commit()
     login(client, staff)
     base = f"/clients/{person.id}"
     page = client.get(f"{base}/{section}", headers=HX).get_data(as_text=True)
@@ -28,7 +40,7 @@ def test_the_form_comes_when_opened(client, staff, section, field, posts_to):
     assert f'hx-post="{base}{posts_to}"' in html
     plain = client.get(f"{base}/{section}/new").get_data(as_text=True)
     assert "<html" in plain and field in plain
-    assert re.search(r"<details open>\s*<summary", plain)
+    assert re.search(r"<details[^>]* open>\s*<summary", plain)
     # The same choices either way.
     assert re.findall(r'<option[^>]*>[^<]*', html) == re.findall(r'<option[^>]*>[^<]*', plain)
 
@@ -41,7 +53,7 @@ def test_a_peer_supporter_adds_tasks_only_for_themselves(client, staff):
     html = client.get(f"/clients/{person.id}/tasks/new", headers=HX).get_data(as_text=True)
     owners = re.search(r'<select[^>]*name="owner_id".*?</select>', html, re.S).group(0)
     assert re.findall(r'value="(\d+)"', owners) == [str(peer.id)]
-    for section in ("network", "errands", "consents"):
+    for section in ("network", "errands", "consents", "goals"):
         assert client.get(f"/clients/{person.id}/{section}/new", headers=HX).status_code in (403, 404)
 
 

@@ -46,12 +46,16 @@ def _page() -> int:
     return min(max(page or 1, 1), MAX_PAGE)
 
 
-def _section(client, form=None, status=200, message=None):
-    """Render the contact log with the form, and log the view."""
+def _section(client, form=None, status=200, message=None, open_form=False):
+    """Render the contact log, and log the view. The form (with everyone who can be named on a
+    contact) is built only when shown open: after an error, for a client without contacts yet,
+    or `open_form` for a plain link to it; closed, it is fetched when opened (`new_form`)."""
     contacts = services.list_contacts(client, _page())
     audit.log_view(client.id, "contacts")
+    if form is None and (open_form or not contacts.total):
+        form = _contact_form()
     return render_section(client, "contacts/_section.html", status=status,
-                          form=form if form is not None else _contact_form(), contacts=contacts,
+                          form=form, contacts=contacts,
                           message=message, peer_fixed=not sees_all_clients(current_user),
                           corrected=services.corrected_ids(contacts.items),
                           may_correct=lambda contact: may_correct_contact(current_user, contact))
@@ -60,9 +64,21 @@ def _section(client, form=None, status=200, message=None):
 @bp.route("/clients/<int:client_id>/contacts")
 @allow(SIGNED_IN)
 def section(client_id: int):
-    """Show the client's contacts, newest first, and the form to record one."""
+    """Show the client's contacts, newest first, and a way to record one."""
     client = client_or_404(client_id, "contacts")
     return _section(client)
+
+
+@bp.route("/clients/<int:client_id>/contacts/new")
+@allow(SIGNED_IN)
+def new_form(client_id: int):
+    """An empty contact form: alone for htmx (opened in the section), or the section with the
+    form open for a plain request."""
+    client = client_or_404(client_id, "contacts")
+    if not is_fragment():
+        return _section(client, open_form=True)
+    return render_section(client, "contacts/_new_form.html", form=_contact_form(),
+                          peer_fixed=not sees_all_clients(current_user))
 
 
 @bp.route("/clients/<int:client_id>/contacts", methods=["POST"])

@@ -66,20 +66,29 @@ def _shared() -> dict:
             "open_statuses": OPEN_GOAL_STATUSES}
 
 
+def _new_goal_form() -> GoalForm:
+    return scope_ids(GoalForm(formdata=None), "goal-new")
+
+
 def _section(client, status: int = 200, *, new_form=None, forms=None, editing=None,
-             stale=False, message=None):
-    """Render the whole Goals section, with any forms that carry errors in their place."""
+             stale=False, message=None, open_form=False):
+    """Render the whole Goals section, with any forms that carry errors in their place.
+
+    The form to add a goal is built only when shown open: after an error, for a client without
+    goals yet, or `open_form` for a plain link to it; closed, it is fetched when opened
+    (`new_form`)."""
     current, closed = services.list_goals(client.id)
     forms = forms or {}
     goal_forms = {goal.id: forms.get(goal.id) or _blank_forms(goal)
                   for goal in [*current, *closed]}
     can_manage = sees_all_clients(current_user)
-    if can_manage and new_form is None:
-        new_form = scope_ids(GoalForm(formdata=None), "goal-new")
+    if can_manage and new_form is None and (open_form or not (current or closed)):
+        new_form = _new_goal_form()
     audit.log_view(client.id, "goals")
     voice = feedback_services.client_voice(client.id, staff=can_manage)
     return render_section(client, "goals/_section.html", status, current_goals=current, voice=voice,
                           closed_goals=closed, new_form=new_form if can_manage else None,
+                          may_add=can_manage,
                           goal_forms=goal_forms, editing=editing or {}, stale=stale,
                           message=message, **_shared())
 
@@ -108,6 +117,18 @@ def section(client_id: int):
     """Show the client's goals, current ones first."""
     client = client_or_404(client_id, "goals")
     return _section(client)
+
+
+@bp.route("/clients/<int:client_id>/goals/new")
+@allow(SIGNED_IN)
+def new_form(client_id: int):
+    """An empty form to add a goal: alone for htmx (opened in the section), or the section with
+    the form open for a plain request. Asked as `create` asks: only who may add a goal."""
+    client = client_or_404(client_id, "goals", write=True)
+    if not is_fragment():
+        return _section(client, open_form=True)
+    return render_section(client, "goals/_goal_form.html", goal=None, form=_new_goal_form(),
+                          **_shared())
 
 
 @bp.route("/clients/<int:client_id>/goals", methods=["POST"])
