@@ -298,9 +298,10 @@ def test_staff_adds_progress(client, staff, asiakas):
 
 
 def test_progress_date_defaults_to_today(client, staff, asiakas):
-    make_goal(asiakas)
+    goal = make_goal(asiakas)
     login(client, staff)
-    html = client.get(f"/clients/{asiakas.id}/goals").get_data(as_text=True)
+    html = client.get(f"/clients/{asiakas.id}/goals/{goal.id}/progress", headers=HX
+                      ).get_data(as_text=True)
     assert f'value="{local_today().isoformat()}"' in html
 
 
@@ -365,12 +366,39 @@ def test_review_questions_are_radio_groups_in_fieldsets(client, staff, asiakas):
     assert re.search(r"<details open>\s*<summary[^>]*>Kirjaa arviointi", html)
 
 
+def test_the_progress_form_comes_when_opened(client, staff, asiakas):
+    """As the review form: fetched when "Add a progress entry" is opened, the section with that
+    form open for a plain link; a mistake brings it back open, with what was typed."""
+    goal = make_goal(asiakas)
+    login(client, staff)
+    section = client.get(f"/clients/{asiakas.id}/goals").get_data(as_text=True)
+    address = f"/clients/{asiakas.id}/goals/{goal.id}/progress"
+    assert f'hx-get="{address}"' in section and f'href="{address}#goal-{goal.id}"' in section
+    assert f'id="goal-{goal.id}-progress-note"' not in section
+    for headers in (HX, {}):
+        response = client.get(address, headers=headers)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert f'id="goal-{goal.id}-progress-note"' in html and f'hx-post="{address}"' in html
+    assert f'id="goal-{goal.id}"' in html
+    assert re.search(r"<details open>\s*<summary[^>]*>Kirjaa edistyminen", html)
+    wrong = client.post(address, headers=HX, data={"on": "2026-02-30", "note": "Kävi salilla."})
+    html = wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and "Kävi salilla." in html and "<details open>" in html
+    saved = client.post(address, headers=HX, data={"on": local_today().isoformat(),
+                                                     "note": "Kävi salilla."})
+    html = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "Kävi salilla." in html
+    assert f'id="goal-{goal.id}-progress-note"' not in html  # closed again, fetched when opened
+
+
 def test_a_goal_of_another_client_has_no_review_form(client, staff, asiakas):
     other = make_client(display_name="Toinen", responsible_id=staff.id)
     goal = make_goal(other)
     login(client, staff)
-    assert client.get(f"/clients/{asiakas.id}/goals/{goal.id}/review", headers=HX
-                      ).status_code == 404
+    for form in ("review", "progress"):
+        assert client.get(f"/clients/{asiakas.id}/goals/{goal.id}/{form}", headers=HX
+                          ).status_code == 404
 
 
 @pytest.mark.parametrize("overrides", [

@@ -25,12 +25,12 @@ from .forms import GoalEditForm, GoalForm, ProgressForm, review_form, scope_ids
 class GoalForms:
     """The forms shown under one goal, and which of them is open (after an error).
 
-    The review form (four questions and the wellbeing scales) is built only when it is shown
-    open; closed, the goal carries a link that fetches it (`review_form_page`): built under every
-    goal, it was half the work of the Goals section.
+    The progress and review forms are built only when shown open; closed, the goal carries a
+    link that fetches each (`progress_form_page`, `review_form_page`): built under every goal,
+    they were more than half the work of the Goals section.
     """
 
-    progress: ProgressForm
+    progress: ProgressForm | None = None
     review: ReviewForm | None = None
     open: str | None = None
     message: str | None = None
@@ -41,11 +41,17 @@ def _blank_review(goal) -> ReviewForm:
     return scope_ids(review_form(wellbeing_areas(), formdata=None), f"goal-{goal.id}-review")
 
 
+def _blank_progress(goal) -> ProgressForm:
+    """An empty progress form for a goal, never filled from this request."""
+    return scope_ids(ProgressForm(formdata=None), f"goal-{goal.id}-progress")
+
+
 def _blank_forms(goal, **kwargs) -> GoalForms:
-    """Return an empty progress form for a goal (and the review form when it is to be shown
-    open), never filled from this request."""
-    progress = scope_ids(ProgressForm(formdata=None), f"goal-{goal.id}-progress")
-    forms = GoalForms(progress=progress, **kwargs)
+    """Return the forms under a goal: the one to be shown open (empty, never filled from this
+    request) unless given; the others are fetched when opened."""
+    forms = GoalForms(**kwargs)
+    if forms.open == "progress" and forms.progress is None:
+        forms.progress = _blank_progress(goal)
     if forms.open == "review" and forms.review is None:
         forms.review = _blank_review(goal)
     return forms
@@ -189,12 +195,24 @@ def add_progress(client_id: int, goal_id: int):
     goal = owned_or_404(Goal, goal_id, client, options=services.WITH_HISTORY)
     form = scope_ids(ProgressForm(), f"goal-{goal.id}-progress")
     if not form.validate_on_submit():
-        forms = _blank_forms(goal, open="progress")
-        forms.progress = form
-        return _goal(client, goal, 422, forms=forms)
+        return _goal(client, goal, 422, forms=_blank_forms(goal, open="progress", progress=form))
     services.add_progress(goal, on=form.on.data, note=form.note.data, author_id=current_user.id)
     db.session.commit()
     return _done(client, goal, _("Progress saved."))
+
+
+@bp.route("/clients/<int:client_id>/goals/<int:goal_id>/progress")
+@allow(SIGNED_IN)
+def progress_form_page(client_id: int, goal_id: int):
+    """The progress form of one goal: alone for htmx (opened under the goal), or the section
+    with the form open under its goal for a plain request."""
+    client = client_or_404(client_id, "goals")
+    goal = owned_or_404(Goal, goal_id, client)
+    forms = _blank_forms(goal, open="progress")
+    if not is_fragment():
+        return _section(client, forms={goal.id: forms})
+    return render_section(client, "goals/_progress_form.html", goal=goal,
+                          goal_forms={goal.id: forms})
 
 
 @bp.route("/clients/<int:client_id>/goals/<int:goal_id>/review")
