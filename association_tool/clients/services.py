@@ -556,8 +556,8 @@ def reviews_due(user: User, today: date, *, days: int = 7, limit: int = 50) -> l
     """Return open goals of the user's clients whose review is overdue or due soon.
 
     The first `limit` are chosen by id and date alone (from the index of a client's goals by
-    status and review date): a worker with 2,000 clients has hundreds due. Only what the home
-    page shows of those is then read, as rows (id, client_id, review_date, text and the client's
+    status and review date, in a subquery): a worker with 2,000 clients has hundreds due. Only
+    what the home page shows of those is read, as rows (id, client_id, review_date, text and the client's
     display_name), not as goal and client objects.
     """
     chosen = select(Goal.id).where(Goal.status.in_(OPEN_GOAL_STATUSES),
@@ -571,10 +571,8 @@ def reviews_due(user: User, today: date, *, days: int = 7, limit: int = 50) -> l
         # The worker's clients not ended, from the indexes of responsible and backup workers:
         # no join to the whole client table (PostgreSQL read all of it to check the status).
         chosen = chosen.where(among_own_clients(Goal.client_id, user))
-    ids = db.session.scalars(chosen.order_by(Goal.review_date, Goal.id).limit(limit)).all()
-    if not ids:
-        return []
+    chosen = chosen.order_by(Goal.review_date, Goal.id).limit(limit).scalar_subquery()
     return db.session.execute(
         select(Goal.id, Goal.client_id, Goal.review_date, Goal.text, Client.display_name)
         .join(Client, Client.id == Goal.client_id)
-        .where(Goal.id.in_(ids)).order_by(Goal.review_date, Goal.id)).all()
+        .where(Goal.id.in_(chosen)).order_by(Goal.review_date, Goal.id)).all()

@@ -363,9 +363,11 @@ def history(consent: Consent) -> list[Consent]:
 
 @dataclass
 class Expiring:
-    """A consent that ends soon, for the home page."""
+    """A consent that ends soon, for the home page: a row of what the page shows of it (id,
+    client_id, recipient_label, channel, the client's display_name) and the columns its status
+    is read from."""
 
-    consent: Consent
+    consent: object
     ends_on: date
 
 
@@ -381,9 +383,10 @@ def expiring_for(user: User, today: date | None = None, *, days: int = EXPIRING_
         return []
 
     today = today or local_today()
-    rows = db.session.scalars(
-        select(Consent)
-        .options(joinedload(Consent.client))
+    rows = db.session.execute(
+        select(Consent.id, Consent.recipient_label, Consent.channel, *_STATUS_COLUMNS,
+               Client.display_name)
+        .join(Client, Client.id == Consent.client_id)
         .where(among_own_clients(Consent.client_id, user),
                Consent.withdrawn_on.is_(None), Consent.superseded_on.is_(None),
                Consent.valid_until.is_not(None), Consent.valid_until >= today,
