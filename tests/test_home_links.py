@@ -81,3 +81,75 @@ def test_a_peer_is_led_to_the_item_too(client, staff, peer):
     assert _link(page, "Käyn ryhmässä") == f"/clients/{person.id}/goals#goal-{goal.id}"
     _opens_at_the_item(client, _link(page, "Lähdetään ryhmään"))
     _opens_at_the_item(client, _link(page, "Käyn ryhmässä"))
+
+
+# --- the first few on the home page, all on the page of what is due ------------------------------
+
+def _many_due(staff, count):
+    """A client with `count` tasks and `count` goal reviews due, earliest first by number."""
+    person = make_client(display_name="Ruusu", responsible_id=staff.id)
+    for number in range(count):
+        create_task(person, title=f"Tehtävä {number:02d}", owner_id=staff.id,
+                    due_date=TODAY - timedelta(days=count - number))
+        db.session.add(Goal(client_id=person.id, text=f"Tavoite {number:02d}",
+                            review_date=TODAY - timedelta(days=count - number)))
+    db.session.commit()
+    return person
+
+
+def test_the_home_page_shows_the_first_ten_due_and_leads_to_all_of_them(client, staff):
+    from association_tool.models import AuditEvent
+    from sqlalchemy import func, select
+
+    _many_due(staff, 12)
+    login(client, staff)
+    home = client.get("/").get_data(as_text=True)
+    assert re.findall(r"Tehtävä (\d\d)<", home) == [f"{n:02d}" for n in range(10)]
+    assert re.findall(r"Tavoite (\d\d)<", home) == [f"{n:02d}" for n in range(10)]
+    assert 'href="/due#due-tasks"' in home and 'href="/due#due-reviews"' in home
+    due = client.get("/due")
+    page = due.get_data(as_text=True)
+    assert due.status_code == 200
+    assert re.findall(r"Tehtävä (\d\d)<", page) == [f"{n:02d}" for n in range(12)]
+    assert re.findall(r"Tavoite (\d\d)<", page) == [f"{n:02d}" for n in range(12)]
+    assert 'id="due-tasks"' in page and 'id="due-reviews"' in page and 'href="/"' in page
+    assert "ensimmäistä näytetään" not in page  # nothing was left out
+    # What the page shows of the clients is logged, as on the home page.
+    logged = db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == "view", AuditEvent.object_type.in_(("tasks", "goals"))))
+    assert logged == 4  # one client's tasks and goals, on each of the two pages
+
+
+def test_with_no_more_than_ten_the_home_page_has_no_link_to_the_rest(client, staff):
+    _many_due(staff, 10)
+    login(client, staff)
+    home = client.get("/").get_data(as_text=True)
+    assert len(re.findall(r"Tehtävä \d\d<", home)) == 10 and "/due#" not in home
+
+
+def test_the_page_of_all_that_is_due_says_when_it_shows_only_the_first(client, staff, monkeypatch):
+    from association_tool.main import routes
+
+    monkeypatch.setattr(routes, "DUE_ROWS", 5)
+    _many_due(staff, 7)
+    login(client, staff)
+    page = client.get("/due").get_data(as_text=True)
+    assert len(re.findall(r"Tehtävä \d\d<", page)) == 5
+    assert page.count("Vain 5 ensimmäistä näytetään.") == 2
+
+
+def test_a_peer_sees_on_the_page_of_all_due_only_what_the_client_shares(client, staff, peer):
+    shared = make_client(display_name="Ruusu", responsible_id=staff.id)
+    hidden = make_client(display_name="Kielo", responsible_id=staff.id)
+    for person in (shared, hidden):
+        create_task(person, title=f"Tehtävä {person.display_name}", owner_id=peer.id,
+                    due_date=TODAY)
+        db.session.add(Goal(client_id=person.id, text=f"Tavoite {person.display_name}",
+                            review_date=TODAY))
+    db.session.commit()
+    pair(peer, shared, sections=("goals", "tasks"))
+    login(client, peer)
+    page = client.get("/due").get_data(as_text=True)
+    assert "Tehtävä Ruusu" in page and "Tavoite Ruusu" in page
+    assert "Kielo" not in page
+    assert 'id="due-consents"' not in page  # consents are staff work
