@@ -89,6 +89,8 @@ def scenarios(client_ids: list[int], terms: list[str], *, meeting_clients: list[
     ids = client_ids[:20] or [1]
     plan = [
         Scenario("home", "home page `/` (a worker with about 60 clients)", ["/"]),
+        Scenario("due", "all that is due `/due` (the same worker: every task, goal review and "
+                 "ending consent due, up to 200 of each; logs the views)", ["/due"]),
         Scenario("list", "client list `/clients/`", ["/clients/"], baseline=True),
         Scenario("search", "search as you type `/clients/?q=<3 letters>` (htmx)",
                  [f"/clients/?{urlencode({'q': t})}" for t in terms], "client-results", baseline=True),

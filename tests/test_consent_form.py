@@ -76,7 +76,7 @@ def test_a_field_the_form_already_marked_gets_one_message(client, staff):
 def test_the_form_says_up_front_when_valid_until_is_needed(client, staff):
     target = make_client()
     login(client, staff)
-    page = client.get(f"/clients/{target.id}/consents").get_data(as_text=True)
+    page = client.get(f"/clients/{target.id}/consents/new").get_data(as_text=True)
     help_text = re.search(r'<small id="valid_until-help">([^<]*)</small>', page).group(1)
     assert "Valinnainen" not in help_text  # never called optional: it depends on the tick
     assert "asiakkuuden päättymiseen" in help_text and "Suullinen" in help_text
@@ -122,7 +122,7 @@ def test_the_recipient_list_groups_every_kind_of_party_once(client, staff):
     add_member(target, kind="person", contact_person_id=liisa.id, name=None, sector="services")
     sister = add_member(target)
     login(client, staff)
-    page = client.get(f"/clients/{target.id}/consents").get_data(as_text=True)
+    page = client.get(f"/clients/{target.id}/consents/new").get_data(as_text=True)
     select_html = re.search(r'<select[^>]*name="consent_to".*?</select>', page, re.S).group(0)
     groups = re.findall(r'<optgroup label="([^"]+)">', select_html)
     assert groups == ["Asiakkaan verkostossa", "Palveluhakemiston organisaatiot",

@@ -76,10 +76,12 @@ def test_every_section_asks_as_many_statements_for_few_records_as_for_many(clien
 def test_the_home_and_client_pages_do_not_grow_with_the_caseload(client, seeded):
     login(client, _User(LOGIN_EMAIL), PASSWORD)
     usual = _statements(client, "/")
+    usual_due = _statements(client, "/due")
     page = {_statements(client, f"/clients/{client_id}") for client_id in seeded.client_ids[:10]}
     client.post("/logout")
     login(client, _User(HEAVY_EMAIL), PASSWORD)
     assert _statements(client, "/") == usual
+    assert _statements(client, "/due") == usual_due  # the page of all that is due, too
     assert len(page) == 1, f"the client page took {sorted(page)} statements"
 
 

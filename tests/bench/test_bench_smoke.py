@@ -45,7 +45,7 @@ def test_smoke_run_measures_every_url_and_writes_the_report(tools, tmp_path):
     data = json.loads(reports[0].with_suffix(".json").read_text(encoding="utf-8"))
     scale = data["scales"][0]
     assert scale["clients"] == 200
-    assert set(scale["app"]) == {"home", "home_heavy", "list", "search", "client", "goals",
+    assert set(scale["app"]) == {"home", "due", "home_heavy", "list", "search", "client", "goals",
                                  "meetings", "meeting", "checklist", "minutes", "stats",
                                  "stats_activity",
                                  *run.SECTIONS}
