@@ -62,3 +62,23 @@ def test_the_form_of_a_client_one_may_not_see_is_not_given(client, staff):
     person = make_client(display_name="Ruusu", responsible_id=staff.id)
     login(client, peer)
     assert client.get(f"/clients/{person.id}/tasks/new", headers=HX).status_code == 404
+
+
+def test_the_form_for_what_was_shared_with_a_partner_comes_when_opened(client, staff):
+    person = make_client(display_name="Ruusu", responsible_id=staff.id)
+    login(client, staff)
+    base = f"/clients/{person.id}/referrals"
+    page = client.get(base, headers=HX).get_data(as_text=True)
+    assert f'hx-get="{base}/observations"' in page and 'id="observation-form"' not in page
+    fragment = client.get(f"{base}/observations", headers=HX).get_data(as_text=True)
+    assert fragment.lstrip().startswith("<form") and 'id="observation-form"' in fragment
+    assert f'hx-post="{base}/observations"' in fragment
+    plain = client.get(f"{base}/observations").get_data(as_text=True)
+    assert "<html" in plain and 'id="observation-form"' in plain
+    assert re.search(r"<details open>\s*<summary>", plain)
+    # A mistake brings the form back open in the section, with what was typed.
+    wrong = client.post(f"{base}/observations", data={"what": "Soitin sosiaalityöntekijälle."},
+                        headers=HX)
+    html = wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and "Soitin sosiaalityöntekijälle." in html
+    assert 'id="observation-form"' in html

@@ -310,6 +310,7 @@ def test_peers_see_referrals_only_when_allowed_and_never_consents(client, staff,
     assert "letter.pdf" not in page and 'id="step-form"' not in page and "letter-parts" not in page
     section = client.get(f"/clients/{target.id}/referrals").get_data(as_text=True)
     assert "observation-form" not in section and "referral-form-out" not in section
+    assert client.get(f"/clients/{target.id}/referrals/observations").status_code in (403, 404)
     tasks = client.get(f"/clients/{target.id}/tasks").get_data(as_text=True)
     assert "Päihdepalvelut" in tasks
     assert step(client, target, referral, "accepted").status_code == 403
@@ -413,7 +414,8 @@ def test_an_observation_is_shared_only_under_a_consent_and_logged_as_a_disclosur
         AuditEvent.action == "disclosure", AuditEvent.object_type == "shared_observation")).one()
     assert f"consent={consent.id}" in disclosure.detail
     # Withdrawn after the form was opened: the save is refused.
-    page = client.get(f"/clients/{target.id}/referrals").get_data(as_text=True)
+    page = client.get(f"/clients/{target.id}/referrals/observations",
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "observation-form" in page
     consents.withdraw(consent, on=TODAY, how="phone", heard_by=staff, note=None)
     db.session.commit()

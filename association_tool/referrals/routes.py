@@ -59,8 +59,10 @@ def _section(client, status=200, out_form=None, in_form=None, observation_form=N
     """Render the referrals list with the path picture, and (for staff) the forms.
 
     The two referral forms (each with the directory's organisations and people and the
-    workers) are built only when shown open: after an error, or `open_form` ("out" or "in")
-    for a plain link to one of them. Closed, each is fetched when opened (`new_form`).
+    workers) and the form for what was shared with a partner (the directory's organisations)
+    are built only when shown open: after an error, or `open_form` ("out", "in" or
+    "observation") for a plain link to one of them. Closed, each is fetched when opened
+    (`new_form`, `observation_form_page`).
     """
     audit.log_view(client.id, "referrals")
     staff = sees_all_clients(current_user)
@@ -73,8 +75,9 @@ def _section(client, status=200, out_form=None, in_form=None, observation_form=N
             out_form = _referral_form("out")
         if open_form == "in" and in_form is None:
             in_form = _referral_form("in")
-        context.update(out_form=out_form, in_form=in_form,
-                       observation_form=observation_form or _observation_form(),
+        if open_form == "observation" and observation_form is None:
+            observation_form = _observation_form()
+        context.update(out_form=out_form, in_form=in_form, observation_form=observation_form,
                        observations=services.observations_of(client))
     return render_section(client, "referrals/_section.html", status=status, **context)
 
@@ -218,6 +221,17 @@ def follow_up(client_id: int, referral_id: int):
             return see_other(url_for("referrals.show", client_id=client.id,
                                      referral_id=referral.id))
     return _show(client, owned_or_404(Referral, referral_id, client), 422, follow_up_form=form)
+
+
+@bp.route("/clients/<int:client_id>/referrals/observations")
+@allow(STAFF)
+def observation_form_page(client_id: int):
+    """An empty form for what was shared with a partner: alone for htmx (opened in the
+    section), or the section with the form open for a plain request."""
+    client = client_or_404(client_id, "referrals", write=True)
+    if not is_fragment():
+        return _section(client, open_form="observation")
+    return render_section(client, "referrals/_observation_form.html", form=_observation_form())
 
 
 @bp.route("/clients/<int:client_id>/referrals/observations", methods=["POST"])
