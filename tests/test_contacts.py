@@ -135,24 +135,6 @@ def test_minimal_contact_needs_only_date_and_channel(client, staff):
     assert contact.topics == "" and contact.worker_id is None and contact.peer_id is None
 
 
-def test_the_home_page_fetches_the_anonymous_form_when_it_is_opened(client, peer):
-    login(client, peer)  # every signed-in user may count one
-    home = client.get("/").get_data(as_text=True)
-    assert 'id="anonymous-contact"' in home and 'name="age_group"' not in home
-    assert 'hx-get="/contacts/anonymous"' in home and 'href="/contacts/anonymous#anonymous-contact"' in home
-    fragment = client.get("/contacts/anonymous", headers=HTMX)
-    body = fragment.get_data(as_text=True)
-    assert fragment.status_code == 200 and body.lstrip().startswith("<form") and "<html" not in body
-    assert 'name="age_group"' in body and 'name="csrf_token"' in body
-    # Without scripts the link opens a page of its own with the form, and a way back home.
-    page = client.get("/contacts/anonymous").get_data(as_text=True)
-    assert "<html" in page and 'name="age_group"' in page and '<details open>' in page
-    assert 'href="/"' in page
-    # Counting from it leads home, as from the home page.
-    saved = client.post("/contacts/anonymous", data=valid_anonymous())
-    assert saved.status_code == 303 and services.anonymous_count() == 1
-
-
 @pytest.mark.parametrize("field, value, kept", [
     ("minutes", "-5", 'value="-5"'),
     ("minutes", "abc", 'value="abc"'),

@@ -282,10 +282,10 @@ def summary(client: Client, sections: list[str], viewer=None) -> Summary:
         if where not in allowed:
             where = None
     shows_agreement = "agreement" in allowed
-    agreement = active_version(client) if shows_agreement else None
+    agreement_version = active_version(client) if shows_agreement else None
     consents = count_in_force(client) if "consents" in allowed else None
     overdue = due is not None and due.on < local_today()
-    return Summary(due, where, overdue, agreement, shows_agreement, consents)
+    return Summary(due, where, overdue, agreement_version, shows_agreement, consents)
 
 
 # --- peer pairings ------------------------------------------------------------------------------
@@ -557,8 +557,8 @@ def reviews_due(user: User, today: date, *, days: int = 7, limit: int = 50) -> l
 
     The first `limit` are chosen by id and date alone (from the index of a client's goals by
     status and review date, in a subquery): a worker with 2,000 clients has hundreds due. Only
-    what the home page shows of those is read, as rows (id, client_id, review_date, text and the client's
-    display_name), not as goal and client objects.
+    what the home page shows of those is read, as rows (id, client_id, review_date, text and
+    the client's display_name), not as goal and client objects.
     """
     chosen = select(Goal.id).where(Goal.status.in_(OPEN_GOAL_STATUSES),
                                    Goal.review_date.is_not(None),

@@ -163,3 +163,11 @@ def anonymous_counts(today: date) -> AnonymousCounts:
         .where(Contact.client_id.is_(None), Contact.on >= min(week_start, month_start),
                Contact.on <= today)).one()
     return AnonymousCounts(int(week), int(month))
+
+
+def anonymous_counts_for(user, today: date) -> AnonymousCounts | None:
+    """This week's and this month's anonymous contacts for staff, shown with the form; None for
+    peer supporters (the association's figures are staff work)."""
+    from ..access import sees_all_clients
+
+    return anonymous_counts(today) if sees_all_clients(user) else None

@@ -6,20 +6,10 @@ from .. import audit
 from ..access import SIGNED_IN, allow, sees_all_clients
 from ..clients import services as clients
 from ..consents.services import expiring_for
+from ..contacts.services import anonymous_counts_for
 from ..tasks.services import due_tasks_for
 from ..timeutil import local_today
 from . import bp
-
-
-def _anonymous_counts(today):
-    """This week's and this month's anonymous contacts, for staff, when that feature is present."""
-    if not sees_all_clients(current_user):
-        return None
-    try:
-        from ..contacts.services import anonymous_counts
-    except ImportError:
-        return None
-    return anonymous_counts(today)
 
 
 # The home page shows the first few of each list of what is due; the page of all that is due
@@ -52,7 +42,7 @@ def home():
     today = local_today()
     return render_template(
         "main/home.html", today_date=today, my_clients=clients.my_clients(current_user),
-        anon_counts=_anonymous_counts(today), **_due(today, HOME_ROWS))
+        anon_counts=anonymous_counts_for(current_user, today), **_due(today, HOME_ROWS))
 
 
 @bp.route("/due")
