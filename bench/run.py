@@ -1153,7 +1153,8 @@ def main(argv: list[str] | None = None) -> int:
                         if backend == "sqlite" or len(scales) > 1:
                             remove_database(backend, url)
             checks = check_targets(results, growth)
-            total = time.perf_counter() - started
+            # Rounded as the JSON keeps it, so that a report written again from it is the same.
+            total = round(time.perf_counter() - started, 1)
             name = f"{date.today().isoformat()}-{backend}{'-large' if args.large else ''}"
             name += f"-{args.tag}" if args.tag else ""
             md = args.out / f"{name}.md"
@@ -1161,7 +1162,7 @@ def main(argv: list[str] | None = None) -> int:
                                  total_seconds=total, growth=growth), encoding="utf-8")
             (args.out / f"{name}.json").write_text(json.dumps(
                 {"backend": backend, "machine": info, "smoke": args.smoke, "targets": checks,
-                 "total_seconds": round(total, 1), "growth": growth,
+                 "total_seconds": total, "growth": growth,
                  "options": {k: v for k, v in asdict(opts).items() if k != "log"},
                  "scales": [asdict(r) for r in results]}, indent=2, default=str), encoding="utf-8")
             written.append(md)
